@@ -1,0 +1,59 @@
+// Every named schema of the wire contract, registered once with the HTTP server (for $ref
+// resolution, validation, serialisation and OpenAPI components).
+
+import * as apps from "./apps.js";
+import * as audit from "./audit.js";
+import * as auth from "./auth.js";
+import { ErrorBody } from "./common.js";
+import * as connectors from "./connectors.js";
+import * as syncs from "./syncs.js";
+
+export const NAMED_SCHEMAS = [
+  ErrorBody,
+  apps.App,
+  apps.CreateAppRequest,
+  apps.UpdateAppRequest,
+  apps.CreateAppResponse,
+  apps.GetAppResponse,
+  apps.UpdateAppResponse,
+  apps.ListAppsResponse,
+  apps.DeleteAppRequest,
+  apps.DeleteAppResponse,
+  connectors.ConnectorStatus,
+  connectors.ConnectorSyncCronSchedule,
+  connectors.SyncConfig,
+  connectors.Connector,
+  connectors.ConnectorView,
+  connectors.CreateConnectorRequest,
+  connectors.CreateDelegatedConnectorRequest,
+  connectors.UpdateConnectorRequest,
+  connectors.CreateConnectorResponse,
+  connectors.GetConnectorResponse,
+  connectors.UpdateConnectorResponse,
+  connectors.ListConnectorsResponse,
+  connectors.DeleteConnectorRequest,
+  connectors.DeleteConnectorResponse,
+  connectors.PauseSyncRequest,
+  connectors.PauseSyncResponse,
+  connectors.ResumeSyncRequest,
+  connectors.ResumeSyncResponse,
+  connectors.ForceSyncRequest,
+  connectors.ForceSyncResponse,
+  connectors.ConfirmSyncValidRequest,
+  connectors.ConfirmSyncValidResponse,
+  connectors.ConnectorScheduleCron,
+  connectors.UpdateConnectorScheduleRequest,
+  connectors.UpdateConnectorScheduleResponse,
+  connectors.ConnectorScheduleView,
+  syncs.SyncCounts,
+  syncs.SyncLifecycle,
+  syncs.ListSyncsResponse,
+  syncs.GetSyncResponse,
+  auth.TokenRequest,
+  auth.TokenResponse,
+  auth.IntrospectResponse,
+  audit.AuditEvent,
+  audit.ListAuditEventsResponse,
+];
+
+export { apps, audit, auth, connectors, syncs };

@@ -1,0 +1,38 @@
+import type { FastifyInstance } from "fastify";
+import { encodePageToken, parsePageRequest } from "../../domain/pagination.js";
+import { addRoute, type ApiContext } from "../http.js";
+import { auditJson } from "../wire.js";
+
+export function auditRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  addRoute(app, {
+    method: "GET",
+    url: "/api/v1/audit_events",
+    operationId: "syncplane.v1.AuditService.List",
+    summary: "List audit events, newest first (filter by object_type and object_id)",
+    tags: ["Audit"],
+    permission: "audit.read",
+    querystring: {
+      type: "object",
+      properties: {
+        page_size: { type: "string", pattern: "^[0-9]*$" },
+        page_token: { type: "string" },
+        object_type: { type: "string", enum: ["app", "connector", "sync", "credential"] },
+        object_id: { type: "string", maxLength: 200 },
+      },
+      additionalProperties: false,
+    },
+    response: { $ref: "syncplane.v1.ListAuditEventsResponse#" },
+    handler: async (request) => {
+      const query = request.query as Record<string, string | undefined>;
+      const page = await ctx.runtime.store.listAuditEvents({
+        ...parsePageRequest(query.page_size, query.page_token),
+        objectType: query.object_type,
+        objectId: query.object_id,
+      });
+      return {
+        list: page.items.map(auditJson),
+        nextPageToken: page.nextKey ? encodePageToken(page.nextKey) : undefined,
+      };
+    },
+  });
+}

@@ -1,0 +1,232 @@
+import type { FastifyInstance } from "fastify";
+import { createConnector, deleteConnector, updateConnector } from "../../commands/connectors.js";
+import { loadConnectorAggregate, requireApp } from "../../commands/lookups.js";
+import type { ConnectorAggregate } from "../../domain/model.js";
+import { encodePageToken, parsePageRequest } from "../../domain/pagination.js";
+import type { ConnectorPatch } from "../../store/store.js";
+import { PageQuery } from "../contracts/common.js";
+import type {
+  ConnectorInput,
+  CreateConnectorRequest,
+  CreateDelegatedConnectorRequest,
+  UpdateConnectorRequest,
+} from "../contracts/connectors.js";
+import { actorOf, addRoute, pathParams, type ApiContext } from "../http.js";
+import { resolveUpdateMask } from "../update-mask.js";
+import { connectorViewJson } from "../wire.js";
+
+const TAGS = ["Connector"];
+const CONNECTOR_UPDATABLE = [
+  "displayName",
+  "description",
+  "config",
+  "disableCheckBadSync",
+  "syncConfig",
+  "syncConfig.syncResourceTypeIds",
+  "userIds",
+];
+const CONNECTOR_READ_ONLY = [
+  "id",
+  "appId",
+  "catalogId",
+  "status",
+  "canResumeSync",
+  "syncDisabledAt",
+  "syncDisabledReason",
+  "syncDisabledCategory",
+  "connectorSyncCronSchedule",
+  "configUpdatedAt",
+  "connectorApiVersion",
+  "downloadUrl",
+  "oauthAuthorizedAs",
+  "createdAt",
+  "updatedAt",
+  "deletedAt",
+  "parallelSyncWorkerCount",
+  "profileAllowList",
+  "profileIgnoreList",
+];
+
+export function connectorRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const { runtime } = ctx;
+  const { store } = runtime;
+  const viewOf = async (appId: string, id: string) => ({
+    connectorView: connectorViewJson(await loadConnectorAggregate(store, appId, id)),
+  });
+
+  addRoute(app, {
+    method: "GET",
+    url: "/api/v1/apps/:app_id/connectors",
+    operationId: "c1.api.app.v1.ConnectorService.List",
+    summary: "List an app's connectors",
+    tags: TAGS,
+    permission: "connectors.read",
+    params: pathParams("app_id"),
+    querystring: PageQuery,
+    response: { $ref: "c1.api.app.v1.ConnectorServiceListResponse#" },
+    handler: async (request) => {
+      const { app_id: appId } = request.params as { app_id: string };
+      const query = request.query as { page_size?: string; page_token?: string };
+      const pageRequest = parsePageRequest(query.page_size, query.page_token);
+      await requireApp(store, appId);
+      const page = await store.listConnectors(appId, pageRequest);
+      const ids = page.items.map((connector) => connector.id);
+      const [holds, schedules] = await Promise.all([
+        store.listHoldsFor(ids),
+        store.getSchedulesFor(ids),
+      ]);
+      const aggregates: ConnectorAggregate[] = page.items.map((connector) => ({
+        connector,
+        holds: holds.get(connector.id) ?? [],
+        schedule: schedules.get(connector.id) ?? null,
+      }));
+      return {
+        list: aggregates.map(connectorViewJson),
+        nextPageToken: page.nextKey ? encodePageToken(page.nextKey) : undefined,
+      };
+    },
+  });
+
+  addRoute(app, {
+    method: "POST",
+    url: "/api/v1/apps/:app_id/connectors/create",
+    operationId: "c1.api.app.v1.ConnectorService.Create",
+    summary: "Create a connector",
+    tags: TAGS,
+    permission: "connectors.write",
+    params: pathParams("app_id"),
+    body: { $ref: "c1.api.app.v1.ConnectorServiceCreateRequestInput#" },
+    response: { $ref: "c1.api.app.v1.ConnectorServiceCreateResponse#" },
+    handler: async (request) => {
+      const { app_id: appId } = request.params as { app_id: string };
+      const body = request.body as CreateConnectorRequest;
+      const created = await createConnector(runtime, actorOf(request), {
+        appId,
+        catalogId: body.catalogId,
+        config: body.config,
+        displayName: body.displayName,
+        description: body.description,
+        disableCheckBadSync: body.disableCheckBadSync,
+        syncResourceTypeIds: body.syncConfig?.syncResourceTypeIds ?? undefined,
+        userIds: body.userIds ?? undefined,
+      });
+      return viewOf(appId, created.id);
+    },
+  });
+
+  addRoute(app, {
+    method: "POST",
+    url: "/api/v1/apps/:app_id/connectors",
+    operationId: "c1.api.app.v1.ConnectorService.CreateDelegated",
+    summary: "Create a connector without a config (set it later with an update)",
+    tags: TAGS,
+    permission: "connectors.write",
+    params: pathParams("app_id"),
+    body: { $ref: "c1.api.app.v1.ConnectorServiceCreateDelegatedRequestInput#" },
+    response: { $ref: "c1.api.app.v1.ConnectorServiceCreateResponse#" },
+    handler: async (request) => {
+      const { app_id: appId } = request.params as { app_id: string };
+      const body = request.body as CreateDelegatedConnectorRequest;
+      const created = await createConnector(runtime, actorOf(request), {
+        appId,
+        catalogId: body.catalogId,
+        displayName: body.displayName,
+        description: body.description,
+        userIds: body.userIds ?? undefined,
+      });
+      return viewOf(appId, created.id);
+    },
+  });
+
+  addRoute(app, {
+    method: "GET",
+    url: "/api/v1/apps/:app_id/connectors/:id",
+    operationId: "c1.api.app.v1.ConnectorService.Get",
+    summary: "Get a connector",
+    tags: TAGS,
+    permission: "connectors.read",
+    params: pathParams("app_id", "id"),
+    response: { $ref: "c1.api.app.v1.ConnectorServiceGetResponse#" },
+    handler: async (request) => {
+      const { app_id: appId, id } = request.params as { app_id: string; id: string };
+      return viewOf(appId, id);
+    },
+  });
+
+  addRoute(app, {
+    method: "POST",
+    url: "/api/v1/apps/:app_id/connectors/:id",
+    operationId: "c1.api.app.v1.ConnectorService.Update",
+    summary: "Update a connector (fields named by updateMask)",
+    tags: TAGS,
+    permission: "connectors.write",
+    params: pathParams("app_id", "id"),
+    body: { $ref: "c1.api.app.v1.ConnectorServiceUpdateRequestInput#" },
+    response: { $ref: "c1.api.app.v1.ConnectorServiceUpdateResponse#" },
+    handler: async (request) => {
+      const { app_id: appId, id } = request.params as { app_id: string; id: string };
+      const body = request.body as UpdateConnectorRequest;
+      const input = (body.connector ?? {}) as ConnectorInput;
+      const fields = resolveUpdateMask(
+        body.updateMask,
+        input as Record<string, unknown>,
+        CONNECTOR_UPDATABLE,
+        CONNECTOR_READ_ONLY,
+      );
+      await updateConnector(runtime, actorOf(request), {
+        appId,
+        connectorId: id,
+        patch: patchOf(input, fields),
+      });
+      return viewOf(appId, id);
+    },
+  });
+
+  addRoute(app, {
+    method: "DELETE",
+    url: "/api/v1/apps/:app_id/connectors/:id",
+    operationId: "c1.api.app.v1.ConnectorService.Delete",
+    summary: "Delete a connector",
+    tags: TAGS,
+    permission: "connectors.write",
+    params: pathParams("app_id", "id"),
+    body: { $ref: "c1.api.app.v1.ConnectorServiceDeleteRequestInput#" },
+    response: { $ref: "c1.api.app.v1.ConnectorServiceDeleteResponse#" },
+    handler: async (request) => {
+      const { app_id: appId, id } = request.params as { app_id: string; id: string };
+      await deleteConnector(runtime, actorOf(request), { appId, connectorId: id });
+      return {};
+    },
+  });
+}
+
+function patchOf(
+  input: ConnectorInput,
+  fields: readonly string[],
+): Omit<ConnectorPatch, "config"> & { config?: unknown } {
+  const patch: Record<string, unknown> = {};
+  for (const field of fields) {
+    switch (field) {
+      case "displayName":
+        patch.displayName = input.displayName ?? "";
+        break;
+      case "description":
+        patch.description = input.description ?? "";
+        break;
+      case "config":
+        patch.config = input.config ?? null;
+        break;
+      case "disableCheckBadSync":
+        patch.disableCheckBadSync = input.disableCheckBadSync ?? false;
+        break;
+      case "syncConfig":
+      case "syncConfig.syncResourceTypeIds":
+        patch.syncResourceTypeIds = input.syncConfig?.syncResourceTypeIds ?? [];
+        break;
+      case "userIds":
+        patch.userIds = input.userIds ?? [];
+        break;
+    }
+  }
+  return patch;
+}

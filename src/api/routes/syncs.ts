@@ -1,0 +1,65 @@
+// Sync history: a connector's sync lifecycles, newest first, and one lifecycle by id.
+
+import type { FastifyInstance } from "fastify";
+import { requireConnector } from "../../commands/lookups.js";
+import { notFound } from "../../domain/errors.js";
+import { encodePageToken, parsePageRequest } from "../../domain/pagination.js";
+import { PageQuery } from "../contracts/common.js";
+import { addRoute, pathParams, type ApiContext } from "../http.js";
+import { syncJson } from "../wire.js";
+
+const TAGS = ["Sync"];
+const BASE = "/api/v1/apps/:app_id/connectors/:connector_id/syncs";
+
+export function syncRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const { store } = ctx.runtime;
+
+  addRoute(app, {
+    method: "GET",
+    url: BASE,
+    operationId: "syncplane.v1.SyncService.List",
+    summary: "List a connector's sync lifecycles, newest first",
+    tags: TAGS,
+    permission: "syncs.read",
+    params: pathParams("app_id", "connector_id"),
+    querystring: PageQuery,
+    response: { $ref: "syncplane.v1.ListSyncLifecyclesResponse#" },
+    handler: async (request) => {
+      const { app_id, connector_id } = request.params as { app_id: string; connector_id: string };
+      const query = request.query as { page_size?: string; page_token?: string };
+      const pageRequest = parsePageRequest(query.page_size, query.page_token);
+      await requireConnector(store, app_id, connector_id);
+      const page = await store.listSyncs(connector_id, pageRequest);
+      return {
+        list: page.items.map(syncJson),
+        nextPageToken: page.nextKey ? encodePageToken(page.nextKey) : undefined,
+      };
+    },
+  });
+
+  addRoute(app, {
+    method: "GET",
+    url: `${BASE}/:sync_lifecycle_id`,
+    operationId: "syncplane.v1.SyncService.Get",
+    summary: "Get one sync lifecycle",
+    tags: TAGS,
+    permission: "syncs.read",
+    params: pathParams("app_id", "connector_id", "sync_lifecycle_id"),
+    response: { $ref: "syncplane.v1.GetSyncLifecycleResponse#" },
+    handler: async (request) => {
+      const params = request.params as {
+        app_id: string;
+        connector_id: string;
+        sync_lifecycle_id: string;
+      };
+      await requireConnector(store, params.app_id, params.connector_id);
+      const sync = await store.getSync(params.connector_id, params.sync_lifecycle_id);
+      if (!sync) {
+        throw notFound(
+          `sync lifecycle "${params.sync_lifecycle_id}" not found for connector "${params.connector_id}"`,
+        );
+      }
+      return { syncLifecycle: syncJson(sync) };
+    },
+  });
+}

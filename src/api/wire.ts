@@ -1,0 +1,115 @@
+// Records → C1 JSON. protojson omits empty fields; so do these mappers (undefined is dropped by
+// the serialiser).
+
+import { connectorControlView } from "../domain/connector-view.js";
+import type {
+  AppRecord,
+  AuditEvent as AuditRecord,
+  ConnectorAggregate,
+  SyncCounts,
+  SyncRecord,
+} from "../domain/model.js";
+import type { App } from "./contracts/apps.js";
+import type { AuditEvent } from "./contracts/audit.js";
+import type { Connector, ConnectorView } from "./contracts/connectors.js";
+import type { SyncLifecycle } from "./contracts/syncs.js";
+
+export const timestamp = (ms: number | null | undefined): string | undefined =>
+  ms === null || ms === undefined ? undefined : new Date(ms).toISOString();
+
+const text = (value: string): string | undefined => (value === "" ? undefined : value);
+const flag = (value: boolean): boolean | undefined => (value ? true : undefined);
+const list = <T>(values: readonly T[]): T[] | undefined =>
+  values.length ? [...values] : undefined;
+
+export function appJson(app: AppRecord): App {
+  return {
+    ...(app.attributes as Partial<App>),
+    id: app.id,
+    displayName: app.displayName,
+    description: text(app.description),
+    createdAt: timestamp(app.createdAt),
+    updatedAt: timestamp(app.updatedAt),
+  };
+}
+
+export function connectorJson({ connector, holds, schedule }: ConnectorAggregate): Connector {
+  const view = connectorControlView(holds, connector.syncStatus);
+  return {
+    id: connector.id,
+    appId: connector.appId,
+    displayName: text(connector.displayName),
+    description: text(connector.description),
+    catalogId: connector.catalogId,
+    config: connector.config ? { ...connector.config } : undefined,
+    configUpdatedAt: timestamp(connector.configUpdatedAt),
+    status: {
+      status: view.status.status,
+      startedAt: timestamp(view.status.startedAt),
+      completedAt: timestamp(view.status.completedAt),
+      updatedAt: timestamp(view.status.updatedAt),
+      lastError: text(view.status.lastError),
+    },
+    canResumeSync: flag(view.canResumeSync),
+    disableCheckBadSync: flag(connector.disableCheckBadSync),
+    syncDisabledAt: timestamp(view.syncDisabledAt),
+    syncDisabledReason: text(view.syncDisabledReason),
+    syncDisabledCategory: text(view.syncDisabledCategory),
+    connectorSyncCronSchedule: schedule
+      ? {
+          cronSpec: schedule.cronSpec,
+          timezone: schedule.timezone,
+          start: timestamp(schedule.startAt),
+        }
+      : undefined,
+    syncConfig: connector.syncResourceTypeIds.length
+      ? { syncResourceTypeIds: [...connector.syncResourceTypeIds] }
+      : undefined,
+    userIds: list(connector.userIds),
+    createdAt: timestamp(connector.createdAt),
+    updatedAt: timestamp(connector.updatedAt),
+  };
+}
+
+export const connectorViewJson = (aggregate: ConnectorAggregate): ConnectorView => ({
+  connector: connectorJson(aggregate),
+  appPath: `/api/v1/apps/${aggregate.connector.appId}`,
+});
+
+function countsJson(counts: SyncCounts | null): SyncLifecycle["counts"] {
+  if (!counts) return undefined;
+  return {
+    resources: { ...counts.resources },
+    entitlements: counts.entitlements,
+    grants: counts.grants,
+  };
+}
+
+export function syncJson(sync: SyncRecord): SyncLifecycle {
+  return {
+    id: sync.id,
+    connectorId: sync.connectorId,
+    appId: sync.appId,
+    trigger: sync.trigger,
+    state: sync.state,
+    attempt: sync.attempt,
+    queuedAt: timestamp(sync.queuedAt),
+    startedAt: timestamp(sync.startedAt),
+    finishedAt: timestamp(sync.finishedAt),
+    counts: countsJson(sync.counts),
+    baselineCounts: countsJson(sync.baselineCounts),
+    error: text(sync.error),
+    requestedBy: text(sync.requestedBy),
+  };
+}
+
+export const auditJson = (event: AuditRecord): AuditEvent => ({
+  id: event.id,
+  at: timestamp(event.at) as string,
+  actor: event.actor,
+  action: event.action,
+  objectType: event.objectType,
+  objectId: event.objectId,
+  requestId: text(event.requestId),
+  details: { ...event.details },
+});

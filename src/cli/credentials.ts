@@ -1,0 +1,127 @@
+// Offline credential administration: works directly on the store named by --data-dir /
+// --database-url, with or without a running server (SQLite allows both at once).
+
+import type { Command } from "commander";
+import { createCredential, revokeCredential } from "../auth/credentials.js";
+import {
+  DEFAULT_LISTEN,
+  derivePublicUrl,
+  parseListen,
+  parseServeConfig,
+} from "../config/config.js";
+import { systemClock } from "../runtime.js";
+import { openStore } from "../store/open.js";
+import type { Output } from "./output.js";
+
+const OFFLINE_ACTOR = "cli:offline";
+
+export function credentialsCommand(program: Command, out: () => Output): void {
+  const credentials = program
+    .command("credentials")
+    .description("issue, list and revoke client credentials (offline, against the data dir)");
+
+  const storeOptions = (command: Command) =>
+    command
+      .option("--data-dir <dir>", "data dir of the store (default ./.syncplane)")
+      .option("--database-url <url>", "postgres://… store instead of the data dir")
+      .option("--json", "machine-readable output");
+
+  storeOptions(
+    credentials
+      .command("create")
+      .description(
+        "issue a credential and print its client id and secret (the secret is shown once)",
+      )
+      .requiredOption("--role <role>", "admin, operator, viewer or connector")
+      .option("--name <name>", "a name, used in the client id")
+      .option("--connector <id>", "the connector a connector-role credential is bound to")
+      .option("--public-url <url>", "the server's public URL (default from --listen)")
+      .option("--listen <host:port>", "the server's listen address, to derive the public URL"),
+  ).action(async (flags: Record<string, string | boolean | undefined>) => {
+    const config = parseServeConfig(stringFlags(flags));
+    const publicUrl =
+      config.publicUrl ??
+      derivePublicUrl(
+        config.listenHost,
+        config.listenPort || parseListen(DEFAULT_LISTEN).port,
+        false,
+      );
+    const store = openStore(config);
+    try {
+      const issued = await createCredential(store, systemClock, {
+        role: String(flags.role),
+        name: flags.name as string | undefined,
+        connectorId: (flags.connector as string | undefined) ?? null,
+        publicHost: new URL(publicUrl).host,
+        actor: OFFLINE_ACTOR,
+      });
+      const result = { clientId: issued.credential.clientId, clientSecret: issued.clientSecret };
+      if (flags.json) out().json(result);
+      else {
+        out().fields({ ...result, role: issued.credential.role, id: issued.credential.id });
+        out().line("Store the secret now: it is not shown again.");
+      }
+    } finally {
+      await store.close();
+    }
+  });
+
+  storeOptions(
+    credentials.command("list").description("list credentials (never their secrets)"),
+  ).action(async (flags: Record<string, string | boolean | undefined>) => {
+    const store = openStore(parseServeConfig(stringFlags(flags)));
+    try {
+      const rows = (await store.listCredentials()).map((c) => ({
+        id: c.id,
+        clientId: c.clientId,
+        role: c.role,
+        connectorId: c.connectorId ?? undefined,
+        createdAt: new Date(c.createdAt).toISOString(),
+        lastUsedAt: c.lastUsedAt ? new Date(c.lastUsedAt).toISOString() : undefined,
+        revokedAt: c.revokedAt ? new Date(c.revokedAt).toISOString() : undefined,
+      }));
+      if (flags.json) out().json({ list: rows });
+      else
+        out().table(rows, [
+          "clientId",
+          "role",
+          "connectorId",
+          "createdAt",
+          "lastUsedAt",
+          "revokedAt",
+        ]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  storeOptions(
+    credentials
+      .command("revoke <idOrClientId>")
+      .description("revoke a credential; its access tokens stop working at once"),
+  ).action(async (idOrClientId: string, flags: Record<string, string | boolean | undefined>) => {
+    const store = openStore(parseServeConfig(stringFlags(flags)));
+    try {
+      const revoked = await revokeCredential(store, systemClock, idOrClientId, OFFLINE_ACTOR);
+      if (flags.json)
+        out().json({
+          id: revoked.id,
+          clientId: revoked.clientId,
+          revokedAt: new Date(revoked.revokedAt ?? 0).toISOString(),
+        });
+      else out().line(`revoked ${revoked.clientId}`);
+    } finally {
+      await store.close();
+    }
+  });
+}
+
+function stringFlags(
+  flags: Record<string, string | boolean | undefined>,
+): Record<string, string | undefined> {
+  const result: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(flags)) {
+    if (typeof value === "string") result[key] = value;
+  }
+  return result;
+}

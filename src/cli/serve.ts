@@ -1,0 +1,32 @@
+import type { Command } from "commander";
+import { parseServeConfig } from "../config/config.js";
+import { startServer } from "../server.js";
+
+export function serveCommand(program: Command): void {
+  program
+    .command("serve")
+    .description("run the syncplane server (API) on the embedded store")
+    .option(
+      "--data-dir <dir>",
+      "where the embedded store and the admin credential live (default ./.syncplane)",
+    )
+    .option("--listen <host:port>", "address to listen on (default 127.0.0.1:8080)")
+    .option("--public-url <url>", "URL clients reach this server at; its host goes into client ids")
+    .option("--database-url <url>", "postgres://… to use PostgreSQL instead of the embedded store")
+    .option("--tls-cert <file>", "PEM certificate: serve HTTPS (with HTTP/2)")
+    .option("--tls-key <file>", "PEM private key for --tls-cert")
+    .option("--roles <list>", "comma-separated roles to run (api)")
+    .option("--log-level <level>", "trace, debug, info, warn, error (default info)")
+    .action(async (flags: Record<string, string | undefined>) => {
+      const server = await startServer(parseServeConfig(flags));
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          process.off("SIGINT", stop);
+          process.off("SIGTERM", stop);
+          server.close().then(resolve, resolve);
+        };
+        process.on("SIGINT", stop);
+        process.on("SIGTERM", stop);
+      });
+    });
+}

@@ -1,0 +1,263 @@
+// The syncplane TypeScript SDK. Its shape follows the official C1 TypeScript SDK for the
+// operations syncplane serves (sdk.connector.forceSync({appId, connectorId}), …), so the seed
+// pages' samples run with only the import and the server URL changed.
+
+import type {
+  App,
+  CreateAppRequest,
+  ListAppsResponse,
+  UpdateAppRequest,
+} from "../api/contracts/apps.js";
+import type { ListAuditEventsResponse } from "../api/contracts/audit.js";
+import type { IntrospectResponse } from "../api/contracts/auth.js";
+import type {
+  ConnectorScheduleView,
+  ConnectorViewResponse,
+  CreateConnectorRequest,
+  CreateDelegatedConnectorRequest,
+  ListConnectorsResponse,
+  PauseSyncRequest,
+  UpdateConnectorRequest,
+  UpdateConnectorScheduleRequest,
+} from "../api/contracts/connectors.js";
+import type { GetSyncResponse, ListSyncsResponse } from "../api/contracts/syncs.js";
+import { SyncplaneError } from "./errors.js";
+import { ClientCredentialsTokenSource } from "./token-source.js";
+
+export { SyncplaneError } from "./errors.js";
+export type * from "../api/contracts/apps.js";
+export type * from "../api/contracts/connectors.js";
+export type * from "../api/contracts/syncs.js";
+export type * from "../api/contracts/audit.js";
+export type { IntrospectResponse, TokenResponse } from "../api/contracts/auth.js";
+
+export interface Security {
+  /** A bearer token obtained elsewhere. */
+  readonly bearerAuth?: string;
+  /** Same as bearerAuth (the C1 SDK's name for an OAuth access token). */
+  readonly oauth?: string;
+  /** Client credentials: the SDK fetches and refreshes tokens itself. */
+  readonly clientID?: string;
+  readonly clientSecret?: string;
+}
+
+export interface SyncplaneOptions {
+  readonly serverURL: string;
+  readonly security?: Security;
+  readonly fetch?: typeof fetch;
+}
+
+interface PageParams {
+  readonly pageSize?: number;
+  readonly pageToken?: string;
+}
+
+interface ConnectorParams {
+  readonly appId: string;
+  readonly connectorId: string;
+}
+
+type Query = Record<string, string | number | undefined>;
+
+class Transport {
+  private readonly tokens: ClientCredentialsTokenSource | null;
+  private readonly fetchImpl: typeof fetch;
+  readonly serverURL: string;
+
+  constructor(private readonly options: SyncplaneOptions) {
+    this.serverURL = options.serverURL.replace(/\/+$/, "");
+    this.fetchImpl = options.fetch ?? fetch;
+    const security = options.security ?? {};
+    this.tokens =
+      security.clientID && security.clientSecret
+        ? new ClientCredentialsTokenSource(
+            `${this.serverURL}/auth/v1/token`,
+            security.clientID,
+            security.clientSecret,
+            this.fetchImpl,
+          )
+        : null;
+  }
+
+  async request<T>(
+    method: "GET" | "POST" | "DELETE",
+    path: string,
+    body?: unknown,
+    query?: Query,
+  ): Promise<T> {
+    const url = new URL(this.serverURL + path);
+    for (const [key, value] of Object.entries(query ?? {})) {
+      if (value !== undefined && value !== "") url.searchParams.set(key, String(value));
+    }
+    const headers: Record<string, string> = { accept: "application/json" };
+    const token = this.tokens
+      ? await this.tokens.token()
+      : (this.options.security?.bearerAuth ?? this.options.security?.oauth);
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers["content-type"] = "application/json";
+    const response = await this.fetchImpl(url, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    let parsed: unknown = {};
+    if (text) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        throw new SyncplaneError(
+          13,
+          `server sent a non-JSON response (HTTP ${response.status})`,
+          response.status,
+        );
+      }
+    }
+    if (!response.ok) {
+      const error = parsed as { code?: number; message?: string };
+      throw new SyncplaneError(
+        error.code ?? 2,
+        error.message ?? `HTTP ${response.status}`,
+        response.status,
+      );
+    }
+    return parsed as T;
+  }
+}
+
+const enc = encodeURIComponent;
+const connectorPath = (p: ConnectorParams) =>
+  `/api/v1/apps/${enc(p.appId)}/connectors/${enc(p.connectorId)}`;
+const pageQuery = (p: PageParams): Query => ({ page_size: p.pageSize, page_token: p.pageToken });
+
+export class Syncplane {
+  private readonly transport: Transport;
+
+  constructor(options: SyncplaneOptions) {
+    this.transport = new Transport(options);
+  }
+
+  get serverURL(): string {
+    return this.transport.serverURL;
+  }
+
+  readonly apps = {
+    create: (request: CreateAppRequest) =>
+      this.transport.request<{ app?: App }>("POST", "/api/v1/apps", request),
+    get: (p: { id: string }) =>
+      this.transport.request<{ app?: App }>("GET", `/api/v1/apps/${enc(p.id)}`),
+    list: (p: PageParams = {}) =>
+      this.transport.request<ListAppsResponse>("GET", "/api/v1/apps", undefined, pageQuery(p)),
+    update: (p: { id: string; updateAppRequest: UpdateAppRequest }) =>
+      this.transport.request<{ app?: App }>(
+        "POST",
+        `/api/v1/apps/${enc(p.id)}`,
+        p.updateAppRequest,
+      ),
+    delete: (p: { id: string }) =>
+      this.transport.request<object>("DELETE", `/api/v1/apps/${enc(p.id)}`, {}),
+  };
+
+  readonly connector = {
+    create: (p: { appId: string; connectorServiceCreateRequest: CreateConnectorRequest }) =>
+      this.transport.request<ConnectorViewResponse>(
+        "POST",
+        `/api/v1/apps/${enc(p.appId)}/connectors/create`,
+        p.connectorServiceCreateRequest,
+      ),
+    createDelegated: (p: {
+      appId: string;
+      connectorServiceCreateDelegatedRequest: CreateDelegatedConnectorRequest;
+    }) =>
+      this.transport.request<ConnectorViewResponse>(
+        "POST",
+        `/api/v1/apps/${enc(p.appId)}/connectors`,
+        p.connectorServiceCreateDelegatedRequest,
+      ),
+    get: (p: { appId: string; id: string }) =>
+      this.transport.request<ConnectorViewResponse>(
+        "GET",
+        connectorPath({ appId: p.appId, connectorId: p.id }),
+      ),
+    list: (p: { appId: string } & PageParams) =>
+      this.transport.request<ListConnectorsResponse>(
+        "GET",
+        `/api/v1/apps/${enc(p.appId)}/connectors`,
+        undefined,
+        pageQuery(p),
+      ),
+    update: (p: {
+      appId: string;
+      id: string;
+      connectorServiceUpdateRequest: UpdateConnectorRequest;
+    }) =>
+      this.transport.request<ConnectorViewResponse>(
+        "POST",
+        connectorPath({ appId: p.appId, connectorId: p.id }),
+        p.connectorServiceUpdateRequest,
+      ),
+    delete: (p: { appId: string; id: string }) =>
+      this.transport.request<object>(
+        "DELETE",
+        connectorPath({ appId: p.appId, connectorId: p.id }),
+        {},
+      ),
+    pauseSync: (p: ConnectorParams & { pauseSyncRequest?: PauseSyncRequest }) =>
+      this.transport.request<object>("POST", `${connectorPath(p)}/pause`, p.pauseSyncRequest ?? {}),
+    resumeSync: (p: ConnectorParams) =>
+      this.transport.request<object>("POST", `${connectorPath(p)}/resume`, {}),
+    forceSync: (p: ConnectorParams) =>
+      this.transport.request<object>("POST", `${connectorPath(p)}/force_sync`, {}),
+    confirmSyncValid: (p: ConnectorParams & { syncLifecycleId: string }) =>
+      this.transport.request<object>(
+        "POST",
+        `${connectorPath(p)}/confirm_sync_valid/${enc(p.syncLifecycleId)}`,
+        {},
+      ),
+    updateConnectorSchedule: (
+      p: ConnectorParams & { updateConnectorScheduleRequest?: UpdateConnectorScheduleRequest },
+    ) =>
+      this.transport.request<object>(
+        "POST",
+        `${connectorPath(p)}/schedule`,
+        p.updateConnectorScheduleRequest ?? {},
+      ),
+    getSchedule: (p: ConnectorParams & { count?: number }) =>
+      this.transport.request<ConnectorScheduleView>(
+        "GET",
+        `${connectorPath(p)}/schedule`,
+        undefined,
+        {
+          count: p.count,
+        },
+      ),
+  };
+
+  readonly syncs = {
+    list: (p: ConnectorParams & PageParams) =>
+      this.transport.request<ListSyncsResponse>(
+        "GET",
+        `${connectorPath(p)}/syncs`,
+        undefined,
+        pageQuery(p),
+      ),
+    get: (p: ConnectorParams & { syncLifecycleId: string }) =>
+      this.transport.request<GetSyncResponse>(
+        "GET",
+        `${connectorPath(p)}/syncs/${enc(p.syncLifecycleId)}`,
+      ),
+  };
+
+  readonly auth = {
+    introspect: () => this.transport.request<IntrospectResponse>("GET", "/api/v1/auth/introspect"),
+  };
+
+  readonly audit = {
+    list: (p: PageParams & { objectType?: string; objectId?: string } = {}) =>
+      this.transport.request<ListAuditEventsResponse>("GET", "/api/v1/audit_events", undefined, {
+        ...pageQuery(p),
+        object_type: p.objectType,
+        object_id: p.objectId,
+      }),
+  };
+}

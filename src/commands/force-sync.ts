@@ -1,0 +1,40 @@
+// ForceSync: enqueue one FORCE sync, coalesced with a queued one (see domain/syncs.ts). Refused
+// while paused; allowed under a DATA_DROP hold so a fixed source can be re-checked.
+
+import { failedPrecondition } from "../domain/errors.js";
+import { forceSyncBlockedBy } from "../domain/holds.js";
+import { configRequired, isCatalogId } from "../domain/catalog.js";
+import { audit, type Actor, type Runtime } from "./context.js";
+import { enqueueSync } from "./enqueue.js";
+import { lockConnector } from "./lookups.js";
+import type { ConnectorRef } from "./resume-sync.js";
+
+export async function forceSync(
+  runtime: Runtime,
+  actor: Actor,
+  input: ConnectorRef,
+): Promise<void> {
+  await runtime.store.transaction(async (tx) => {
+    const connector = await lockConnector(tx, input.appId, input.connectorId);
+    if (forceSyncBlockedBy(await tx.listHolds(connector.id))) {
+      throw failedPrecondition(`connector is paused; resume it (ResumeSync) before forcing a sync`);
+    }
+    if (
+      connector.config === null &&
+      isCatalogId(connector.catalogId) &&
+      configRequired(connector.catalogId)
+    ) {
+      throw failedPrecondition(
+        `connector has no config; set one with an update (updateMask "config") before syncing`,
+      );
+    }
+    const now = runtime.clock.now();
+    const { syncId } = await enqueueSync(tx, runtime, actor, connector, "FORCE", now);
+    await audit(tx, runtime, actor, now, {
+      action: "connector.force_sync",
+      objectType: "connector",
+      objectId: connector.id,
+      details: { syncId, coalesced: syncId === null },
+    });
+  });
+}

@@ -1,0 +1,49 @@
+// Loading the objects a command works on, with NOT_FOUND errors that say what was missing.
+
+import { notFound } from "../domain/errors.js";
+import type { AppRecord, ConnectorAggregate, ConnectorRecord } from "../domain/model.js";
+import type { StoreReader, StoreTx } from "../store/store.js";
+
+export async function requireApp(reader: StoreReader, appId: string): Promise<AppRecord> {
+  const app = await reader.getApp(appId);
+  if (!app) throw notFound(`app "${appId}" not found`);
+  return app;
+}
+
+export async function requireConnector(
+  reader: StoreReader,
+  appId: string,
+  connectorId: string,
+): Promise<ConnectorRecord> {
+  const connector = await reader.getConnector(appId, connectorId);
+  if (!connector) throw notFound(connectorMissing(appId, connectorId));
+  return connector;
+}
+
+/** Inside a transaction: load and lock the connector so concurrent commands on it serialise. */
+export async function lockConnector(
+  tx: StoreTx,
+  appId: string,
+  connectorId: string,
+): Promise<ConnectorRecord> {
+  const connector = await tx.lockConnector(appId, connectorId);
+  if (!connector) throw notFound(connectorMissing(appId, connectorId));
+  return connector;
+}
+
+export async function loadConnectorAggregate(
+  reader: StoreReader,
+  appId: string,
+  connectorId: string,
+): Promise<ConnectorAggregate> {
+  const connector = await requireConnector(reader, appId, connectorId);
+  const [holds, schedule] = await Promise.all([
+    reader.listHolds(connectorId),
+    reader.getSchedule(connectorId),
+  ]);
+  return { connector, holds, schedule };
+}
+
+function connectorMissing(appId: string, connectorId: string): string {
+  return `connector "${connectorId}" not found in app "${appId}"`;
+}

@@ -1,0 +1,49 @@
+// ResumeSync: remove the PAUSED hold and enqueue one RESUME sync (coalesced). Missed schedule
+// fires are not replayed: the schedule's next fire is recomputed from now. Not paused → no-op.
+
+import { hasHold } from "../domain/holds.js";
+import { nextFireAfter } from "../domain/schedule.js";
+import { audit, type Actor, type Runtime } from "./context.js";
+import { enqueueSync } from "./enqueue.js";
+import { lockConnector } from "./lookups.js";
+
+export interface ConnectorRef {
+  readonly appId: string;
+  readonly connectorId: string;
+}
+
+export async function resumeSync(
+  runtime: Runtime,
+  actor: Actor,
+  input: ConnectorRef,
+): Promise<void> {
+  await runtime.store.transaction(async (tx) => {
+    const connector = await lockConnector(tx, input.appId, input.connectorId);
+    const now = runtime.clock.now();
+    if (!hasHold(await tx.listHolds(connector.id), "PAUSED")) {
+      await audit(tx, runtime, actor, now, {
+        action: "connector.resume",
+        objectType: "connector",
+        objectId: connector.id,
+        details: { changed: false },
+      });
+      return;
+    }
+    await tx.deleteHold(connector.id, "PAUSED");
+    const schedule = await tx.getSchedule(connector.id);
+    if (schedule) {
+      await tx.upsertSchedule({
+        ...schedule,
+        nextFireAt: nextFireAfter(schedule, now),
+        updatedAt: now,
+      });
+    }
+    const { syncId } = await enqueueSync(tx, runtime, actor, connector, "RESUME", now);
+    await audit(tx, runtime, actor, now, {
+      action: "connector.resume",
+      objectType: "connector",
+      objectId: connector.id,
+      details: { changed: true, syncId },
+    });
+  });
+}

@@ -1,0 +1,148 @@
+// Configuration, parsed once from flags and the environment into readonly objects. This is the
+// only module that reads process.env. Every `syncplane serve` flag also reads SYNCPLANE_<FLAG>.
+
+import { isAbsolute, resolve } from "node:path";
+
+export type ServerRole = "api" | "scheduler" | "worker";
+/** Roles this build can run; the scheduler and workers arrive with the sync engine. */
+export const AVAILABLE_ROLES: readonly ServerRole[] = ["api"];
+
+export interface StoreConfig {
+  readonly dataDir: string;
+  readonly databaseUrl: string | null;
+}
+
+export interface ServeConfig extends StoreConfig {
+  readonly listenHost: string;
+  readonly listenPort: number;
+  /** Explicit --public-url; when absent it is derived from the bound address. */
+  readonly publicUrl: string | null;
+  readonly tlsCertFile: string | null;
+  readonly tlsKeyFile: string | null;
+  readonly roles: readonly ServerRole[];
+  readonly logLevel: string;
+}
+
+export interface ClientConfig {
+  readonly serverUrl: string;
+  readonly clientId: string | null;
+  readonly clientSecret: string | null;
+  readonly accessToken: string | null;
+  readonly credentialFile: string | null;
+}
+
+export type Flags = Readonly<Record<string, string | undefined>>;
+
+export const DEFAULT_LISTEN = "127.0.0.1:8080";
+export const DEFAULT_DATA_DIR = "./.syncplane";
+
+export class ConfigError extends Error {}
+
+export const environment = (): Readonly<Record<string, string | undefined>> => process.env;
+
+function pick(flags: Flags, env: Flags, name: string): string | undefined {
+  const flag = flags[name];
+  if (flag !== undefined && flag !== "") return flag;
+  const fromEnv = env[`SYNCPLANE_${name.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`];
+  return fromEnv !== undefined && fromEnv !== "" ? fromEnv : undefined;
+}
+
+export function parseStoreConfig(flags: Flags, env: Flags = environment()): StoreConfig {
+  const dataDir = resolve(pick(flags, env, "dataDir") ?? DEFAULT_DATA_DIR);
+  const databaseUrl = pick(flags, env, "databaseUrl") ?? null;
+  if (databaseUrl !== null) {
+    if (!/^postgres(ql)?:\/\//.test(databaseUrl)) {
+      throw new ConfigError(
+        `--database-url must be a postgres:// URL, got "${redactUrl(databaseUrl)}"`,
+      );
+    }
+    throw new ConfigError(
+      "the PostgreSQL backend is not part of this release yet; leave --database-url unset to use the embedded SQLite store",
+    );
+  }
+  return { dataDir, databaseUrl };
+}
+
+export function parseListen(value: string): { host: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]*))?:?(\d+)$/.exec(value.trim());
+  const port = Number(match?.[3]);
+  if (!match || !Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new ConfigError(
+      `--listen must be host:port (for example 127.0.0.1:8080), got "${value}"`,
+    );
+  }
+  return { host: match[1] ?? (match[2] || "127.0.0.1"), port };
+}
+
+export function parseServeConfig(flags: Flags, env: Flags = environment()): ServeConfig {
+  const store = parseStoreConfig(flags, env);
+  const listen = parseListen(pick(flags, env, "listen") ?? DEFAULT_LISTEN);
+  const publicUrl = pick(flags, env, "publicUrl") ?? null;
+  if (publicUrl !== null) checkUrl(publicUrl, "--public-url");
+  const tlsCertFile = pick(flags, env, "tlsCert") ?? null;
+  const tlsKeyFile = pick(flags, env, "tlsKey") ?? null;
+  if ((tlsCertFile === null) !== (tlsKeyFile === null)) {
+    throw new ConfigError("--tls-cert and --tls-key go together: give both or neither");
+  }
+  const roles = (pick(flags, env, "roles") ?? AVAILABLE_ROLES.join(","))
+    .split(",")
+    .map((role) => role.trim())
+    .filter(Boolean);
+  for (const role of roles) {
+    if (!["api", "scheduler", "worker"].includes(role)) {
+      throw new ConfigError(`--roles: "${role}" is not a role; use api, scheduler, worker`);
+    }
+    if (!(AVAILABLE_ROLES as readonly string[]).includes(role)) {
+      throw new ConfigError(
+        `--roles: the ${role} role is not part of this release yet; use --roles api`,
+      );
+    }
+  }
+  return {
+    ...store,
+    listenHost: listen.host,
+    listenPort: listen.port,
+    publicUrl: publicUrl?.replace(/\/+$/, "") ?? null,
+    tlsCertFile: tlsCertFile && absolute(tlsCertFile),
+    tlsKeyFile: tlsKeyFile && absolute(tlsKeyFile),
+    roles: roles as ServerRole[],
+    logLevel: pick(flags, env, "logLevel") ?? "info",
+  };
+}
+
+export function parseClientConfig(flags: Flags, env: Flags = environment()): ClientConfig {
+  const serverUrl = (pick(flags, env, "serverUrl") ?? `http://${DEFAULT_LISTEN}`).replace(
+    /\/+$/,
+    "",
+  );
+  checkUrl(serverUrl, "--server-url");
+  return {
+    serverUrl,
+    clientId: env.SYNCPLANE_CLIENT_ID || null,
+    clientSecret: env.SYNCPLANE_CLIENT_SECRET || null,
+    accessToken: env.SYNCPLANE_ACCESS_TOKEN || null,
+    credentialFile: pick(flags, env, "credentialFile") ?? null,
+  };
+}
+
+/** The public URL a server listening on host:port is reached at, when none is configured. */
+export function derivePublicUrl(host: string, port: number, tls: boolean): string {
+  const reachable = host === "0.0.0.0" || host === "::" || host === "" ? "localhost" : host;
+  const shown = reachable.includes(":") ? `[${reachable}]` : reachable;
+  return `${tls ? "https" : "http"}://${shown}:${port}`;
+}
+
+function checkUrl(value: string, flag: string): void {
+  try {
+    const url = new URL(value);
+    if (url.protocol !== "http:" && url.protocol !== "https:") throw new Error();
+  } catch {
+    throw new ConfigError(`${flag} must be an http:// or https:// URL, got "${value}"`);
+  }
+}
+
+const absolute = (path: string) => (isAbsolute(path) ? path : resolve(path));
+
+function redactUrl(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, "//***@");
+}

@@ -1,0 +1,109 @@
+// The connector kinds syncplane can run, chosen by `catalogId`, and the validation of their
+// `config` (a protobuf Any in C1's JSON form: an "@type" plus the message's fields).
+
+import { invalidArgument } from "./errors.js";
+import type { ConnectorConfig } from "./model.js";
+
+export const CONFIG_TYPES = {
+  file: "type.googleapis.com/syncplane.v1.FileConnectorConfig",
+  baton: "type.googleapis.com/syncplane.v1.BatonConnectorConfig",
+  "baton-service": "type.googleapis.com/syncplane.v1.BatonServiceConnectorConfig",
+} as const;
+
+export type CatalogId = keyof typeof CONFIG_TYPES;
+export const CATALOG_IDS = Object.keys(CONFIG_TYPES) as CatalogId[];
+
+export const isCatalogId = (value: string): value is CatalogId =>
+  (CATALOG_IDS as string[]).includes(value);
+
+export const DEFAULT_BATON_TIMEOUT_SECONDS = 3600;
+
+export function parseCatalogId(value: unknown): CatalogId {
+  if (typeof value !== "string" || value === "") {
+    throw invalidArgument(`catalogId is required: one of ${CATALOG_IDS.join(", ")}`);
+  }
+  if (!isCatalogId(value)) {
+    throw invalidArgument(
+      `catalogId "${value}" is not known; use one of ${CATALOG_IDS.join(", ")}`,
+    );
+  }
+  return value;
+}
+
+/** Whether a connector of this kind can sync without a config (service-mode connectors dial in). */
+export const configRequired = (catalogId: CatalogId): boolean => catalogId !== "baton-service";
+
+/**
+ * Validates a config for a catalog id and returns it normalised (defaults filled in).
+ * Unknown fields are refused so that a typo does not silently do nothing.
+ */
+export function parseConnectorConfig(catalogId: CatalogId, raw: unknown): ConnectorConfig | null {
+  if (raw === undefined || raw === null) return null;
+  if (typeof raw !== "object" || Array.isArray(raw)) {
+    throw invalidArgument('config must be an object with an "@type" field');
+  }
+  const config = raw as Record<string, unknown>;
+  const expected = CONFIG_TYPES[catalogId];
+  if (config["@type"] !== expected) {
+    throw invalidArgument(
+      `config["@type"] must be "${expected}" for catalogId "${catalogId}", got ${JSON.stringify(config["@type"] ?? null)}`,
+    );
+  }
+  switch (catalogId) {
+    case "file":
+      return fileConfig(config);
+    case "baton":
+      return batonConfig(config);
+    case "baton-service":
+      onlyFields(config, []);
+      return { "@type": expected };
+  }
+}
+
+function onlyFields(config: Record<string, unknown>, allowed: readonly string[]): void {
+  for (const key of Object.keys(config)) {
+    if (key !== "@type" && !allowed.includes(key)) {
+      const list = allowed.length > 0 ? `; allowed: ${allowed.join(", ")}` : "";
+      throw invalidArgument(`config has an unknown field "${key}" for ${config["@type"]}${list}`);
+    }
+  }
+}
+
+function fileConfig(config: Record<string, unknown>): ConnectorConfig {
+  onlyFields(config, ["path"]);
+  const path = config.path;
+  if (typeof path !== "string" || path === "") {
+    throw invalidArgument("config.path is required: the absolute path of the inventory file");
+  }
+  if (!path.startsWith("/")) {
+    throw invalidArgument(`config.path must be an absolute path, got "${path}"`);
+  }
+  return { "@type": CONFIG_TYPES.file, path };
+}
+
+function batonConfig(config: Record<string, unknown>): ConnectorConfig {
+  onlyFields(config, ["command", "args", "env", "timeoutSeconds"]);
+  const { command, args = [], env = {}, timeoutSeconds = DEFAULT_BATON_TIMEOUT_SECONDS } = config;
+  if (typeof command !== "string" || command.trim() === "") {
+    throw invalidArgument("config.command is required: the baton connector binary to run");
+  }
+  if (!Array.isArray(args) || !args.every((arg) => typeof arg === "string")) {
+    throw invalidArgument("config.args must be a list of strings");
+  }
+  if (typeof env !== "object" || env === null || Array.isArray(env)) {
+    throw invalidArgument("config.env must be an object of string values");
+  }
+  for (const [key, value] of Object.entries(env)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
+      throw invalidArgument(`config.env has a bad variable name "${key}"`);
+    }
+    if (typeof value !== "string") throw invalidArgument(`config.env.${key} must be a string`);
+  }
+  const timeout = Number(timeoutSeconds);
+  if (!Number.isInteger(timeout) || timeout < 1 || timeout > 7 * 24 * 3600) {
+    throw invalidArgument(
+      "config.timeoutSeconds must be a whole number of seconds from 1 to 604800",
+    );
+  }
+  return { "@type": CONFIG_TYPES.baton, command, args, env, timeoutSeconds: timeout };
+}

@@ -1,0 +1,126 @@
+// The records syncplane keeps, as the domain sees them. Times are epoch milliseconds; the wire
+// layer turns them into RFC 3339 strings. Both store backends read and write exactly these shapes.
+
+import type { Hold } from "./holds.js";
+import type { SyncState, SyncTrigger } from "./syncs.js";
+
+export interface AppRecord {
+  readonly id: string;
+  readonly displayName: string;
+  readonly description: string;
+  /** C1 app fields syncplane stores and returns but does not act on (see docs/api.md). */
+  readonly attributes: Readonly<Record<string, unknown>>;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export const SYNC_STATUSES = [
+  "SYNC_STATUS_UNSPECIFIED",
+  "SYNC_STATUS_RUNNING",
+  "SYNC_STATUS_DONE",
+  "SYNC_STATUS_ERROR",
+  "SYNC_STATUS_DISABLED",
+] as const;
+export type SyncStatus = (typeof SYNC_STATUSES)[number];
+
+/** What the sync engine last recorded about a connector's syncs. */
+export interface ConnectorSyncStatus {
+  readonly status: SyncStatus;
+  readonly startedAt: number | null;
+  readonly completedAt: number | null;
+  readonly updatedAt: number | null;
+  readonly lastError: string;
+}
+
+export interface ConnectorConfig {
+  readonly "@type": string;
+  readonly [key: string]: unknown;
+}
+
+export interface ConnectorRecord {
+  readonly id: string;
+  readonly appId: string;
+  readonly displayName: string;
+  readonly description: string;
+  readonly catalogId: string;
+  readonly config: ConnectorConfig | null;
+  readonly configUpdatedAt: number | null;
+  readonly disableCheckBadSync: boolean;
+  readonly syncResourceTypeIds: readonly string[];
+  readonly userIds: readonly string[];
+  readonly syncStatus: ConnectorSyncStatus;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly deletedAt: number | null;
+}
+
+export interface ScheduleRecord {
+  readonly connectorId: string;
+  readonly cronSpec: string;
+  readonly timezone: string;
+  /** When this schedule took effect; fires are computed from here on. */
+  readonly startAt: number;
+  readonly nextFireAt: number | null;
+  readonly updatedAt: number;
+}
+
+export interface SyncCounts {
+  /** Resources per resource type id. */
+  readonly resources: Readonly<Record<string, number>>;
+  readonly entitlements: number;
+  readonly grants: number;
+}
+
+export interface SyncRecord {
+  readonly id: string;
+  readonly connectorId: string;
+  readonly appId: string;
+  readonly trigger: SyncTrigger;
+  readonly state: SyncState;
+  readonly attempt: number;
+  readonly queuedAt: number;
+  readonly startedAt: number | null;
+  readonly finishedAt: number | null;
+  readonly counts: SyncCounts | null;
+  readonly baselineCounts: SyncCounts | null;
+  readonly error: string;
+  readonly requestedBy: string;
+}
+
+export interface ConnectorAggregate {
+  readonly connector: ConnectorRecord;
+  readonly holds: readonly Hold[];
+  readonly schedule: ScheduleRecord | null;
+}
+
+export const ROLES = ["admin", "operator", "viewer", "connector"] as const;
+export type Role = (typeof ROLES)[number];
+export const isRole = (value: string): value is Role =>
+  (ROLES as readonly string[]).includes(value);
+
+export interface CredentialRecord {
+  readonly id: string;
+  readonly clientId: string;
+  readonly name: string;
+  readonly role: Role;
+  readonly connectorId: string | null;
+  /** The public half of the client secret's Ed25519 key, as a JWK (kty OKP, crv Ed25519, x). */
+  readonly publicJwk: { readonly kty: "OKP"; readonly crv: "Ed25519"; readonly x: string };
+  /** SHA-256 (hex) of the whole client secret string. The secret itself is never stored. */
+  readonly secretHash: string;
+  readonly createdAt: number;
+  readonly createdBy: string;
+  readonly revokedAt: number | null;
+  readonly lastUsedAt: number | null;
+}
+
+export interface AuditEvent {
+  readonly id: string;
+  readonly at: number;
+  readonly actor: string;
+  readonly action: string;
+  readonly objectType: string;
+  readonly objectId: string;
+  readonly requestId: string;
+  readonly details: Readonly<Record<string, unknown>>;
+}

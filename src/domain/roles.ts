@@ -1,0 +1,31 @@
+// What each role may do. Routes name the permission they need; the edge checks it once.
+
+import type { Role } from "./model.js";
+
+export const PERMISSIONS = [
+  "apps.read",
+  "apps.write",
+  "connectors.read",
+  "connectors.write",
+  "connectors.control",
+  "syncs.read",
+  "audit.read",
+  "credentials.manage",
+  "batonservice.connect",
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+const READS: readonly Permission[] = ["apps.read", "connectors.read", "syncs.read", "audit.read"];
+
+const GRANTS: Record<Role, readonly Permission[]> = {
+  admin: [...READS, "apps.write", "connectors.write", "connectors.control", "credentials.manage"],
+  operator: [...READS, "connectors.control"],
+  viewer: READS,
+  // A connector credential only speaks BatonService, for its own connector.
+  connector: ["batonservice.connect"],
+};
+
+export const permissionsOf = (role: Role): readonly Permission[] => GRANTS[role];
+
+export const roleAllows = (role: Role, permission: Permission): boolean =>
+  GRANTS[role].includes(permission);

@@ -1,0 +1,179 @@
+// Cron schedules: validation with messages that name the bad field, next fire times in an IANA
+// zone, and the default hourly schedule spread by connector id.
+//
+// DST follows the Vixie cron rule as croner implements it with fixedTimeRule "no-wildcard": a
+// schedule whose minute and hour fields have no wildcard and no step (e.g. `30 2 * * *`,
+// `0 9,17 * * *`) is fixed-time — a local time skipped by a DST gap fires once at the first
+// instant after the gap, and a local time that occurs twice fires once, at its first occurrence.
+// Any other schedule (`0 * * * *`, `*/15 * * * *`, `* 2 * * *`) is an interval schedule that
+// follows absolute time and keeps its spacing through both transitions.
+
+import { Cron } from "croner";
+import { invalidArgument } from "./errors.js";
+import { stableHash } from "./ids.js";
+
+export const MACROS = ["@hourly", "@daily", "@weekly", "@monthly", "@yearly", "@annually"] as const;
+
+interface FieldRule {
+  readonly name: string;
+  readonly min: number;
+  readonly max: number;
+  readonly names?: readonly string[];
+  readonly namesStart?: number;
+}
+
+const FIELDS: readonly FieldRule[] = [
+  { name: "minute", min: 0, max: 59 },
+  { name: "hour", min: 0, max: 23 },
+  { name: "day-of-month", min: 1, max: 31 },
+  {
+    name: "month",
+    min: 1,
+    max: 12,
+    names: ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"],
+    namesStart: 1,
+  },
+  {
+    name: "day-of-week",
+    min: 0,
+    max: 7,
+    names: ["sun", "mon", "tue", "wed", "thu", "fri", "sat"],
+    namesStart: 0,
+  },
+];
+
+export interface CronSchedule {
+  readonly cronSpec: string;
+  readonly timezone: string;
+}
+
+/** Validates and normalises a schedule from the wire; throws INVALID_ARGUMENT naming the field. */
+export function parseSchedule(input: { cronSpec?: unknown; timezone?: unknown }): CronSchedule {
+  if (typeof input.cronSpec !== "string" || input.cronSpec.trim() === "") {
+    throw invalidArgument(
+      'cron.cronSpec is required: a 5-field cron expression such as "0 * * * *" or a macro (@hourly, @daily, @weekly, @monthly, @yearly)',
+    );
+  }
+  const cronSpec = input.cronSpec.trim().replace(/\s+/g, " ");
+  validateCronSpec(cronSpec);
+  const timezone = normaliseTimezone(input.timezone);
+  return { cronSpec, timezone };
+}
+
+export function validateCronSpec(cronSpec: string): void {
+  if (cronSpec.startsWith("@")) {
+    if (!(MACROS as readonly string[]).includes(cronSpec)) {
+      throw invalidArgument(
+        `cron.cronSpec: unknown macro "${cronSpec}"; use one of ${MACROS.join(", ")}`,
+      );
+    }
+    return;
+  }
+  const parts = cronSpec.split(" ");
+  if (parts.length !== 5) {
+    throw invalidArgument(
+      `cron.cronSpec: expected 5 fields (minute hour day-of-month month day-of-week), got ${parts.length} in "${cronSpec}"`,
+    );
+  }
+  parts.forEach((part, index) => validateField(part, FIELDS[index] as FieldRule));
+  // The grammar above is the contract; croner computes the fire times and must agree.
+  try {
+    buildCron({ cronSpec, timezone: "UTC" });
+  } catch {
+    throw invalidArgument(`cron.cronSpec: "${cronSpec}" is not a valid cron expression`);
+  }
+}
+
+function validateField(text: string, rule: FieldRule): void {
+  const fail = (why: string): never => {
+    throw invalidArgument(`cron.cronSpec: ${rule.name} field "${text}" ${why}`);
+  };
+  if (text === "") fail("is empty");
+  for (const item of text.split(",")) {
+    if (item === "") fail("has an empty list item");
+    const [base, step, extra] = item.split("/");
+    if (extra !== undefined) fail("has more than one '/'");
+    if (step !== undefined) {
+      if (!/^\d+$/.test(step) || Number(step) === 0)
+        fail(`has a bad step "/${step}" (use /1 or more)`);
+      if (Number(step) > rule.max) fail(`has a step /${step} larger than the field's range`);
+    }
+    if (base === "*") continue;
+    const bounds = (base ?? "").split("-");
+    if (bounds.length > 2) fail(`has a bad range "${base}"`);
+    if (step !== undefined && bounds.length === 1) {
+      fail(`steps need a range or '*' before the '/', e.g. "*/${step}" or "0-59/${step}"`);
+    }
+    const values = bounds.map((bound) => fieldValue(bound, rule, fail));
+    if (values.length === 2 && (values[0] as number) > (values[1] as number)) {
+      fail(`has a range whose start is after its end`);
+    }
+  }
+}
+
+function fieldValue(token: string, rule: FieldRule, fail: (why: string) => never): number {
+  if (/^\d+$/.test(token)) {
+    const value = Number(token);
+    if (value < rule.min || value > rule.max) {
+      fail(`is out of range ${rule.min}-${rule.max}`);
+    }
+    return value;
+  }
+  const index = rule.names?.indexOf(token.toLowerCase()) ?? -1;
+  if (index >= 0) return index + (rule.namesStart ?? 0);
+  const hint = rule.names ? ` or a name (${rule.names[0]}…${rule.names.at(-1)})` : "";
+  return fail(`has "${token}", which is not a number ${rule.min}-${rule.max}${hint}`);
+}
+
+export function normaliseTimezone(value: unknown): string {
+  if (value === undefined || value === null || value === "") return "UTC";
+  if (typeof value !== "string") throw invalidArgument("cron.timezone must be a string");
+  const zone = value.trim();
+  if (!isIanaZone(zone)) {
+    throw invalidArgument(
+      `cron.timezone: "${value}" is not an IANA time zone name (for example "America/New_York", "Europe/Berlin" or "UTC")`,
+    );
+  }
+  return zone;
+}
+
+function isIanaZone(zone: string): boolean {
+  // IANA names only: no raw offsets such as "+02:00", which Intl would also accept.
+  if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(zone)) return false;
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function buildCron(schedule: CronSchedule): Cron {
+  return new Cron(schedule.cronSpec, {
+    timezone: schedule.timezone,
+    mode: "5-part",
+    paused: true,
+    fixedTimeRule: "no-wildcard",
+  });
+}
+
+/** The first fire strictly after `afterMs`, or null if the expression never fires again. */
+export function nextFireAfter(schedule: CronSchedule, afterMs: number): number | null {
+  const next = buildCron(schedule).nextRun(new Date(afterMs));
+  return next ? next.getTime() : null;
+}
+
+/** The next `count` fires strictly after `afterMs`. */
+export function nextFires(schedule: CronSchedule, afterMs: number, count: number): number[] {
+  return buildCron(schedule)
+    .nextRuns(count, new Date(afterMs))
+    .map((date) => date.getTime());
+}
+
+/**
+ * New connectors sync hourly at a minute derived from their id, so a fleet created together
+ * does not fire at :00 all at once.
+ */
+export function defaultSchedule(connectorId: string): CronSchedule {
+  return { cronSpec: `${stableHash(connectorId) % 60} * * * *`, timezone: "UTC" };
+}

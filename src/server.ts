@@ -1,0 +1,116 @@
+// Composition root: configuration → store → auth → HTTP API, plus first-start set-up.
+
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import pino, { type Logger } from "pino";
+import { buildApi } from "./api/app.js";
+import { createCredential } from "./auth/credentials.js";
+import { TokenService } from "./auth/tokens.js";
+import { derivePublicUrl, type ServeConfig } from "./config/config.js";
+import { systemClock, type Clock } from "./runtime.js";
+import { openStore } from "./store/open.js";
+import type { Store } from "./store/store.js";
+
+export const ADMIN_CREDENTIAL_FILE = "admin-credential.json";
+
+export interface RunningServer {
+  readonly url: string;
+  readonly store: Store;
+  close(): Promise<void>;
+}
+
+export function createLogger(level: string): Logger {
+  return pino({
+    level,
+    base: { service: "syncplane" },
+    redact: {
+      paths: ["req.headers.authorization", "*.client_secret", "*.clientSecret", "*.access_token"],
+      censor: "[redacted]",
+    },
+  });
+}
+
+export async function startServer(
+  config: ServeConfig,
+  options: { clock?: Clock; logger?: Logger } = {},
+): Promise<RunningServer> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger(config.logLevel);
+  const store = openStore(config);
+  const tls =
+    config.tlsCertFile && config.tlsKeyFile
+      ? { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) }
+      : undefined;
+
+  // The public URL (and so the host in client ids) may depend on the port actually bound.
+  let publicUrl = config.publicUrl ?? derivePublicUrl(config.listenHost, config.listenPort, !!tls);
+  const publicHost = () => new URL(publicUrl).host;
+  const tokens = new TokenService(store, clock, publicHost);
+  const runtime = { store, clock };
+  const api = await buildApi({
+    runtime,
+    tokens,
+    logger,
+    tls,
+    get publicHost() {
+      return publicHost();
+    },
+  });
+
+  try {
+    await api.listen({ host: config.listenHost, port: config.listenPort });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const bound = api.server.address();
+  if (config.publicUrl === null && bound && typeof bound === "object") {
+    publicUrl = derivePublicUrl(config.listenHost, bound.port, !!tls);
+  }
+
+  await ensureAdminCredential(store, clock, config.dataDir, publicHost(), logger);
+  logger.info(
+    { roles: config.roles, dataDir: config.dataDir, store: store.backend },
+    `listening on ${publicUrl}`,
+  );
+
+  return {
+    url: publicUrl,
+    store,
+    close: async () => {
+      await api.close();
+      await store.close();
+    },
+  };
+}
+
+/**
+ * On first start (no credentials at all) issue an admin credential and write it to
+ * <data-dir>/admin-credential.json with mode 0600. The secret is never logged.
+ */
+async function ensureAdminCredential(
+  store: Store,
+  clock: Clock,
+  dataDir: string,
+  publicHost: string,
+  logger: Logger,
+): Promise<void> {
+  if ((await store.listCredentials()).length > 0) return;
+  const issued = await createCredential(store, clock, {
+    role: "admin",
+    name: "admin",
+    publicHost,
+    actor: "system:first-start",
+  });
+  const path = join(dataDir, ADMIN_CREDENTIAL_FILE);
+  writeFileSync(
+    path,
+    `${JSON.stringify({ clientId: issued.credential.clientId, clientSecret: issued.clientSecret }, null, 2)}\n`,
+    { mode: 0o600 },
+  );
+  chmodSync(path, 0o600); // also when an old file was overwritten
+  logger.info(
+    { path, clientId: issued.credential.clientId },
+    `first start: wrote the admin credential to ${path}`,
+  );
+}

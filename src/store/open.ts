@@ -1,0 +1,18 @@
+// Opens the configured store: the embedded SQLite file under the data dir (the default).
+
+import { closeSync, mkdirSync, openSync } from "node:fs";
+import { join } from "node:path";
+import type { StoreConfig } from "../config/config.js";
+import { SqliteStore } from "./sqlite/sqlite-store.js";
+import type { Store } from "./store.js";
+
+export const SQLITE_FILE = "syncplane.db";
+
+export function openStore(config: StoreConfig): Store {
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const path = join(config.dataDir, SQLITE_FILE);
+  // Create the file owner-only before SQLite does: it holds credential and token hashes, and
+  // SQLite gives its -wal and -shm files the same mode.
+  closeSync(openSync(path, "a", 0o600));
+  return SqliteStore.open(path);
+}

@@ -1,0 +1,125 @@
+// Row ↔ record mapping for the SQLite backend.
+
+import { invalidArgument } from "../../domain/errors.js";
+import type { Hold, HoldKind } from "../../domain/holds.js";
+import type {
+  AppRecord,
+  AuditEvent,
+  ConnectorRecord,
+  CredentialRecord,
+  Role,
+  ScheduleRecord,
+  SyncCounts,
+  SyncRecord,
+  SyncStatus,
+} from "../../domain/model.js";
+import type { SyncState, SyncTrigger } from "../../domain/syncs.js";
+
+export type Row = Record<string, unknown>;
+
+const num = (value: unknown): number => Number(value);
+const numOrNull = (value: unknown): number | null =>
+  value === null || value === undefined ? null : Number(value);
+const str = (value: unknown): string =>
+  value === null || value === undefined ? "" : String(value);
+const json = <T>(value: unknown, fallback: T): T =>
+  value === null || value === undefined ? fallback : (JSON.parse(String(value)) as T);
+
+export const appFromRow = (row: Row): AppRecord => ({
+  id: str(row.id),
+  displayName: str(row.display_name),
+  description: str(row.description),
+  attributes: json(row.attributes, {}),
+  createdAt: num(row.created_at),
+  updatedAt: num(row.updated_at),
+});
+
+export const connectorFromRow = (row: Row): ConnectorRecord => ({
+  id: str(row.id),
+  appId: str(row.app_id),
+  displayName: str(row.display_name),
+  description: str(row.description),
+  catalogId: str(row.catalog_id),
+  config: json(row.config, null),
+  configUpdatedAt: numOrNull(row.config_updated_at),
+  disableCheckBadSync: num(row.disable_check_bad_sync) === 1,
+  syncResourceTypeIds: json(row.sync_resource_type_ids, []),
+  userIds: json(row.user_ids, []),
+  syncStatus: {
+    status: str(row.sync_status) as SyncStatus,
+    startedAt: numOrNull(row.sync_started_at),
+    completedAt: numOrNull(row.sync_completed_at),
+    updatedAt: numOrNull(row.sync_status_updated_at),
+    lastError: str(row.sync_last_error),
+  },
+  createdAt: num(row.created_at),
+  updatedAt: num(row.updated_at),
+  deletedAt: numOrNull(row.deleted_at),
+});
+
+export const holdFromRow = (row: Row): Hold => ({
+  kind: str(row.kind) as HoldKind,
+  actor: str(row.actor),
+  note: str(row.note),
+  createdAt: num(row.created_at),
+});
+
+export const scheduleFromRow = (row: Row): ScheduleRecord => ({
+  connectorId: str(row.connector_id),
+  cronSpec: str(row.cron_spec),
+  timezone: str(row.timezone),
+  startAt: num(row.start_at),
+  nextFireAt: numOrNull(row.next_fire_at),
+  updatedAt: num(row.updated_at),
+});
+
+export const syncFromRow = (row: Row): SyncRecord => ({
+  id: str(row.id),
+  connectorId: str(row.connector_id),
+  appId: str(row.app_id),
+  trigger: str(row.trigger) as SyncTrigger,
+  state: str(row.state) as SyncState,
+  attempt: num(row.attempt),
+  queuedAt: num(row.queued_at),
+  startedAt: numOrNull(row.started_at),
+  finishedAt: numOrNull(row.finished_at),
+  counts: json<SyncCounts | null>(row.counts, null),
+  baselineCounts: json<SyncCounts | null>(row.baseline_counts, null),
+  error: str(row.error),
+  requestedBy: str(row.requested_by),
+});
+
+export const credentialFromRow = (row: Row): CredentialRecord => ({
+  id: str(row.id),
+  clientId: str(row.client_id),
+  name: str(row.name),
+  role: str(row.role) as Role,
+  connectorId: row.connector_id === null ? null : str(row.connector_id),
+  publicJwk: json(row.public_jwk, { kty: "OKP", crv: "Ed25519", x: "" }),
+  secretHash: str(row.secret_hash),
+  createdAt: num(row.created_at),
+  createdBy: str(row.created_by),
+  revokedAt: numOrNull(row.revoked_at),
+  lastUsedAt: numOrNull(row.last_used_at),
+});
+
+export const auditFromRow = (row: Row): AuditEvent => ({
+  id: str(row.id),
+  at: num(row.at),
+  actor: str(row.actor),
+  action: str(row.action),
+  objectType: str(row.object_type),
+  objectId: str(row.object_id),
+  requestId: str(row.request_id),
+  details: json(row.details, {}),
+});
+
+/** Splits a composite page key "<number>:<id>" written by the newest-first listings. */
+export function splitKey(key: string): [number, string] {
+  const at = key.indexOf(":");
+  const time = Number(key.slice(0, at));
+  if (at <= 0 || !Number.isFinite(time)) {
+    throw invalidArgument("page_token is not a token this server issued; start again without it");
+  }
+  return [time, key.slice(at + 1)];
+}

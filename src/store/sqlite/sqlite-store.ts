@@ -1,0 +1,579 @@
+// The embedded backend: better-sqlite3 in WAL mode, one file under the data dir.
+//
+// Two connections: `writer` runs transactions (BEGIN IMMEDIATE, serialised by a mutex because an
+// async callback could otherwise interleave with another on the same connection) and `reader`
+// serves lock-free reads, which under WAL see the last committed state.
+
+import Database from "better-sqlite3";
+import type { Hold, HoldKind } from "../../domain/holds.js";
+import type {
+  AppRecord,
+  AuditEvent,
+  ConnectorRecord,
+  ConnectorSyncStatus,
+  CredentialRecord,
+  ScheduleRecord,
+  SyncRecord,
+} from "../../domain/model.js";
+import { FINISHED_STATES, type SyncState } from "../../domain/syncs.js";
+import { loadMigrations, pendingMigrations } from "../migrate.js";
+import { Mutex } from "../mutex.js";
+import type {
+  AccessTokenRecord,
+  AppPatch,
+  AuditQuery,
+  ConnectorPatch,
+  NewSync,
+  Page,
+  PageQuery,
+  Store,
+  StoreReader,
+  StoreTx,
+  SyncFinish,
+} from "../store.js";
+import {
+  appFromRow,
+  auditFromRow,
+  connectorFromRow,
+  credentialFromRow,
+  holdFromRow,
+  type Row,
+  scheduleFromRow,
+  splitKey,
+  syncFromRow,
+} from "./rows.js";
+
+type Db = Database.Database;
+
+const FINISHED_LIST = FINISHED_STATES.map((state) => `'${state}'`).join(",");
+
+function openConnection(path: string, readonly: boolean): Db {
+  const db = new Database(path, { readonly: false, fileMustExist: readonly });
+  db.pragma("journal_mode = WAL");
+  // NORMAL in WAL mode survives a crash or kill -9 of the process; only an OS crash or power
+  // loss can lose the last transactions.
+  db.pragma("synchronous = NORMAL");
+  db.pragma("busy_timeout = 10000");
+  db.pragma("foreign_keys = ON");
+  if (readonly) db.pragma("query_only = ON");
+  return db;
+}
+
+function page<T>(
+  rows: Row[],
+  size: number,
+  map: (row: Row) => T,
+  key: (item: T) => string,
+): Page<T> {
+  const items = rows.slice(0, size).map(map);
+  const last = items.at(-1);
+  return { items, nextKey: rows.length > size && last !== undefined ? key(last) : null };
+}
+
+/** Reads shared by the reader connection and, inside a transaction, the writer. */
+class SqliteReader implements StoreReader {
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(protected readonly db: Db) {}
+
+  protected stmt(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  protected one(sql: string, ...params: unknown[]): Row | undefined {
+    return this.stmt(sql).get(...params) as Row | undefined;
+  }
+
+  protected all(sql: string, ...params: unknown[]): Row[] {
+    return this.stmt(sql).all(...params) as Row[];
+  }
+
+  async getApp(id: string): Promise<AppRecord | null> {
+    const row = this.one("SELECT * FROM apps WHERE id = ? AND deleted_at IS NULL", id);
+    return row ? appFromRow(row) : null;
+  }
+
+  async listApps(query: PageQuery): Promise<Page<AppRecord>> {
+    const rows = this.all(
+      "SELECT * FROM apps WHERE deleted_at IS NULL AND id > ? ORDER BY id LIMIT ?",
+      query.after ?? "",
+      query.pageSize + 1,
+    );
+    return page(rows, query.pageSize, appFromRow, (app) => app.id);
+  }
+
+  async getConnector(appId: string, id: string): Promise<ConnectorRecord | null> {
+    const row = this.one(
+      "SELECT * FROM connectors WHERE id = ? AND app_id = ? AND deleted_at IS NULL",
+      id,
+      appId,
+    );
+    return row ? connectorFromRow(row) : null;
+  }
+
+  async listConnectors(appId: string, query: PageQuery): Promise<Page<ConnectorRecord>> {
+    const rows = this.all(
+      "SELECT * FROM connectors WHERE app_id = ? AND deleted_at IS NULL AND id > ? ORDER BY id LIMIT ?",
+      appId,
+      query.after ?? "",
+      query.pageSize + 1,
+    );
+    return page(rows, query.pageSize, connectorFromRow, (connector) => connector.id);
+  }
+
+  async listHolds(connectorId: string): Promise<Hold[]> {
+    return this.all(
+      "SELECT * FROM holds WHERE connector_id = ? ORDER BY created_at",
+      connectorId,
+    ).map(holdFromRow);
+  }
+
+  async listHoldsFor(connectorIds: readonly string[]): Promise<Map<string, Hold[]>> {
+    const result = new Map<string, Hold[]>();
+    if (connectorIds.length === 0) return result;
+    const rows = this.all(
+      "SELECT * FROM holds WHERE connector_id IN (SELECT value FROM json_each(?)) ORDER BY created_at",
+      JSON.stringify(connectorIds),
+    );
+    for (const row of rows) {
+      const id = String(row.connector_id);
+      const holds = result.get(id) ?? [];
+      holds.push(holdFromRow(row));
+      result.set(id, holds);
+    }
+    return result;
+  }
+
+  async getSchedule(connectorId: string): Promise<ScheduleRecord | null> {
+    const row = this.one("SELECT * FROM schedules WHERE connector_id = ?", connectorId);
+    return row ? scheduleFromRow(row) : null;
+  }
+
+  async getSchedulesFor(connectorIds: readonly string[]): Promise<Map<string, ScheduleRecord>> {
+    const result = new Map<string, ScheduleRecord>();
+    if (connectorIds.length === 0) return result;
+    const rows = this.all(
+      "SELECT * FROM schedules WHERE connector_id IN (SELECT value FROM json_each(?))",
+      JSON.stringify(connectorIds),
+    );
+    for (const row of rows) result.set(String(row.connector_id), scheduleFromRow(row));
+    return result;
+  }
+
+  async getSync(connectorId: string, id: string): Promise<SyncRecord | null> {
+    const row = this.one(
+      "SELECT * FROM sync_lifecycles WHERE id = ? AND connector_id = ?",
+      id,
+      connectorId,
+    );
+    return row ? syncFromRow(row) : null;
+  }
+
+  async listSyncs(connectorId: string, query: PageQuery): Promise<Page<SyncRecord>> {
+    const [queuedAt, id] = query.after ? splitKey(query.after) : [Number.MAX_SAFE_INTEGER, ""];
+    const rows = this.all(
+      `SELECT * FROM sync_lifecycles
+       WHERE connector_id = ? AND (queued_at < ? OR (queued_at = ? AND id < ?))
+       ORDER BY queued_at DESC, id DESC LIMIT ?`,
+      connectorId,
+      queuedAt,
+      queuedAt,
+      query.after ? id : "\u{10FFFF}",
+      query.pageSize + 1,
+    );
+    return page(rows, query.pageSize, syncFromRow, (sync) => `${sync.queuedAt}:${sync.id}`);
+  }
+
+  async getCredentialByClientId(clientId: string): Promise<CredentialRecord | null> {
+    const row = this.one("SELECT * FROM credentials WHERE client_id = ?", clientId);
+    return row ? credentialFromRow(row) : null;
+  }
+
+  async getCredential(id: string): Promise<CredentialRecord | null> {
+    const row = this.one("SELECT * FROM credentials WHERE id = ?", id);
+    return row ? credentialFromRow(row) : null;
+  }
+
+  async listCredentials(): Promise<CredentialRecord[]> {
+    return this.all("SELECT * FROM credentials ORDER BY created_at, id").map(credentialFromRow);
+  }
+
+  async findAccessToken(tokenHash: string, now: number): Promise<CredentialRecord | null> {
+    const row = this.one(
+      `SELECT c.* FROM access_tokens t JOIN credentials c ON c.id = t.credential_id
+       WHERE t.token_hash = ? AND t.expires_at > ? AND c.revoked_at IS NULL`,
+      tokenHash,
+      now,
+    );
+    return row ? credentialFromRow(row) : null;
+  }
+
+  async listAuditEvents(query: AuditQuery): Promise<Page<AuditEvent>> {
+    const [at, id] = query.after ? splitKey(query.after) : [Number.MAX_SAFE_INTEGER, ""];
+    const rows = this.all(
+      `SELECT * FROM audit_events
+       WHERE (? IS NULL OR object_type = ?) AND (? IS NULL OR object_id = ?)
+         AND (at < ? OR (at = ? AND id < ?))
+       ORDER BY at DESC, id DESC LIMIT ?`,
+      query.objectType ?? null,
+      query.objectType ?? null,
+      query.objectId ?? null,
+      query.objectId ?? null,
+      at,
+      at,
+      query.after ? id : "\u{10FFFF}",
+      query.pageSize + 1,
+    );
+    return page(rows, query.pageSize, auditFromRow, (event) => `${event.at}:${event.id}`);
+  }
+}
+
+class SqliteTx extends SqliteReader implements StoreTx {
+  private run(sql: string, ...params: unknown[]): number {
+    return this.stmt(sql).run(...params).changes;
+  }
+
+  async insertApp(app: AppRecord): Promise<void> {
+    this.run(
+      `INSERT INTO apps (id, display_name, description, attributes, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+      app.id,
+      app.displayName,
+      app.description,
+      JSON.stringify(app.attributes),
+      app.createdAt,
+      app.updatedAt,
+    );
+  }
+
+  async updateApp(id: string, patch: AppPatch, now: number): Promise<void> {
+    this.run(
+      `UPDATE apps SET display_name = coalesce(?, display_name), description = coalesce(?, description),
+         attributes = coalesce(?, attributes), updated_at = ? WHERE id = ?`,
+      patch.displayName ?? null,
+      patch.description ?? null,
+      patch.attributes ? JSON.stringify(patch.attributes) : null,
+      now,
+      id,
+    );
+  }
+
+  async deleteApp(id: string, now: number): Promise<void> {
+    this.run("UPDATE apps SET deleted_at = ?, updated_at = ? WHERE id = ?", now, now, id);
+  }
+
+  async countConnectors(appId: string): Promise<number> {
+    const row = this.one(
+      "SELECT count(*) AS n FROM connectors WHERE app_id = ? AND deleted_at IS NULL",
+      appId,
+    );
+    return Number(row?.n ?? 0);
+  }
+
+  async insertConnector(c: ConnectorRecord): Promise<void> {
+    this.run(
+      `INSERT INTO connectors (id, app_id, display_name, description, catalog_id, config,
+         config_updated_at, disable_check_bad_sync, sync_resource_type_ids, user_ids, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      c.id,
+      c.appId,
+      c.displayName,
+      c.description,
+      c.catalogId,
+      c.config ? JSON.stringify(c.config) : null,
+      c.configUpdatedAt,
+      c.disableCheckBadSync ? 1 : 0,
+      JSON.stringify(c.syncResourceTypeIds),
+      JSON.stringify(c.userIds),
+      c.createdAt,
+      c.updatedAt,
+    );
+  }
+
+  async lockConnector(appId: string, id: string): Promise<ConnectorRecord | null> {
+    // BEGIN IMMEDIATE already holds the database write lock for the whole transaction.
+    return this.getConnector(appId, id);
+  }
+
+  async updateConnector(id: string, patch: ConnectorPatch, now: number): Promise<void> {
+    const has = (key: keyof ConnectorPatch) => (patch[key] === undefined ? 0 : 1);
+    this.run(
+      `UPDATE connectors SET
+         display_name = CASE WHEN ? THEN ? ELSE display_name END,
+         description = CASE WHEN ? THEN ? ELSE description END,
+         config = CASE WHEN ? THEN ? ELSE config END,
+         config_updated_at = CASE WHEN ? THEN ? ELSE config_updated_at END,
+         disable_check_bad_sync = CASE WHEN ? THEN ? ELSE disable_check_bad_sync END,
+         sync_resource_type_ids = CASE WHEN ? THEN ? ELSE sync_resource_type_ids END,
+         user_ids = CASE WHEN ? THEN ? ELSE user_ids END,
+         updated_at = ?
+       WHERE id = ?`,
+      has("displayName"),
+      patch.displayName ?? null,
+      has("description"),
+      patch.description ?? null,
+      has("config"),
+      patch.config ? JSON.stringify(patch.config) : null,
+      has("config"),
+      now,
+      has("disableCheckBadSync"),
+      patch.disableCheckBadSync ? 1 : 0,
+      has("syncResourceTypeIds"),
+      JSON.stringify(patch.syncResourceTypeIds ?? []),
+      has("userIds"),
+      JSON.stringify(patch.userIds ?? []),
+      now,
+      id,
+    );
+  }
+
+  async deleteConnector(id: string, now: number): Promise<void> {
+    this.run("UPDATE connectors SET deleted_at = ?, updated_at = ? WHERE id = ?", now, now, id);
+    this.run("DELETE FROM holds WHERE connector_id = ?", id);
+  }
+
+  async setConnectorSyncStatus(id: string, status: ConnectorSyncStatus): Promise<void> {
+    this.run(
+      `UPDATE connectors SET sync_status = ?, sync_started_at = ?, sync_completed_at = ?,
+         sync_status_updated_at = ?, sync_last_error = ? WHERE id = ?`,
+      status.status,
+      status.startedAt,
+      status.completedAt,
+      status.updatedAt,
+      status.lastError,
+      id,
+    );
+  }
+
+  async insertHold(connectorId: string, hold: Hold): Promise<boolean> {
+    return (
+      this.run(
+        `INSERT INTO holds (connector_id, kind, actor, note, created_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (connector_id, kind) DO NOTHING`,
+        connectorId,
+        hold.kind,
+        hold.actor,
+        hold.note,
+        hold.createdAt,
+      ) > 0
+    );
+  }
+
+  async deleteHold(connectorId: string, kind: HoldKind): Promise<boolean> {
+    return this.run("DELETE FROM holds WHERE connector_id = ? AND kind = ?", connectorId, kind) > 0;
+  }
+
+  async upsertSchedule(s: ScheduleRecord): Promise<void> {
+    this.run(
+      `INSERT INTO schedules (connector_id, cron_spec, timezone, start_at, next_fire_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (connector_id) DO UPDATE SET cron_spec = excluded.cron_spec,
+         timezone = excluded.timezone, start_at = excluded.start_at,
+         next_fire_at = excluded.next_fire_at, updated_at = excluded.updated_at`,
+      s.connectorId,
+      s.cronSpec,
+      s.timezone,
+      s.startAt,
+      s.nextFireAt,
+      s.updatedAt,
+    );
+  }
+
+  async deleteSchedule(connectorId: string): Promise<boolean> {
+    return this.run("DELETE FROM schedules WHERE connector_id = ?", connectorId) > 0;
+  }
+
+  async queueSnapshot(connectorId: string): Promise<{ queued: number; running: number }> {
+    const row = this.one(
+      `SELECT coalesce(sum(state = 'QUEUED'), 0) AS queued, coalesce(sum(state = 'RUNNING'), 0) AS running
+       FROM sync_lifecycles WHERE connector_id = ? AND state IN ('QUEUED', 'RUNNING')`,
+      connectorId,
+    );
+    return { queued: Number(row?.queued ?? 0), running: Number(row?.running ?? 0) };
+  }
+
+  async insertSync(sync: NewSync): Promise<void> {
+    this.run(
+      `INSERT INTO sync_lifecycles (id, connector_id, app_id, trigger, state, attempt, queued_at,
+         run_after, requested_by, updated_at)
+       VALUES (?, ?, ?, ?, 'QUEUED', 0, ?, ?, ?, ?)`,
+      sync.id,
+      sync.connectorId,
+      sync.appId,
+      sync.trigger,
+      sync.queuedAt,
+      sync.queuedAt,
+      sync.requestedBy,
+      sync.queuedAt,
+    );
+  }
+
+  async cancelQueuedSyncs(connectorId: string, reason: string, now: number): Promise<string[]> {
+    return this.all(
+      `UPDATE sync_lifecycles SET state = 'CANCELED', error = ?, finished_at = NULL, updated_at = ?
+       WHERE connector_id = ? AND state = 'QUEUED' RETURNING id`,
+      reason,
+      now,
+      connectorId,
+    ).map((row) => String(row.id));
+  }
+
+  async latestFinishedSync(connectorId: string): Promise<SyncRecord | null> {
+    const row = this.one(
+      `SELECT * FROM sync_lifecycles WHERE connector_id = ? AND finished_at IS NOT NULL
+         AND state IN (${FINISHED_LIST})
+       ORDER BY finished_at DESC, id DESC LIMIT 1`,
+      connectorId,
+    );
+    return row ? syncFromRow(row) : null;
+  }
+
+  async finishSync(id: string, finish: SyncFinish): Promise<void> {
+    this.run(
+      `UPDATE sync_lifecycles SET state = ?, finished_at = ?, counts = ?, baseline_counts = ?,
+         error = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?`,
+      finish.state,
+      finish.finishedAt,
+      finish.counts ? JSON.stringify(finish.counts) : null,
+      finish.baselineCounts ? JSON.stringify(finish.baselineCounts) : null,
+      finish.error ?? "",
+      finish.finishedAt,
+      id,
+    );
+  }
+
+  async setSyncState(id: string, state: SyncState, now: number): Promise<void> {
+    this.run("UPDATE sync_lifecycles SET state = ?, updated_at = ? WHERE id = ?", state, now, id);
+  }
+
+  async insertCredential(c: CredentialRecord): Promise<void> {
+    this.run(
+      `INSERT INTO credentials (id, client_id, name, role, connector_id, public_jwk, secret_hash,
+         created_at, created_by, revoked_at, last_used_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      c.id,
+      c.clientId,
+      c.name,
+      c.role,
+      c.connectorId,
+      JSON.stringify(c.publicJwk),
+      c.secretHash,
+      c.createdAt,
+      c.createdBy,
+      c.revokedAt,
+      c.lastUsedAt,
+    );
+  }
+
+  async revokeCredential(id: string, now: number): Promise<boolean> {
+    const changed = this.run(
+      "UPDATE credentials SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+      now,
+      id,
+    );
+    this.run("DELETE FROM access_tokens WHERE credential_id = ?", id);
+    return changed > 0;
+  }
+
+  async touchCredential(id: string, now: number): Promise<void> {
+    this.run("UPDATE credentials SET last_used_at = ? WHERE id = ?", now, id);
+  }
+
+  async insertAccessToken(token: AccessTokenRecord): Promise<void> {
+    this.run(
+      "INSERT INTO access_tokens (token_hash, credential_id, issued_at, expires_at) VALUES (?, ?, ?, ?)",
+      token.tokenHash,
+      token.credentialId,
+      token.issuedAt,
+      token.expiresAt,
+    );
+  }
+
+  async deleteExpiredAccessTokens(now: number): Promise<number> {
+    return this.run("DELETE FROM access_tokens WHERE expires_at <= ?", now);
+  }
+
+  async insertAuditEvent(e: AuditEvent): Promise<void> {
+    this.run(
+      `INSERT INTO audit_events (id, at, actor, action, object_type, object_id, request_id, details)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      e.id,
+      e.at,
+      e.actor,
+      e.action,
+      e.objectType,
+      e.objectId,
+      e.requestId,
+      JSON.stringify(e.details),
+    );
+  }
+}
+
+const MIGRATIONS = new URL("./migrations/", import.meta.url);
+
+export class SqliteStore extends SqliteReader implements Store {
+  readonly backend = "sqlite" as const;
+  private readonly writer: Db;
+  private readonly tx: SqliteTx;
+  private readonly mutex = new Mutex();
+
+  private constructor(writer: Db, reader: Db) {
+    super(reader);
+    this.writer = writer;
+    this.tx = new SqliteTx(writer);
+  }
+
+  /** Opens (creating if needed) the database file and applies pending migrations. */
+  static open(path: string): SqliteStore {
+    const writer = openConnection(path, false);
+    migrate(writer);
+    const reader = openConnection(path, true);
+    return new SqliteStore(writer, reader);
+  }
+
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.mutex.run(async () => {
+      this.writer.exec("BEGIN IMMEDIATE");
+      try {
+        const result = await fn(this.tx);
+        this.writer.exec("COMMIT");
+        return result;
+      } catch (error) {
+        if (this.writer.inTransaction) this.writer.exec("ROLLBACK");
+        throw error;
+      }
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.mutex.run(async () => {
+      this.db.close();
+      this.writer.close();
+    });
+  }
+}
+
+function migrate(db: Db): void {
+  db.exec(
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+  );
+  const apply = db.transaction(() => {
+    const applied = (db.prepare("SELECT version FROM schema_migrations").all() as Row[]).map(
+      (row) => Number(row.version),
+    );
+    for (const migration of pendingMigrations(loadMigrations(MIGRATIONS), applied)) {
+      db.exec(migration.sql);
+      db.prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)").run(
+        migration.version,
+        migration.name,
+        Date.now(),
+      );
+    }
+  });
+  apply.immediate();
+}

@@ -1,0 +1,142 @@
+// The Store: everything syncplane persists, behind one interface that the SQLite backend
+// (store/sqlite) implements now and the PostgreSQL backend mirrors. Callers never see SQL or the
+// backend in use.
+//
+// Writes happen inside `transaction`: one transaction per command, so a state change and the
+// queue rows it implies commit together. A transaction callback must only await the `tx` it is
+// given (no network or file IO inside), because on SQLite transactions are serialised.
+
+import type { Hold, HoldKind } from "../domain/holds.js";
+import type {
+  AppRecord,
+  AuditEvent,
+  ConnectorRecord,
+  ConnectorSyncStatus,
+  CredentialRecord,
+  ScheduleRecord,
+  SyncCounts,
+  SyncRecord,
+} from "../domain/model.js";
+import type { SyncState } from "../domain/syncs.js";
+
+export interface Page<T> {
+  readonly items: readonly T[];
+  /** The sort key of the last item, when more items may follow. */
+  readonly nextKey: string | null;
+}
+
+export interface PageQuery {
+  readonly pageSize: number;
+  readonly after: string | null;
+}
+
+export interface AppPatch {
+  readonly displayName?: string;
+  readonly description?: string;
+  readonly attributes?: Readonly<Record<string, unknown>>;
+}
+
+export interface ConnectorPatch {
+  readonly displayName?: string;
+  readonly description?: string;
+  readonly config?: ConnectorRecord["config"];
+  readonly disableCheckBadSync?: boolean;
+  readonly syncResourceTypeIds?: readonly string[];
+  readonly userIds?: readonly string[];
+}
+
+export interface NewSync {
+  readonly id: string;
+  readonly connectorId: string;
+  readonly appId: string;
+  readonly trigger: SyncRecord["trigger"];
+  readonly queuedAt: number;
+  readonly requestedBy: string;
+}
+
+export interface SyncFinish {
+  readonly state: SyncState;
+  readonly finishedAt: number;
+  readonly counts?: SyncCounts | null;
+  readonly baselineCounts?: SyncCounts | null;
+  readonly error?: string;
+}
+
+export interface AccessTokenRecord {
+  readonly tokenHash: string;
+  readonly credentialId: string;
+  readonly issuedAt: number;
+  readonly expiresAt: number;
+}
+
+export interface AuditQuery extends PageQuery {
+  readonly objectType?: string;
+  readonly objectId?: string;
+}
+
+/** Reads that need no lock. On SQLite they see the last committed state. */
+export interface StoreReader {
+  getApp(id: string): Promise<AppRecord | null>;
+  listApps(page: PageQuery): Promise<Page<AppRecord>>;
+  getConnector(appId: string, id: string): Promise<ConnectorRecord | null>;
+  listConnectors(appId: string, page: PageQuery): Promise<Page<ConnectorRecord>>;
+  listHolds(connectorId: string): Promise<Hold[]>;
+  /** Holds of many connectors at once, for list pages. */
+  listHoldsFor(connectorIds: readonly string[]): Promise<Map<string, Hold[]>>;
+  getSchedule(connectorId: string): Promise<ScheduleRecord | null>;
+  getSchedulesFor(connectorIds: readonly string[]): Promise<Map<string, ScheduleRecord>>;
+  getSync(connectorId: string, id: string): Promise<SyncRecord | null>;
+  listSyncs(connectorId: string, page: PageQuery): Promise<Page<SyncRecord>>;
+  getCredentialByClientId(clientId: string): Promise<CredentialRecord | null>;
+  getCredential(id: string): Promise<CredentialRecord | null>;
+  listCredentials(): Promise<CredentialRecord[]>;
+  /** The credential behind a live access token (not expired, credential not revoked). */
+  findAccessToken(tokenHash: string, now: number): Promise<CredentialRecord | null>;
+  listAuditEvents(query: AuditQuery): Promise<Page<AuditEvent>>;
+}
+
+/** Everything a command may do inside its transaction. */
+export interface StoreTx extends StoreReader {
+  insertApp(app: AppRecord): Promise<void>;
+  updateApp(id: string, patch: AppPatch, now: number): Promise<void>;
+  deleteApp(id: string, now: number): Promise<void>;
+  countConnectors(appId: string): Promise<number>;
+
+  insertConnector(connector: ConnectorRecord): Promise<void>;
+  /** Reads the connector and locks it against concurrent commands until the transaction ends. */
+  lockConnector(appId: string, id: string): Promise<ConnectorRecord | null>;
+  updateConnector(id: string, patch: ConnectorPatch, now: number): Promise<void>;
+  deleteConnector(id: string, now: number): Promise<void>;
+  setConnectorSyncStatus(id: string, status: ConnectorSyncStatus): Promise<void>;
+
+  insertHold(connectorId: string, hold: Hold): Promise<boolean>;
+  deleteHold(connectorId: string, kind: HoldKind): Promise<boolean>;
+
+  upsertSchedule(schedule: ScheduleRecord): Promise<void>;
+  deleteSchedule(connectorId: string): Promise<boolean>;
+
+  /** Counts of the connector's QUEUED and RUNNING syncs. */
+  queueSnapshot(connectorId: string): Promise<{ queued: number; running: number }>;
+  insertSync(sync: NewSync): Promise<void>;
+  /** Cancels every QUEUED sync of the connector; returns their ids. */
+  cancelQueuedSyncs(connectorId: string, reason: string, now: number): Promise<string[]>;
+  /** The connector's most recently finished sync (one that ran to an end). */
+  latestFinishedSync(connectorId: string): Promise<SyncRecord | null>;
+  /** Moves a sync to a finished state with its outcome. */
+  finishSync(id: string, finish: SyncFinish): Promise<void>;
+  setSyncState(id: string, state: SyncState, now: number): Promise<void>;
+
+  insertCredential(credential: CredentialRecord): Promise<void>;
+  revokeCredential(id: string, now: number): Promise<boolean>;
+  touchCredential(id: string, now: number): Promise<void>;
+  insertAccessToken(token: AccessTokenRecord): Promise<void>;
+  deleteExpiredAccessTokens(now: number): Promise<number>;
+
+  insertAuditEvent(event: AuditEvent): Promise<void>;
+}
+
+export interface Store extends StoreReader {
+  readonly backend: "sqlite" | "postgres";
+  transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

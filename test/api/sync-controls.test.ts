@@ -1,0 +1,461 @@
+// The five seed operations over real HTTP against a real SQLite store.
+
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { SyncState } from "../../src/domain/syncs.js";
+import { newId } from "../../src/runtime.js";
+import { createAppAndConnector, startTestServer, type TestServer } from "../helpers/server.js";
+
+let server: TestServer;
+before(async () => {
+  server = await startTestServer();
+});
+after(async () => {
+  await server.stop();
+});
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+async function connector(base: string): Promise<Json> {
+  const response = await server.call("GET", base);
+  assert.equal(response.status, 200);
+  return (response.body.connectorView as Json).connector as Json;
+}
+
+async function syncs(base: string): Promise<Json[]> {
+  const response = await server.call("GET", `${base}/syncs?page_size=500`);
+  assert.equal(response.status, 200);
+  return response.body.list as Json[];
+}
+
+const queued = async (base: string) =>
+  (await syncs(base)).filter((sync) => sync.state === "QUEUED");
+
+function assertError(
+  response: { status: number; body: Json },
+  status: number,
+  code: number,
+  message?: RegExp,
+) {
+  assert.equal(response.status, status, JSON.stringify(response.body));
+  assert.equal(response.body.code, code);
+  assert.deepEqual(response.body.details, []);
+  assert.equal(typeof response.body.message, "string");
+  if (message) assert.match(response.body.message, message);
+}
+
+/** Puts a finished sync into the store, as the sync engine would. */
+async function seedSync(
+  connectorId: string,
+  appId: string,
+  state: SyncState,
+  finishedAt: number,
+): Promise<string> {
+  const id = newId();
+  await server.server.store.transaction(async (tx) => {
+    await tx.cancelQueuedSyncs(connectorId, "test setup", finishedAt);
+    await tx.insertSync({
+      id,
+      connectorId,
+      appId,
+      trigger: "SCHEDULE",
+      queuedAt: finishedAt - 1000,
+      requestedBy: "test",
+    });
+    await tx.finishSync(id, {
+      state,
+      finishedAt,
+      error: state === "ERRORED_NO_DATA" ? "user: 100 → 1 (-99.0%)" : "",
+    });
+  });
+  return id;
+}
+
+async function addDataDropHold(connectorId: string) {
+  await server.server.store.transaction((tx) =>
+    tx.insertHold(connectorId, {
+      kind: "DATA_DROP",
+      actor: "system",
+      note: "user: 100 → 1 (-99.0%)",
+      createdAt: Date.now(),
+    }),
+  );
+}
+
+describe("new connectors", () => {
+  it("get an hourly schedule at a spread minute and an INITIAL sync", async () => {
+    const { base } = await createAppAndConnector(server);
+    const c = await connector(base);
+    assert.match(c.connectorSyncCronSchedule.cronSpec, /^\d{1,2} \* \* \* \*$/);
+    assert.equal(c.connectorSyncCronSchedule.timezone, "UTC");
+    assert.equal(c.status.status, "SYNC_STATUS_UNSPECIFIED");
+    assert.equal(c.canResumeSync, undefined);
+    const list = await syncs(base);
+    assert.equal(list.length, 1);
+    assert.equal(list[0]?.trigger, "INITIAL");
+    assert.equal(list[0]?.state, "QUEUED");
+    assert.match(list[0]?.id, /^[0-9A-Za-z]{27}$/);
+  });
+});
+
+describe("PauseSync", () => {
+  it("adds a hold, cancels queued syncs and reads back as DISABLED", async () => {
+    const { base } = await createAppAndConnector(server);
+    const response = await server.call("POST", `${base}/pause`, {
+      body: { note: "vendor maintenance" },
+    });
+    assert.equal(response.status, 200);
+    assert.deepEqual(response.body, {});
+    const c = await connector(base);
+    assert.equal(c.status.status, "SYNC_STATUS_DISABLED");
+    assert.equal(c.canResumeSync, true);
+    assert.equal(c.syncDisabledCategory, "PAUSED");
+    assert.equal(c.syncDisabledReason, "vendor maintenance");
+    assert.ok(Date.parse(c.syncDisabledAt) > 0);
+    const list = await syncs(base);
+    assert.equal(list[0]?.state, "CANCELED");
+    assert.equal(list[0]?.error, "paused");
+    assert.equal((await queued(base)).length, 0);
+  });
+
+  it("is idempotent: a retry keeps the first pause", async () => {
+    const { base } = await createAppAndConnector(server);
+    await server.call("POST", `${base}/pause`);
+    const first = await connector(base);
+    const retry = await server.call("POST", `${base}/pause`, { body: {} });
+    assert.equal(retry.status, 200);
+    assert.deepEqual(retry.body, {});
+    const second = await connector(base);
+    assert.equal(second.syncDisabledAt, first.syncDisabledAt);
+    assert.equal(second.canResumeSync, true);
+  });
+
+  it("accepts an absent body, {} and null", async () => {
+    const { base } = await createAppAndConnector(server);
+    assert.equal((await server.call("POST", `${base}/pause`)).status, 200);
+    assert.equal(
+      (
+        await server.call("POST", `${base}/pause`, {
+          rawBody: "null",
+          headers: { "content-type": "application/json" },
+        })
+      ).status,
+      200,
+    );
+  });
+
+  it("answers NOT_FOUND for an unknown app or connector", async () => {
+    const { appId, connectorId } = await createAppAndConnector(server);
+    assertError(
+      await server.call("POST", `/api/v1/apps/${appId}/connectors/nope/pause`),
+      404,
+      5,
+      /connector "nope" not found/,
+    );
+    assertError(
+      await server.call("POST", `/api/v1/apps/nope/connectors/${connectorId}/pause`),
+      404,
+      5,
+      /not found/,
+    );
+  });
+
+  it("refuses malformed and unknown-field bodies", async () => {
+    const { base } = await createAppAndConnector(server);
+    assertError(
+      await server.call("POST", `${base}/pause`, {
+        rawBody: "{not json",
+        headers: { "content-type": "application/json" },
+      }),
+      400,
+      3,
+      /not valid JSON/,
+    );
+    assertError(
+      await server.call("POST", `${base}/pause`, { body: { bogus: 1 } }),
+      400,
+      3,
+      /unknown field "bogus"/,
+    );
+    assertError(
+      await server.call("POST", `${base}/pause`, { body: [1] }),
+      400,
+      3,
+      /must be a JSON object/,
+    );
+    assertError(
+      await server.call("POST", `${base}/pause`, { body: { note: 5 } }),
+      400,
+      3,
+      /"note" must be a string/,
+    );
+    assert.equal((await connector(base)).canResumeSync, undefined, "nothing changed");
+  });
+});
+
+describe("ResumeSync", () => {
+  it("clears the pause and queues exactly one RESUME sync", async () => {
+    const { base } = await createAppAndConnector(server);
+    await server.call("POST", `${base}/pause`);
+    const response = await server.call("POST", `${base}/resume`);
+    assert.equal(response.status, 200);
+    assert.deepEqual(response.body, {});
+    const c = await connector(base);
+    assert.equal(c.canResumeSync, undefined);
+    assert.notEqual(c.status.status, "SYNC_STATUS_DISABLED");
+    assert.equal(c.syncDisabledAt, undefined);
+    const waiting = await queued(base);
+    assert.equal(waiting.length, 1);
+    assert.equal(waiting[0]?.trigger, "RESUME");
+    // A retry changes nothing.
+    assert.equal((await server.call("POST", `${base}/resume`)).status, 200);
+    assert.equal((await queued(base)).length, 1);
+    assert.equal((await syncs(base)).length, 2);
+  });
+
+  it("is a no-op without a sync when the connector is not paused", async () => {
+    const { base } = await createAppAndConnector(server);
+    await server.call("POST", `${base}/pause`);
+    await server.call("POST", `${base}/resume`);
+    const before = (await syncs(base)).length;
+    const response = await server.call("POST", `${base}/resume`);
+    assert.equal(response.status, 200);
+    assert.equal((await syncs(base)).length, before);
+  });
+
+  it("does not replay missed fires: the next fire is after now", async () => {
+    const { base } = await createAppAndConnector(server);
+    await server.call("POST", `${base}/pause`);
+    await server.call("POST", `${base}/resume`);
+    const view = await server.call("GET", `${base}/schedule`);
+    const next = Date.parse((view.body.nextFireTimes as string[])[0] as string);
+    assert.ok(next > Date.now());
+  });
+
+  it("answers NOT_FOUND for an unknown connector", async () => {
+    const { appId } = await createAppAndConnector(server);
+    assertError(
+      await server.call("POST", `/api/v1/apps/${appId}/connectors/missing/resume`),
+      404,
+      5,
+    );
+  });
+});
+
+describe("ForceSync", () => {
+  it("coalesces with a queued sync", async () => {
+    const { base } = await createAppAndConnector(server);
+    for (let i = 0; i < 3; i++) {
+      const response = await server.call("POST", `${base}/force_sync`);
+      assert.equal(response.status, 200);
+      assert.deepEqual(response.body, {});
+    }
+    assert.equal((await queued(base)).length, 1);
+  });
+
+  it("queues one when none is queued", async () => {
+    const { base, connectorId } = await createAppAndConnector(server);
+    await server.server.store.transaction((tx) =>
+      tx.cancelQueuedSyncs(connectorId, "test", Date.now()),
+    );
+    await server.call("POST", `${base}/force_sync`);
+    const waiting = await queued(base);
+    assert.equal(waiting.length, 1);
+    assert.equal(waiting[0]?.trigger, "FORCE");
+  });
+
+  it("queues at most one follow-up while a sync runs", async () => {
+    const { base, connectorId } = await createAppAndConnector(server);
+    const [initial] = await queued(base);
+    await server.server.store.transaction((tx) =>
+      tx.setSyncState(initial?.id, "RUNNING", Date.now()),
+    );
+    await server.call("POST", `${base}/force_sync`);
+    await server.call("POST", `${base}/force_sync`);
+    const all = await syncs(base);
+    assert.equal(all.filter((s) => s.state === "RUNNING").length, 1);
+    assert.equal(all.filter((s) => s.state === "QUEUED").length, 1);
+    assert.equal(connectorId.length, 27);
+  });
+
+  it("is refused while paused", async () => {
+    const { base } = await createAppAndConnector(server);
+    await server.call("POST", `${base}/pause`);
+    assertError(await server.call("POST", `${base}/force_sync`), 400, 9, /connector is paused/);
+    assert.equal((await queued(base)).length, 0);
+  });
+
+  it("is allowed under a DATA_DROP hold", async () => {
+    const { base, connectorId } = await createAppAndConnector(server);
+    await server.server.store.transaction((tx) =>
+      tx.cancelQueuedSyncs(connectorId, "test", Date.now()),
+    );
+    await addDataDropHold(connectorId);
+    assert.equal((await server.call("POST", `${base}/force_sync`)).status, 200);
+    assert.equal((await queued(base)).length, 1);
+  });
+
+  it("leaves exactly one queued sync after 200 concurrent calls", async () => {
+    const { base, connectorId } = await createAppAndConnector(server);
+    await server.server.store.transaction((tx) =>
+      tx.cancelQueuedSyncs(connectorId, "test", Date.now()),
+    );
+    const token = await server.token("operator");
+    const responses = await Promise.all(
+      Array.from({ length: 200 }, () => server.call("POST", `${base}/force_sync`, { token })),
+    );
+    assert.ok(responses.every((response) => response.status === 200));
+    const waiting = await queued(base);
+    assert.equal(waiting.length, 1);
+    assert.equal(waiting[0]?.trigger, "FORCE");
+  });
+
+  it("answers NOT_FOUND for an unknown connector", async () => {
+    const { appId } = await createAppAndConnector(server);
+    assertError(
+      await server.call("POST", `/api/v1/apps/${appId}/connectors/missing/force_sync`),
+      404,
+      5,
+    );
+  });
+});
+
+describe("ConfirmSyncValid", () => {
+  it("confirms the latest ERRORED_NO_DATA sync, clears the hold and queues a CONFIRM sync", async () => {
+    const { base, appId, connectorId } = await createAppAndConnector(server);
+    const held = await seedSync(connectorId, appId, "ERRORED_NO_DATA", Date.now());
+    await addDataDropHold(connectorId);
+    assert.equal((await connector(base)).syncDisabledCategory, "DATA_DROP");
+    const response = await server.call("POST", `${base}/confirm_sync_valid/${held}`);
+    assert.equal(response.status, 200);
+    assert.deepEqual(response.body, {});
+    const sync = await server.call("GET", `${base}/syncs/${held}`);
+    assert.equal((sync.body.syncLifecycle as Json).state, "CONFIRMED");
+    assert.equal((await connector(base)).syncDisabledCategory, undefined);
+    const waiting = await queued(base);
+    assert.equal(waiting.length, 1);
+    assert.equal(waiting[0]?.trigger, "CONFIRM");
+    // Confirming again is a no-op.
+    assert.equal((await server.call("POST", `${base}/confirm_sync_valid/${held}`)).status, 200);
+    assert.equal((await queued(base)).length, 1);
+  });
+
+  it("keeps a pause: no CONFIRM sync while paused", async () => {
+    const { base, appId, connectorId } = await createAppAndConnector(server);
+    const held = await seedSync(connectorId, appId, "ERRORED_NO_DATA", Date.now());
+    await server.call("POST", `${base}/pause`);
+    assert.equal((await server.call("POST", `${base}/confirm_sync_valid/${held}`)).status, 200);
+    assert.equal((await queued(base)).length, 0);
+    assert.equal((await connector(base)).canResumeSync, true);
+  });
+
+  it("answers NOT_FOUND for an unknown lifecycle", async () => {
+    const { base } = await createAppAndConnector(server);
+    assertError(
+      await server.call("POST", `${base}/confirm_sync_valid/3MStgWfFrExJNQFfvKcnO87LV32`),
+      404,
+      5,
+      /not found/,
+    );
+  });
+
+  it("refuses a sync that is not ERRORED_NO_DATA, naming its state", async () => {
+    const { base, appId, connectorId } = await createAppAndConnector(server);
+    const done = await seedSync(connectorId, appId, "SUCCEEDED", Date.now());
+    assertError(
+      await server.call("POST", `${base}/confirm_sync_valid/${done}`),
+      400,
+      9,
+      /is SUCCEEDED; only a sync in ERRORED_NO_DATA/,
+    );
+  });
+
+  it("refuses a sync that is not the latest finished one", async () => {
+    const { base, appId, connectorId } = await createAppAndConnector(server);
+    const older = await seedSync(connectorId, appId, "ERRORED_NO_DATA", Date.now() - 60_000);
+    const newer = await seedSync(connectorId, appId, "ERRORED", Date.now());
+    assertError(
+      await server.call("POST", `${base}/confirm_sync_valid/${older}`),
+      400,
+      9,
+      new RegExp(`not the connector's most recent finished sync \\(${newer} is`),
+    );
+  });
+
+  it("does not find another connector's sync", async () => {
+    const a = await createAppAndConnector(server);
+    const b = await createAppAndConnector(server);
+    const held = await seedSync(a.connectorId, a.appId, "ERRORED_NO_DATA", Date.now());
+    assertError(await server.call("POST", `${b.base}/confirm_sync_valid/${held}`), 404, 5);
+  });
+});
+
+describe("UpdateConnectorSchedule", () => {
+  it("sets a schedule in a zone and recomputes the next fire", async () => {
+    const { base } = await createAppAndConnector(server);
+    const response = await server.call("POST", `${base}/schedule`, {
+      body: { cron: { cronSpec: "30 2 * * *", timezone: "America/New_York" } },
+    });
+    assert.equal(response.status, 200);
+    assert.deepEqual(response.body, {});
+    const c = await connector(base);
+    assert.equal(c.connectorSyncCronSchedule.cronSpec, "30 2 * * *");
+    assert.equal(c.connectorSyncCronSchedule.timezone, "America/New_York");
+    const view = await server.call("GET", `${base}/schedule?count=3`);
+    const fires = view.body.nextFireTimes as string[];
+    assert.equal(fires.length, 3);
+    for (const fire of fires) assert.match(fire, /T0[67]:30:00.000Z$/);
+  });
+
+  it("is idempotent: the same schedule keeps its start", async () => {
+    const { base } = await createAppAndConnector(server);
+    const body = { cron: { cronSpec: "@daily", timezone: "Europe/Berlin" } };
+    await server.call("POST", `${base}/schedule`, { body });
+    const first = (await connector(base)).connectorSyncCronSchedule.start;
+    assert.equal((await server.call("POST", `${base}/schedule`, { body })).status, 200);
+    assert.equal((await connector(base)).connectorSyncCronSchedule.start, first);
+  });
+
+  it("defaults an empty zone to UTC", async () => {
+    const { base } = await createAppAndConnector(server);
+    await server.call("POST", `${base}/schedule`, { body: { cron: { cronSpec: "*/15 * * * *" } } });
+    assert.equal((await connector(base)).connectorSyncCronSchedule.timezone, "UTC");
+  });
+
+  it("clears the schedule with an empty body or cron null", async () => {
+    for (const body of [undefined, {}, { cron: null }]) {
+      const { base } = await createAppAndConnector(server);
+      const response = await server.call(
+        "POST",
+        `${base}/schedule`,
+        body === undefined ? {} : { body },
+      );
+      assert.equal(response.status, 200);
+      assert.equal((await connector(base)).connectorSyncCronSchedule, undefined);
+      const view = await server.call("GET", `${base}/schedule`);
+      assert.deepEqual(view.body.nextFireTimes, []);
+    }
+  });
+
+  it("refuses bad cron specs and zones, naming the field, and changes nothing", async () => {
+    const { base } = await createAppAndConnector(server);
+    const before = (await connector(base)).connectorSyncCronSchedule;
+    const cases: [unknown, RegExp][] = [
+      [{ cron: { cronSpec: "0 25 * * *" } }, /hour field "25" is out of range 0-23/],
+      [{ cron: { cronSpec: "0 0 * *" } }, /expected 5 fields/],
+      [{ cron: { cronSpec: "@fortnightly" } }, /unknown macro/],
+      [
+        { cron: { cronSpec: "0 0 * * *", timezone: "Nowhere/Land" } },
+        /cron.timezone: "Nowhere\/Land" is not an IANA time zone/,
+      ],
+      [{ cron: { timezone: "UTC" } }, /cron.cronSpec is required/],
+      [{ cron: { cronSpec: 5 } }, /"cron.cronSpec" must be a string/],
+      [{ cron: "daily" }, /"cron" must be a JSON object/],
+      [{ cron: { cronSpec: "@daily", extra: true } }, /unknown field "cron.extra"/],
+    ];
+    for (const [body, message] of cases) {
+      assertError(await server.call("POST", `${base}/schedule`, { body }), 400, 3, message);
+    }
+    assert.deepEqual((await connector(base)).connectorSyncCronSchedule, before);
+  });
+});

@@ -1,0 +1,141 @@
+// Starts a real syncplane server for a test: a fresh SQLite file in a temp dir, a real HTTP
+// listener on a loopback port, real credentials and tokens.
+
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pino from "pino";
+import { createCredential } from "../../src/auth/credentials.js";
+import { parseServeConfig } from "../../src/config/config.js";
+import { systemClock } from "../../src/runtime.js";
+import { startServer, type RunningServer } from "../../src/server.js";
+
+export interface TestServer {
+  readonly url: string;
+  readonly dataDir: string;
+  readonly server: RunningServer;
+  readonly admin: { clientId: string; clientSecret: string };
+  /** A token for a fresh credential of this role (cached per role). */
+  token(role?: "admin" | "operator" | "viewer" | "connector"): Promise<string>;
+  credential(
+    role: string,
+    connectorId?: string,
+  ): Promise<{ clientId: string; clientSecret: string }>;
+  call(method: string, path: string, options?: CallOptions): Promise<CallResult>;
+  stop(options?: { keepData?: boolean }): Promise<void>;
+}
+
+export interface CallOptions {
+  body?: unknown;
+  rawBody?: string;
+  token?: string | null;
+  headers?: Record<string, string>;
+}
+
+export interface CallResult {
+  status: number;
+  body: Record<string, unknown>;
+  headers: Headers;
+}
+
+export const tempDir = (prefix = "syncplane-test-") => mkdtempSync(join(tmpdir(), prefix));
+
+export async function startTestServer(
+  options: { dataDir?: string; flags?: Record<string, string> } = {},
+): Promise<TestServer> {
+  const dataDir = options.dataDir ?? tempDir();
+  const config = parseServeConfig({ dataDir, listen: "127.0.0.1:0", ...options.flags }, {});
+  const server = await startServer(config, { logger: pino({ level: "silent" }) });
+  const admin = JSON.parse(readFileSync(join(dataDir, "admin-credential.json"), "utf8")) as {
+    clientId: string;
+    clientSecret: string;
+  };
+  const tokens = new Map<string, string>();
+
+  const credential = async (role: string, connectorId?: string) => {
+    const issued = await createCredential(server.store, systemClock, {
+      role,
+      connectorId: connectorId ?? null,
+      publicHost: new URL(server.url).host,
+      actor: "test",
+    });
+    return { clientId: issued.credential.clientId, clientSecret: issued.clientSecret };
+  };
+
+  const call = async (
+    method: string,
+    path: string,
+    opts: CallOptions = {},
+  ): Promise<CallResult> => {
+    const headers: Record<string, string> = { ...opts.headers };
+    if (opts.token !== null)
+      headers.authorization ??= `Bearer ${opts.token ?? (await token("admin"))}`;
+    let body: string | undefined = opts.rawBody;
+    if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers["content-type"] ??= "application/json";
+    }
+    const response = await fetch(server.url + path, { method, headers, body });
+    const text = await response.text();
+    return {
+      status: response.status,
+      body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+      headers: response.headers,
+    };
+  };
+
+  const token = async (role: "admin" | "operator" | "viewer" | "connector" = "admin") => {
+    const cached = tokens.get(role);
+    if (cached) return cached;
+    const creds =
+      role === "admin"
+        ? admin
+        : await credential(role, role === "connector" ? "any-connector" : undefined);
+    const response = await fetch(`${server.url}/auth/v1/token`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({
+        grant_type: "client_credentials",
+        client_id: creds.clientId,
+        client_secret: creds.clientSecret,
+      }),
+    });
+    const json = (await response.json()) as { access_token: string };
+    tokens.set(role, json.access_token);
+    return json.access_token;
+  };
+
+  return {
+    url: server.url,
+    dataDir,
+    server,
+    admin,
+    token,
+    credential,
+    call,
+    stop: async ({ keepData = false } = {}) => {
+      await server.close();
+      if (!keepData) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Creates an app and a file connector; returns their ids. */
+export async function createAppAndConnector(
+  server: TestServer,
+  config: Record<string, unknown> = { path: "/tmp/syncplane-test-inventory.json" },
+): Promise<{ appId: string; connectorId: string; base: string }> {
+  const app = await server.call("POST", "/api/v1/apps", { body: { displayName: "Test app" } });
+  const appId = (app.body.app as { id: string }).id;
+  const created = await server.call("POST", `/api/v1/apps/${appId}/connectors/create`, {
+    body: {
+      catalogId: "file",
+      displayName: "Test connector",
+      config: { "@type": "type.googleapis.com/syncplane.v1.FileConnectorConfig", ...config },
+    },
+  });
+  if (created.status !== 200)
+    throw new Error(`connector create failed: ${JSON.stringify(created.body)}`);
+  const connectorId = (created.body.connectorView as { connector: { id: string } }).connector.id;
+  return { appId, connectorId, base: `/api/v1/apps/${appId}/connectors/${connectorId}` };
+}
