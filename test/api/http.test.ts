@@ -142,7 +142,7 @@ describe("OpenAPI", () => {
   it("describes every route with the C1 operation ids", async () => {
     const response = await server.call("GET", "/openapi.json", { token: null });
     assert.equal(response.status, 200);
-    const doc = response.body;
+    const doc = response.body as Json;
     assert.equal(doc.openapi, "3.1.0");
     const operations = new Map<string, string>();
     for (const [path, methods] of Object.entries(doc.paths as Record<string, Json>)) {
