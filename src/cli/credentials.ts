@@ -12,6 +12,7 @@ import {
 import { systemClock } from "../runtime.js";
 import { openStore } from "../store/open.js";
 import type { Output } from "./output.js";
+import { wantsJson } from "./remote.js";
 
 const OFFLINE_ACTOR = "cli:offline";
 
@@ -23,8 +24,7 @@ export function credentialsCommand(program: Command, out: () => Output): void {
   const storeOptions = (command: Command) =>
     command
       .option("--data-dir <dir>", "data dir of the store (default ./.syncplane)")
-      .option("--database-url <url>", "postgres://… store instead of the data dir")
-      .option("--json", "machine-readable output");
+      .option("--database-url <url>", "postgres://… store instead of the data dir");
 
   storeOptions(
     credentials
@@ -37,7 +37,7 @@ export function credentialsCommand(program: Command, out: () => Output): void {
       .option("--connector <id>", "the connector a connector-role credential is bound to")
       .option("--public-url <url>", "the server's public URL (default from --listen)")
       .option("--listen <host:port>", "the server's listen address, to derive the public URL"),
-  ).action(async (flags: Record<string, string | boolean | undefined>) => {
+  ).action(async (flags: Record<string, string | boolean | undefined>, command: Command) => {
     const config = parseServeConfig(stringFlags(flags));
     const publicUrl =
       config.publicUrl ??
@@ -56,7 +56,7 @@ export function credentialsCommand(program: Command, out: () => Output): void {
         actor: OFFLINE_ACTOR,
       });
       const result = { clientId: issued.credential.clientId, clientSecret: issued.clientSecret };
-      if (flags.json) out().json(result);
+      if (wantsJson(command)) out().json(result);
       else {
         out().fields({ ...result, role: issued.credential.role, id: issued.credential.id });
         out().line("Store the secret now: it is not shown again.");
@@ -68,7 +68,7 @@ export function credentialsCommand(program: Command, out: () => Output): void {
 
   storeOptions(
     credentials.command("list").description("list credentials (never their secrets)"),
-  ).action(async (flags: Record<string, string | boolean | undefined>) => {
+  ).action(async (flags: Record<string, string | boolean | undefined>, command: Command) => {
     const store = openStore(parseServeConfig(stringFlags(flags)));
     try {
       const rows = (await store.listCredentials()).map((c) => ({
@@ -80,7 +80,7 @@ export function credentialsCommand(program: Command, out: () => Output): void {
         lastUsedAt: c.lastUsedAt ? new Date(c.lastUsedAt).toISOString() : undefined,
         revokedAt: c.revokedAt ? new Date(c.revokedAt).toISOString() : undefined,
       }));
-      if (flags.json) out().json({ list: rows });
+      if (wantsJson(command)) out().json({ list: rows });
       else
         out().table(rows, [
           "clientId",
@@ -99,21 +99,27 @@ export function credentialsCommand(program: Command, out: () => Output): void {
     credentials
       .command("revoke <idOrClientId>")
       .description("revoke a credential; its access tokens stop working at once"),
-  ).action(async (idOrClientId: string, flags: Record<string, string | boolean | undefined>) => {
-    const store = openStore(parseServeConfig(stringFlags(flags)));
-    try {
-      const revoked = await revokeCredential(store, systemClock, idOrClientId, OFFLINE_ACTOR);
-      if (flags.json)
-        out().json({
-          id: revoked.id,
-          clientId: revoked.clientId,
-          revokedAt: new Date(revoked.revokedAt ?? 0).toISOString(),
-        });
-      else out().line(`revoked ${revoked.clientId}`);
-    } finally {
-      await store.close();
-    }
-  });
+  ).action(
+    async (
+      idOrClientId: string,
+      flags: Record<string, string | boolean | undefined>,
+      command: Command,
+    ) => {
+      const store = openStore(parseServeConfig(stringFlags(flags)));
+      try {
+        const revoked = await revokeCredential(store, systemClock, idOrClientId, OFFLINE_ACTOR);
+        if (wantsJson(command))
+          out().json({
+            id: revoked.id,
+            clientId: revoked.clientId,
+            revokedAt: new Date(revoked.revokedAt ?? 0).toISOString(),
+          });
+        else out().line(`revoked ${revoked.clientId}`);
+      } finally {
+        await store.close();
+      }
+    },
+  );
 }
 
 function stringFlags(

@@ -1,0 +1,259 @@
+// The syncplane CLI as a user runs it: a real process against a real server.
+
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { startTestServer, tempDir, type TestServer } from "./helpers/server.js";
+
+const ROOT = join(import.meta.dirname, "..");
+let server: TestServer;
+let env: Record<string, string>;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[], extraEnv: Record<string, string> = {}): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ["--import", import.meta.resolve("tsx"), join(ROOT, "src/cli/main.ts"), ...args],
+      {
+        cwd: tempDir("syncplane-cli-cwd-"),
+        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...extraEnv },
+        timeout: 30_000,
+      },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+/** A loopback port that nothing listens on. */
+function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+const json = <T>(run: Run): T => {
+  assert.equal(run.code, 0, run.stderr);
+  return JSON.parse(run.stdout) as T;
+};
+
+before(async () => {
+  server = await startTestServer();
+  env = { SYNCPLANE_SERVER_URL: server.url };
+});
+after(async () => {
+  await server.stop();
+});
+
+describe("syncplane CLI", () => {
+  let appId = "";
+  let connectorId = "";
+  let operator = { clientId: "", clientSecret: "" };
+
+  it("issues a credential offline against the data dir of a running server", async () => {
+    operator = json(
+      await cli(
+        [
+          "credentials",
+          "create",
+          "--role",
+          "operator",
+          "--name",
+          "CI bot",
+          "--data-dir",
+          server.dataDir,
+          "--json",
+        ],
+        { SYNCPLANE_PUBLIC_URL: server.url },
+      ),
+    );
+    assert.match(operator.clientId, /^ci-bot-[0-9a-f]{8}@127\.0\.0\.1:\d+\/syncplane$/);
+    assert.match(operator.clientSecret, /^secret-token:conductorone\.com:v1:/);
+    const list = await cli(["credentials", "list", "--data-dir", server.dataDir]);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, /CLIENTID\s+ROLE/);
+    assert.ok(list.stdout.includes(operator.clientId));
+    assert.ok(!list.stdout.includes("secret-token"), "never prints secrets");
+  });
+
+  it("creates an app and a connector as admin (credential file)", async () => {
+    const admin = {
+      ...env,
+      SYNCPLANE_CREDENTIAL_FILE: join(server.dataDir, "admin-credential.json"),
+    };
+    appId = json<{ app: { id: string } }>(
+      await cli(["apps", "create", "--display-name", "CLI app", "--json"], admin),
+    ).app.id;
+    const created = json<{ connectorView: { connector: { id: string; catalogId: string } } }>(
+      await cli(
+        [
+          "connectors",
+          "create",
+          "--app",
+          appId,
+          "--catalog",
+          "file",
+          "--file-path",
+          "/tmp/cli-inventory.json",
+          "--display-name",
+          "CLI connector",
+          "--json",
+        ],
+        admin,
+      ),
+    );
+    connectorId = created.connectorView.connector.id;
+    assert.equal(created.connectorView.connector.catalogId, "file");
+    const table = await cli(["apps", "list"], admin);
+    assert.match(table.stdout, /ID\s+DISPLAYNAME/);
+    assert.match(table.stdout, /CLI app/);
+  });
+
+  it("runs the sync controls as an operator (client id and secret from the environment)", async () => {
+    const asOperator = {
+      ...env,
+      SYNCPLANE_CLIENT_ID: operator.clientId,
+      SYNCPLANE_CLIENT_SECRET: operator.clientSecret,
+    };
+    const paused = await cli(
+      ["connectors", "pause", "--app", appId, connectorId, "--note", "maintenance"],
+      asOperator,
+    );
+    assert.equal(paused.code, 0, paused.stderr);
+    assert.match(paused.stdout, new RegExp(`paused ${connectorId}`));
+    const shown = await cli(["connectors", "get", "--app", appId, connectorId], asOperator);
+    assert.match(shown.stdout, /status:\s+DISABLED/);
+    assert.match(shown.stdout, /syncDisabledReason:\s+maintenance/);
+    const refused = await cli(
+      ["connectors", "force-sync", "--app", appId, connectorId],
+      asOperator,
+    );
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /error: FAILED_PRECONDITION: connector is paused/);
+    assert.equal(
+      (await cli(["connectors", "resume", "--app", appId, connectorId], asOperator)).code,
+      0,
+    );
+    assert.equal(
+      (
+        await cli(["connectors", "force-sync", "--app", appId, connectorId, "--json"], asOperator)
+      ).stdout.trim(),
+      "{}",
+    );
+    const syncs = json<{ list: { trigger: string; state: string }[] }>(
+      await cli(
+        ["syncs", "list", "--app", appId, "--connector", connectorId, "--json"],
+        asOperator,
+      ),
+    );
+    assert.deepEqual(
+      syncs.list.map((s) => `${s.trigger}:${s.state}`),
+      ["RESUME:QUEUED", "INITIAL:CANCELED"],
+    );
+    const denied = await cli(["apps", "create", "--display-name", "nope"], asOperator);
+    assert.equal(denied.code, 1);
+    assert.match(denied.stderr, /PERMISSION_DENIED/);
+  });
+
+  it("sets, shows and clears a schedule", async () => {
+    const admin = {
+      ...env,
+      SYNCPLANE_CREDENTIAL_FILE: join(server.dataDir, "admin-credential.json"),
+    };
+    const set = await cli(
+      [
+        "connectors",
+        "schedule",
+        "set",
+        "--app",
+        appId,
+        connectorId,
+        "--cron",
+        "30 2 * * *",
+        "--timezone",
+        "America/New_York",
+      ],
+      admin,
+    );
+    assert.equal(set.code, 0, set.stderr);
+    const show = await cli(["connectors", "schedule", "show", "--app", appId, connectorId], admin);
+    assert.match(show.stdout, /cron:\s+30 2 \* \* \*/);
+    assert.match(show.stdout, /timezone:\s+America\/New_York/);
+    const fires = show.stdout.split("\n").filter((line) => /^\d{4}-\d\d-\d\dT/.test(line));
+    assert.equal(fires.length, 5);
+    for (const line of fires)
+      assert.match(line, /T0[67]:30:00\.000Z\s+\d{4}-\d\d-\d\d 02:30 E[SD]T$/);
+    const bad = await cli(
+      ["connectors", "schedule", "set", "--app", appId, connectorId, "--cron", "0 0 31 2 * *"],
+      admin,
+    );
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /INVALID_ARGUMENT: cron.cronSpec: expected 5 fields/);
+    assert.equal(
+      (await cli(["connectors", "schedule", "clear", "--app", appId, connectorId], admin)).code,
+      0,
+    );
+    const cleared = await cli(
+      ["connectors", "schedule", "show", "--app", appId, connectorId],
+      admin,
+    );
+    assert.match(cleared.stdout, /no schedule: manual syncs only/);
+  });
+
+  it("revoking a credential locks it out", async () => {
+    const revoked = await cli([
+      "credentials",
+      "revoke",
+      operator.clientId,
+      "--data-dir",
+      server.dataDir,
+    ]);
+    assert.equal(revoked.code, 0, revoked.stderr);
+    const refused = await cli(["apps", "list"], {
+      ...env,
+      SYNCPLANE_CLIENT_ID: operator.clientId,
+      SYNCPLANE_CLIENT_SECRET: operator.clientSecret,
+    });
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /UNAUTHENTICATED: credential .* has been revoked/);
+  });
+
+  it("says what is missing", async () => {
+    const none = await cli(["apps", "list"], env);
+    assert.equal(none.code, 1);
+    assert.match(
+      none.stderr,
+      /no credentials: set SYNCPLANE_CLIENT_ID and SYNCPLANE_CLIENT_SECRET/,
+    );
+    const badUrl = await cli(["apps", "list", "--server-url", "ftp://x"]);
+    assert.equal(badUrl.code, 2);
+    assert.match(badUrl.stderr, /--server-url must be an http:\/\/ or https:\/\/ URL/);
+    const down = await cli(
+      ["apps", "list", "--server-url", `http://127.0.0.1:${await closedPort()}`],
+      { SYNCPLANE_ACCESS_TOKEN: "x" },
+    );
+    assert.equal(down.code, 1);
+    assert.match(down.stderr, /cannot reach the server/);
+    const badRole = await cli([
+      "credentials",
+      "create",
+      "--role",
+      "root",
+      "--data-dir",
+      server.dataDir,
+    ]);
+    assert.equal(badRole.code, 1);
+    assert.match(badRole.stderr, /role "root" is not known/);
+  });
+});
