@@ -20,14 +20,19 @@ export interface RunningServer {
 }
 
 export function createLogger(level: string): Logger {
-  return pino({
-    level,
-    base: { service: "syncplane" },
-    redact: {
-      paths: ["req.headers.authorization", "*.client_secret", "*.clientSecret", "*.access_token"],
-      censor: "[redacted]",
+  return pino(
+    {
+      level,
+      base: { service: "syncplane" },
+      redact: {
+        paths: ["req.headers.authorization", "*.client_secret", "*.clientSecret", "*.access_token"],
+        censor: "[redacted]",
+      },
     },
-  });
+    // Asynchronous writes: lines logged while a write is in flight go out together, instead of
+    // one blocking write(2) per line. close() flushes what is left.
+    pino.destination({ dest: 1, sync: false }),
+  );
 }
 
 export async function startServer(
@@ -68,8 +73,10 @@ export async function startServer(
     publicUrl = derivePublicUrl(config.listenHost, bound.port, !!tls);
   }
 
-  await ensureAdminCredential(store, clock, config.dataDir, publicHost(), logger);
-  logger.info(
+  // Start-up lines are written whatever --log-level says: scripts wait for "listening on".
+  const lifecycle = logger.child({}, { level: "info" });
+  await ensureAdminCredential(store, clock, config.dataDir, publicHost(), lifecycle);
+  lifecycle.info(
     { roles: config.roles, dataDir: config.dataDir, store: store.backend },
     `listening on ${publicUrl}`,
   );
@@ -80,6 +87,7 @@ export async function startServer(
     close: async () => {
       await api.close();
       await store.close();
+      logger.flush();
     },
   };
 }

@@ -7,9 +7,8 @@ import Fastify, { LogController, type FastifyInstance, type FastifyRequest } fro
 import type { Logger } from "pino";
 import secureJson from "secure-json-parse";
 import { permissionDenied, unauthenticated } from "../domain/errors.js";
-import { ksuidFrom } from "../domain/ids.js";
 import { roleAllows } from "../domain/roles.js";
-import { randomBytes } from "node:crypto";
+import { newId } from "../runtime.js";
 import { NAMED_SCHEMAS } from "./contracts/index.js";
 import { errorBody, toErrorResponse } from "./errors.js";
 import type { ApiContext } from "./http.js";
@@ -37,15 +36,13 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the http2 and http1 option types differ
   const fastifyOptions: any = {
     loggerInstance: options.logger,
-    // One line per mutation or error is written by the onResponse hook below instead.
+    // The onResponse hook below writes its own line per request (see there).
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit,
     requestIdHeader: false,
     genReqId: (request: { headers: Record<string, string | string[] | undefined> }) => {
       const given = request.headers["x-request-id"];
-      return typeof given === "string" && REQUEST_ID.test(given)
-        ? given
-        : ksuidFrom(Date.now(), randomBytes(16));
+      return typeof given === "string" && REQUEST_ID.test(given) ? given : newId();
     },
     ajv: {
       customOptions: {
@@ -155,9 +152,12 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     }
   });
 
+  // Every mutation is already in the audit log (in the database, with actor and request id), so
+  // successful requests are logged at debug; client errors at info, server errors at error.
   app.addHook("onResponse", async (request, reply) => {
-    if (request.method === "GET" && reply.statusCode < 400) return;
-    request.log.info(
+    const level = reply.statusCode >= 500 ? "error" : reply.statusCode >= 400 ? "info" : "debug";
+    if (!options.logger.isLevelEnabled(level)) return;
+    request.log[level](
       {
         requestId: request.id,
         method: request.method,

@@ -11,14 +11,28 @@ const ID_PATTERN = /^[0-9A-Za-z]{27}$/;
 export function ksuidFrom(nowMs: number, random16: Uint8Array): string {
   if (random16.length !== 16) throw new Error("ksuid needs 16 random bytes");
   const seconds = Math.max(0, Math.floor(nowMs / 1000) - KSUID_EPOCH_SECONDS) >>> 0;
-  let value = BigInt(seconds);
-  for (const byte of random16) value = (value << 8n) | BigInt(byte);
-  let out = "";
-  while (value > 0n) {
-    out = ALPHABET[Number(value % 62n)] + out;
-    value /= 62n;
+  // The 160-bit number as five 32-bit words, most significant first, divided by 62 repeatedly
+  // (long division in base 2^32; 2^32·62 stays below 2^53, so plain numbers are exact).
+  const words = [seconds, 0, 0, 0, 0];
+  for (let i = 0; i < 4; i++) {
+    words[i + 1] =
+      ((random16[i * 4] as number) * 0x1000000 +
+        ((random16[i * 4 + 1] as number) << 16) +
+        ((random16[i * 4 + 2] as number) << 8) +
+        (random16[i * 4 + 3] as number)) >>>
+      0;
   }
-  return out.padStart(ID_LENGTH, "0");
+  const digits = new Array<string>(ID_LENGTH).fill("0");
+  for (let position = ID_LENGTH - 1; position >= 0; position--) {
+    let remainder = 0;
+    for (let i = 0; i < 5; i++) {
+      const value = remainder * 0x100000000 + (words[i] as number);
+      words[i] = Math.floor(value / 62);
+      remainder = value % 62;
+    }
+    digits[position] = ALPHABET[remainder] as string;
+  }
+  return digits.join("");
 }
 
 export const isKsuidShaped = (id: string): boolean => ID_PATTERN.test(id);

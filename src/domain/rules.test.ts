@@ -180,3 +180,19 @@ describe("connector configs", () => {
     );
   });
 });
+
+describe("ksuid encoding", () => {
+  it("matches the reference encoding of the KSUID spec", () => {
+    // From the KSUID reference: 0ujtsYcgvSTl8PAuAdqWYSMnLOv has timestamp 107608047 and this payload.
+    const payload = Uint8Array.from(Buffer.from("B5A1CD34B5F99D1154FB6853345C9735", "hex"));
+    const ms = (107608047 + 1_400_000_000) * 1000;
+    assert.equal(ksuidFrom(ms, payload), "0ujtsYcgvSTl8PAuAdqWYSMnLOv");
+  });
+  it("encodes the extremes", () => {
+    assert.equal(ksuidFrom(1_400_000_000_000, new Uint8Array(16)), "000000000000000000000000000");
+    assert.equal(
+      ksuidFrom((1_400_000_000 + 0xffffffff) * 1000, new Uint8Array(16).fill(255)),
+      "aWgEPTl1tmebfsQzFP4bxwgy80V",
+    );
+  });
+});

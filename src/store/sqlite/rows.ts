@@ -118,8 +118,9 @@ export const auditFromRow = (row: Row): AuditEvent => ({
 export function splitKey(key: string): [number, string] {
   const at = key.indexOf(":");
   const time = Number(key.slice(0, at));
-  if (at <= 0 || !Number.isFinite(time)) {
-    throw invalidArgument("page_token is not a token this server issued; start again without it");
-  }
+  if (at <= 0 || !Number.isFinite(time)) throw invalidPageToken();
   return [time, key.slice(at + 1)];
 }
+
+export const invalidPageToken = () =>
+  invalidArgument("page_token is not a token this server issued; start again without it");

@@ -1,8 +1,8 @@
 // The embedded backend: better-sqlite3 in WAL mode, one file under the data dir.
 //
-// Two connections: `writer` runs transactions (BEGIN IMMEDIATE, serialised by a mutex because an
-// async callback could otherwise interleave with another on the same connection) and `reader`
-// serves lock-free reads, which under WAL see the last committed state.
+// Two connections: `writer` runs commands one at a time (an async callback could otherwise
+// interleave with another on the same connection) and commits them in groups (see
+// transaction()); `reader` serves lock-free reads, which under WAL see the last committed state.
 
 import Database from "better-sqlite3";
 import type { Hold, HoldKind } from "../../domain/holds.js";
@@ -17,7 +17,7 @@ import type {
 } from "../../domain/model.js";
 import { FINISHED_STATES, type SyncState } from "../../domain/syncs.js";
 import { loadMigrations, pendingMigrations } from "../migrate.js";
-import { Mutex } from "../mutex.js";
+import { Checkpointer } from "./checkpointer.js";
 import type {
   AccessTokenRecord,
   AppPatch,
@@ -39,6 +39,7 @@ import {
   holdFromRow,
   type Row,
   scheduleFromRow,
+  invalidPageToken,
   splitKey,
   syncFromRow,
 } from "./rows.js";
@@ -54,6 +55,10 @@ function openConnection(path: string, readonly: boolean): Db {
   // loss can lose the last transactions.
   db.pragma("synchronous = NORMAL");
   db.pragma("busy_timeout = 10000");
+  // Checkpoints run on a worker thread (checkpointer.ts), not inside request commits.
+  db.pragma("wal_autocheckpoint = 0");
+  // Each command runs in a SAVEPOINT; keep its undo (sub-)journal in memory, not in a temp file.
+  db.pragma("temp_store = MEMORY");
   db.pragma("foreign_keys = ON");
   if (readonly) db.pragma("query_only = ON");
   return db;
@@ -63,11 +68,14 @@ function page<T>(
   rows: Row[],
   size: number,
   map: (row: Row) => T,
-  key: (item: T) => string,
+  key: (row: Row) => string,
 ): Page<T> {
-  const items = rows.slice(0, size).map(map);
-  const last = items.at(-1);
-  return { items, nextKey: rows.length > size && last !== undefined ? key(last) : null };
+  const kept = rows.slice(0, size);
+  const last = kept.at(-1);
+  return {
+    items: kept.map(map),
+    nextKey: rows.length > size && last !== undefined ? key(last) : null,
+  };
 }
 
 /** Reads shared by the reader connection and, inside a transaction, the writer. */
@@ -104,7 +112,7 @@ class SqliteReader implements StoreReader {
       query.after ?? "",
       query.pageSize + 1,
     );
-    return page(rows, query.pageSize, appFromRow, (app) => app.id);
+    return page(rows, query.pageSize, appFromRow, (row) => String(row.id));
   }
 
   async getConnector(appId: string, id: string): Promise<ConnectorRecord | null> {
@@ -123,7 +131,7 @@ class SqliteReader implements StoreReader {
       query.after ?? "",
       query.pageSize + 1,
     );
-    return page(rows, query.pageSize, connectorFromRow, (connector) => connector.id);
+    return page(rows, query.pageSize, connectorFromRow, (row) => String(row.id));
   }
 
   async listHolds(connectorId: string): Promise<Hold[]> {
@@ -178,15 +186,19 @@ class SqliteReader implements StoreReader {
     const [queuedAt, id] = query.after ? splitKey(query.after) : [Number.MAX_SAFE_INTEGER, ""];
     const rows = this.all(
       `SELECT * FROM sync_lifecycles
-       WHERE connector_id = ? AND (queued_at < ? OR (queued_at = ? AND id < ?))
+       WHERE connector_id = ? AND (queued_at, id) < (?, ?)
        ORDER BY queued_at DESC, id DESC LIMIT ?`,
       connectorId,
       queuedAt,
-      queuedAt,
-      query.after ? id : "\u{10FFFF}",
+      query.after ? id : "",
       query.pageSize + 1,
     );
-    return page(rows, query.pageSize, syncFromRow, (sync) => `${sync.queuedAt}:${sync.id}`);
+    return page(
+      rows,
+      query.pageSize,
+      syncFromRow,
+      (row) => `${String(row.queued_at)}:${String(row.id)}`,
+    );
   }
 
   async getCredentialByClientId(clientId: string): Promise<CredentialRecord | null> {
@@ -214,22 +226,28 @@ class SqliteReader implements StoreReader {
   }
 
   async listAuditEvents(query: AuditQuery): Promise<Page<AuditEvent>> {
-    const [at, id] = query.after ? splitKey(query.after) : [Number.MAX_SAFE_INTEGER, ""];
-    const rows = this.all(
-      `SELECT * FROM audit_events
-       WHERE (? IS NULL OR object_type = ?) AND (? IS NULL OR object_id = ?)
-         AND (at < ? OR (at = ? AND id < ?))
-       ORDER BY at DESC, id DESC LIMIT ?`,
-      query.objectType ?? null,
-      query.objectType ?? null,
-      query.objectId ?? null,
-      query.objectId ?? null,
-      at,
-      at,
-      query.after ? id : "\u{10FFFF}",
-      query.pageSize + 1,
-    );
-    return page(rows, query.pageSize, auditFromRow, (event) => `${event.at}:${event.id}`);
+    const before = query.after === null ? Number.MAX_SAFE_INTEGER : Number(query.after);
+    if (!Number.isSafeInteger(before)) throw invalidPageToken();
+    const rows =
+      query.objectId !== undefined
+        ? this.all(
+            `SELECT * FROM audit_events WHERE object_id = ? AND (? IS NULL OR object_type = ?) AND seq < ?
+             ORDER BY seq DESC LIMIT ?`,
+            query.objectId,
+            query.objectType ?? null,
+            query.objectType ?? null,
+            before,
+            query.pageSize + 1,
+          )
+        : this.all(
+            `SELECT * FROM audit_events WHERE (? IS NULL OR object_type = ?) AND seq < ?
+             ORDER BY seq DESC LIMIT ?`,
+            query.objectType ?? null,
+            query.objectType ?? null,
+            before,
+            query.pageSize + 1,
+          );
+    return page(rows, query.pageSize, auditFromRow, (row) => String(row.seq));
   }
 }
 
@@ -389,9 +407,11 @@ class SqliteTx extends SqliteReader implements StoreTx {
   }
 
   async queueSnapshot(connectorId: string): Promise<{ queued: number; running: number }> {
+    // Each probe is answered by a partial unique index, however long the sync history is.
     const row = this.one(
-      `SELECT coalesce(sum(state = 'QUEUED'), 0) AS queued, coalesce(sum(state = 'RUNNING'), 0) AS running
-       FROM sync_lifecycles WHERE connector_id = ? AND state IN ('QUEUED', 'RUNNING')`,
+      `SELECT EXISTS (SELECT 1 FROM sync_lifecycles WHERE connector_id = ? AND state = 'QUEUED') AS queued,
+              EXISTS (SELECT 1 FROM sync_lifecycles WHERE connector_id = ? AND state = 'RUNNING') AS running`,
+      connectorId,
       connectorId,
     );
     return { queued: Number(row?.queued ?? 0), running: Number(row?.running ?? 0) };
@@ -515,17 +535,43 @@ class SqliteTx extends SqliteReader implements StoreTx {
 }
 
 const MIGRATIONS = new URL("./migrations/", import.meta.url);
+/** The most commands one group commit carries (see transaction()). */
+const MAX_GROUP = 128;
+
+interface PendingCommand {
+  readonly fn: (tx: StoreTx) => Promise<unknown>;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 export class SqliteStore extends SqliteReader implements Store {
   readonly backend = "sqlite" as const;
   private readonly writer: Db;
   private readonly tx: SqliteTx;
-  private readonly mutex = new Mutex();
+  private readonly control: Record<
+    "begin" | "commit" | "rollback" | "savepoint" | "release" | "rollbackTo",
+    Database.Statement
+  >;
+  private readonly checkpointer: Checkpointer;
+  private pending: PendingCommand[] = [];
+  private draining: Promise<void> | null = null;
+  private closed = false;
 
-  private constructor(writer: Db, reader: Db) {
+  private constructor(writer: Db, reader: Db, path: string) {
     super(reader);
     this.writer = writer;
+    this.checkpointer = new Checkpointer(path);
     this.tx = new SqliteTx(writer);
+    this.control = {
+      begin: writer.prepare("BEGIN IMMEDIATE"),
+      commit: writer.prepare("COMMIT"),
+      rollback: writer.prepare("ROLLBACK"),
+      savepoint: writer.prepare("SAVEPOINT command"),
+      release: writer.prepare("RELEASE command"),
+      rollbackTo: writer.prepare("ROLLBACK TO command"),
+    };
   }
 
   /** Opens (creating if needed) the database file and applies pending migrations. */
@@ -533,28 +579,86 @@ export class SqliteStore extends SqliteReader implements Store {
     const writer = openConnection(path, false);
     migrate(writer);
     const reader = openConnection(path, true);
-    return new SqliteStore(writer, reader);
+    return new SqliteStore(writer, reader, path);
   }
 
+  /**
+   * Runs `fn` as one atomic command. Commands run one at a time on the writer connection, each
+   * inside its own SAVEPOINT, and the commands that arrive while others run are committed
+   * together (group commit): a command that fails rolls back to its savepoint and leaves the
+   * others alone, and no caller hears of success before the COMMIT that makes its change
+   * durable. Under load this turns many small commits into a few larger ones.
+   */
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return this.mutex.run(async () => {
-      this.writer.exec("BEGIN IMMEDIATE");
-      try {
-        const result = await fn(this.tx);
-        this.writer.exec("COMMIT");
-        return result;
-      } catch (error) {
-        if (this.writer.inTransaction) this.writer.exec("ROLLBACK");
-        throw error;
-      }
+    if (this.closed) return Promise.reject(new Error("the store is closed"));
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      // Start the group after the current I/O phase, so that every request that arrived in it
+      // has queued its command by then.
+      this.draining ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
+        this.drain(),
+      );
     });
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      while (this.pending.length > 0) {
+        const group = this.pending.splice(0, MAX_GROUP);
+        const outcomes = await this.runGroup(group);
+        group.forEach((command, i) => {
+          const outcome = outcomes[i] as Outcome;
+          if (outcome.ok) command.resolve(outcome.value);
+          else command.reject(outcome.error);
+        });
+        // Let the requests that arrived meanwhile queue up for the next group.
+        if (this.pending.length > 0) await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+    } finally {
+      this.draining = null;
+    }
+  }
+
+  private async runGroup(group: readonly PendingCommand[]): Promise<Outcome[]> {
+    const outcomes: Outcome[] = [];
+    try {
+      this.control.begin.run();
+    } catch (error) {
+      return group.map(() => ({ ok: false, error }));
+    }
+    for (const command of group) {
+      this.control.savepoint.run();
+      try {
+        const value = await command.fn(this.tx);
+        this.control.release.run();
+        outcomes.push({ ok: true, value });
+      } catch (error) {
+        if (!this.writer.inTransaction) {
+          // SQLite abandoned the whole transaction (I/O error, disk full…): nothing in this
+          // group was kept, so none of it may report success.
+          return group.map(() => ({ ok: false, error }));
+        }
+        this.control.rollbackTo.run();
+        this.control.release.run();
+        outcomes.push({ ok: false, error });
+      }
+    }
+    try {
+      this.control.commit.run();
+    } catch (error) {
+      if (this.writer.inTransaction) this.control.rollback.run();
+      return group.map(() => ({ ok: false, error }));
+    }
+    return outcomes;
   }
 
   async close(): Promise<void> {
-    await this.mutex.run(async () => {
-      this.db.close();
-      this.writer.close();
-    });
+    this.closed = true;
+    while (this.draining) await this.draining;
+    await this.checkpointer.stop();
+    this.db.close();
+    this.writer.pragma("wal_checkpoint(TRUNCATE)");
+    this.writer.close();
   }
 }
 

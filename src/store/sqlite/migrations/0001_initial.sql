@@ -40,7 +40,7 @@ CREATE TABLE holds (
   note         TEXT NOT NULL DEFAULT '',
   created_at   INTEGER NOT NULL,
   PRIMARY KEY (connector_id, kind)
-);
+) WITHOUT ROWID;
 
 CREATE TABLE schedules (
   connector_id TEXT PRIMARY KEY REFERENCES connectors (id),
@@ -71,12 +71,12 @@ CREATE TABLE sync_lifecycles (
   error            TEXT NOT NULL DEFAULT '',
   requested_by     TEXT NOT NULL DEFAULT '',
   updated_at       INTEGER NOT NULL
-);
+) WITHOUT ROWID;
 -- Coalescing and "never two running syncs" are invariants of the database, not of a process.
 CREATE UNIQUE INDEX sync_lifecycles_one_queued ON sync_lifecycles (connector_id) WHERE state = 'QUEUED';
 CREATE UNIQUE INDEX sync_lifecycles_one_running ON sync_lifecycles (connector_id) WHERE state = 'RUNNING';
 CREATE INDEX sync_lifecycles_history ON sync_lifecycles (connector_id, queued_at, id);
-CREATE INDEX sync_lifecycles_finished ON sync_lifecycles (connector_id, finished_at) WHERE finished_at IS NOT NULL;
+CREATE INDEX sync_lifecycles_finished ON sync_lifecycles (connector_id, finished_at, id) WHERE finished_at IS NOT NULL;
 CREATE INDEX sync_lifecycles_runnable ON sync_lifecycles (run_after) WHERE state = 'QUEUED';
 
 CREATE TABLE credentials (
@@ -101,8 +101,10 @@ CREATE TABLE access_tokens (
 );
 CREATE INDEX access_tokens_expiry ON access_tokens (expires_at);
 
+-- seq orders events (newest first) for paging; id is the public identifier.
 CREATE TABLE audit_events (
-  id          TEXT PRIMARY KEY,
+  seq         INTEGER PRIMARY KEY,
+  id          TEXT NOT NULL,
   at          INTEGER NOT NULL,
   actor       TEXT NOT NULL,
   action      TEXT NOT NULL,
@@ -111,5 +113,4 @@ CREATE TABLE audit_events (
   request_id  TEXT NOT NULL,
   details     TEXT NOT NULL DEFAULT '{}'
 );
-CREATE INDEX audit_events_by_time ON audit_events (at, id);
-CREATE INDEX audit_events_by_object ON audit_events (object_type, object_id, at);
+CREATE INDEX audit_events_by_object ON audit_events (object_id, seq);
