@@ -1,0 +1,389 @@
+// The Store contract: one suite that every backend must pass. Each backend's test file calls
+// storeContract() with a function that opens a fresh, empty store of that backend.
+
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { ConnectorRecord } from "../../src/domain/model.js";
+import { newId } from "../../src/runtime.js";
+import type { Store } from "../../src/store/store.js";
+
+export function storeContract(backend: string, open: () => Promise<Store>): void {
+  describe(`Store contract: ${backend}`, () => {
+    let store: Store;
+    before(async () => {
+      store = await open();
+    });
+    after(async () => {
+      await store.close();
+    });
+
+    const now = Date.parse("2026-06-01T12:00:00Z");
+
+    async function seedConnector(appId?: string): Promise<ConnectorRecord> {
+      const app = appId ?? newId();
+      if (!appId) {
+        await store.transaction((tx) =>
+          tx.insertApp({
+            id: app,
+            displayName: "app",
+            description: "",
+            attributes: { iconUrl: "x" },
+            createdAt: now,
+            updatedAt: now,
+          }),
+        );
+      }
+      const connector: ConnectorRecord = {
+        id: newId(),
+        appId: app,
+        displayName: "c",
+        description: "",
+        catalogId: "file",
+        config: { "@type": "t", path: "/p" },
+        configUpdatedAt: now,
+        disableCheckBadSync: false,
+        syncResourceTypeIds: ["user"],
+        userIds: [],
+        syncStatus: {
+          status: "SYNC_STATUS_UNSPECIFIED",
+          startedAt: null,
+          completedAt: null,
+          updatedAt: null,
+          lastError: "",
+        },
+        createdAt: now,
+        updatedAt: now,
+        deletedAt: null,
+      };
+      await store.transaction((tx) => tx.insertConnector(connector));
+      return connector;
+    }
+
+    it("stores and pages apps, and hides deleted ones", async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const id = newId();
+        ids.push(id);
+        await store.transaction((tx) =>
+          tx.insertApp({
+            id,
+            displayName: `app ${i}`,
+            description: "d",
+            attributes: { monthlyCostUsd: i },
+            createdAt: now,
+            updatedAt: now,
+          }),
+        );
+      }
+      const got = await store.getApp(ids[0] as string);
+      assert.deepEqual(got?.attributes, { monthlyCostUsd: 0 });
+      await store.transaction((tx) =>
+        tx.updateApp(ids[0] as string, { displayName: "renamed" }, now + 1),
+      );
+      assert.equal((await store.getApp(ids[0] as string))?.displayName, "renamed");
+      assert.equal(
+        (await store.getApp(ids[0] as string))?.description,
+        "d",
+        "untouched fields stay",
+      );
+      const seen: string[] = [];
+      let after: string | null = null;
+      do {
+        const page = await store.listApps({ pageSize: 2, after });
+        seen.push(...page.items.map((app) => app.id));
+        after = page.nextKey;
+      } while (after);
+      for (const id of ids) assert.ok(seen.includes(id));
+      assert.deepEqual([...seen].sort(), seen, "ordered by id");
+      await store.transaction((tx) => tx.deleteApp(ids[1] as string, now + 2));
+      assert.equal(await store.getApp(ids[1] as string), null);
+    });
+
+    it("patches connectors field by field and locks them in a transaction", async () => {
+      const connector = await seedConnector();
+      await store.transaction((tx) =>
+        tx.updateConnector(
+          connector.id,
+          { description: "new", disableCheckBadSync: true },
+          now + 5,
+        ),
+      );
+      const updated = await store.getConnector(connector.appId, connector.id);
+      assert.equal(updated?.description, "new");
+      assert.equal(updated?.disableCheckBadSync, true);
+      assert.equal(updated?.displayName, "c");
+      assert.deepEqual(updated?.config, connector.config);
+      assert.equal(updated?.configUpdatedAt, connector.configUpdatedAt, "config untouched");
+      assert.equal(updated?.updatedAt, now + 5);
+      const locked = await store.transaction((tx) =>
+        tx.lockConnector(connector.appId, connector.id),
+      );
+      assert.equal(locked?.id, connector.id);
+      assert.equal(await store.getConnector("other-app", connector.id), null, "scoped by app");
+      assert.equal(await store.transaction((tx) => tx.countConnectors(connector.appId)), 1);
+      await store.transaction((tx) => tx.deleteConnector(connector.id, now + 6));
+      assert.equal(await store.getConnector(connector.appId, connector.id), null);
+      assert.equal(await store.transaction((tx) => tx.countConnectors(connector.appId)), 0);
+    });
+
+    it("keeps one hold per kind", async () => {
+      const connector = await seedConnector();
+      const hold = { kind: "PAUSED" as const, actor: "a", note: "n", createdAt: now };
+      assert.equal(await store.transaction((tx) => tx.insertHold(connector.id, hold)), true);
+      assert.equal(
+        await store.transaction((tx) => tx.insertHold(connector.id, { ...hold, note: "again" })),
+        false,
+      );
+      await store.transaction((tx) =>
+        tx.insertHold(connector.id, { ...hold, kind: "DATA_DROP", createdAt: now + 1 }),
+      );
+      assert.deepEqual(
+        (await store.listHolds(connector.id)).map((h) => `${h.kind}:${h.note}`),
+        ["PAUSED:n", "DATA_DROP:n"],
+      );
+      const many = await store.listHoldsFor([connector.id, "none"]);
+      assert.equal(many.get(connector.id)?.length, 2);
+      assert.equal(many.get("none"), undefined);
+      assert.equal(await store.transaction((tx) => tx.deleteHold(connector.id, "PAUSED")), true);
+      assert.equal(await store.transaction((tx) => tx.deleteHold(connector.id, "PAUSED")), false);
+      assert.deepEqual(
+        (await store.listHolds(connector.id)).map((h) => h.kind),
+        ["DATA_DROP"],
+      );
+    });
+
+    it("upserts and deletes schedules", async () => {
+      const connector = await seedConnector();
+      const schedule = {
+        connectorId: connector.id,
+        cronSpec: "0 * * * *",
+        timezone: "UTC",
+        startAt: now,
+        nextFireAt: now + 3600_000,
+        updatedAt: now,
+      };
+      await store.transaction((tx) => tx.upsertSchedule(schedule));
+      await store.transaction((tx) =>
+        tx.upsertSchedule({ ...schedule, cronSpec: "@daily", nextFireAt: null }),
+      );
+      assert.deepEqual(await store.getSchedule(connector.id), {
+        ...schedule,
+        cronSpec: "@daily",
+        nextFireAt: null,
+      });
+      assert.equal(
+        (await store.getSchedulesFor([connector.id])).get(connector.id)?.cronSpec,
+        "@daily",
+      );
+      assert.equal(await store.transaction((tx) => tx.deleteSchedule(connector.id)), true);
+      assert.equal(await store.getSchedule(connector.id), null);
+    });
+
+    it("allows one QUEUED and one RUNNING sync per connector, whatever the caller does", async () => {
+      const connector = await seedConnector();
+      const sync = (id: string, queuedAt: number) => ({
+        id,
+        connectorId: connector.id,
+        appId: connector.appId,
+        trigger: "FORCE" as const,
+        queuedAt,
+        requestedBy: "t",
+      });
+      const first = newId();
+      await store.transaction((tx) => tx.insertSync(sync(first, now)));
+      await assert.rejects(store.transaction((tx) => tx.insertSync(sync(newId(), now + 1))));
+      assert.deepEqual(await store.transaction((tx) => tx.queueSnapshot(connector.id)), {
+        queued: 1,
+        running: 0,
+      });
+      await store.transaction((tx) => tx.setSyncState(first, "RUNNING", now + 2));
+      const second = newId();
+      await store.transaction((tx) => tx.insertSync(sync(second, now + 3)));
+      assert.deepEqual(await store.transaction((tx) => tx.queueSnapshot(connector.id)), {
+        queued: 1,
+        running: 1,
+      });
+      await assert.rejects(store.transaction((tx) => tx.setSyncState(second, "RUNNING", now + 4)));
+      assert.deepEqual(
+        await store.transaction((tx) => tx.cancelQueuedSyncs(connector.id, "paused", now + 5)),
+        [second],
+      );
+      const canceled = await store.getSync(connector.id, second);
+      assert.equal(canceled?.state, "CANCELED");
+      assert.equal(canceled?.error, "paused");
+      assert.equal(canceled?.finishedAt, null);
+    });
+
+    it("finds the latest finished sync, ignoring canceled ones, and pages history newest first", async () => {
+      const connector = await seedConnector();
+      const ids: string[] = [];
+      for (let i = 0; i < 4; i++) {
+        const id = newId();
+        ids.push(id);
+        await store.transaction(async (tx) => {
+          await tx.insertSync({
+            id,
+            connectorId: connector.id,
+            appId: connector.appId,
+            trigger: "SCHEDULE",
+            queuedAt: now + i * 10,
+            requestedBy: "s",
+          });
+          if (i < 3) {
+            await tx.finishSync(id, {
+              state: i === 2 ? "ERRORED_NO_DATA" : "SUCCEEDED",
+              finishedAt: now + i * 10 + 5,
+              counts: { resources: { user: 10 - i }, entitlements: 1, grants: 2 },
+              baselineCounts: null,
+              error: "",
+            });
+          } else {
+            await tx.cancelQueuedSyncs(connector.id, "paused", now + 50);
+          }
+        });
+      }
+      const latest = await store.transaction((tx) => tx.latestFinishedSync(connector.id));
+      assert.equal(latest?.id, ids[2]);
+      assert.equal(latest?.state, "ERRORED_NO_DATA");
+      assert.deepEqual(latest?.counts, { resources: { user: 8 }, entitlements: 1, grants: 2 });
+      const pages: string[] = [];
+      let after: string | null = null;
+      do {
+        const page = await store.listSyncs(connector.id, { pageSize: 3, after });
+        pages.push(...page.items.map((s) => s.id));
+        after = page.nextKey;
+      } while (after);
+      assert.deepEqual(pages, [...ids].reverse());
+    });
+
+    it("resolves live access tokens only", async () => {
+      const id = newId();
+      await store.transaction((tx) =>
+        tx.insertCredential({
+          id,
+          clientId: `c-${id}@h/s`,
+          name: "c",
+          role: "viewer",
+          connectorId: null,
+          publicJwk: { kty: "OKP", crv: "Ed25519", x: "x" },
+          secretHash: "00",
+          createdAt: now,
+          createdBy: "t",
+          revokedAt: null,
+          lastUsedAt: null,
+        }),
+      );
+      await store.transaction(async (tx) => {
+        await tx.insertAccessToken({
+          tokenHash: `live-${id}`,
+          credentialId: id,
+          issuedAt: now,
+          expiresAt: now + 1000,
+        });
+        await tx.insertAccessToken({
+          tokenHash: `old-${id}`,
+          credentialId: id,
+          issuedAt: now,
+          expiresAt: now - 1,
+        });
+      });
+      assert.equal((await store.findAccessToken(`live-${id}`, now))?.id, id);
+      assert.equal(await store.findAccessToken(`old-${id}`, now), null);
+      assert.equal(
+        await store.findAccessToken(`live-${id}`, now + 1000),
+        null,
+        "expired at expiresAt",
+      );
+      assert.ok((await store.transaction((tx) => tx.deleteExpiredAccessTokens(now))) >= 1);
+      assert.equal(await store.transaction((tx) => tx.revokeCredential(id, now + 1)), true);
+      assert.equal(await store.transaction((tx) => tx.revokeCredential(id, now + 2)), false);
+      assert.equal(await store.findAccessToken(`live-${id}`, now), null);
+      assert.equal((await store.getCredential(id))?.revokedAt, now + 1);
+    });
+
+    it("lists audit events newest first, filtered and paged", async () => {
+      const object = newId();
+      for (let i = 0; i < 5; i++) {
+        await store.transaction((tx) =>
+          tx.insertAuditEvent({
+            id: newId(),
+            at: now + i,
+            actor: "a",
+            action: `act.${i}`,
+            objectType: "connector",
+            objectId: object,
+            requestId: "r",
+            details: { i },
+          }),
+        );
+      }
+      const seen: string[] = [];
+      let after: string | null = null;
+      do {
+        const page = await store.listAuditEvents({
+          pageSize: 2,
+          after,
+          objectType: "connector",
+          objectId: object,
+        });
+        seen.push(...page.items.map((e) => e.action));
+        after = page.nextKey;
+      } while (after);
+      assert.deepEqual(seen, ["act.4", "act.3", "act.2", "act.1", "act.0"]);
+      const other = await store.listAuditEvents({
+        pageSize: 10,
+        after: null,
+        objectType: "app",
+        objectId: object,
+      });
+      assert.equal(other.items.length, 0);
+    });
+
+    it("rolls back a failed command without touching commands committed with it", async () => {
+      const connector = await seedConnector();
+      const hold = (kind: "PAUSED" | "DATA_DROP") => ({
+        kind,
+        actor: "a",
+        note: "",
+        createdAt: now,
+      });
+      const results = await Promise.allSettled([
+        store.transaction((tx) => tx.insertHold(connector.id, hold("PAUSED"))),
+        store.transaction(async (tx) => {
+          await tx.insertHold(connector.id, hold("DATA_DROP"));
+          throw new Error("command failed after a write");
+        }),
+        store.transaction((tx) =>
+          tx.upsertSchedule({
+            connectorId: connector.id,
+            cronSpec: "@daily",
+            timezone: "UTC",
+            startAt: now,
+            nextFireAt: null,
+            updatedAt: now,
+          }),
+        ),
+      ]);
+      assert.deepEqual(
+        results.map((r) => r.status),
+        ["fulfilled", "rejected", "fulfilled"],
+      );
+      assert.deepEqual(
+        (await store.listHolds(connector.id)).map((h) => h.kind),
+        ["PAUSED"],
+      );
+      assert.equal((await store.getSchedule(connector.id))?.cronSpec, "@daily");
+    });
+
+    it("shows readers only committed state", async () => {
+      const connector = await seedConnector();
+      let seenInside: number | null = null;
+      await store.transaction(async (tx) => {
+        await tx.insertHold(connector.id, { kind: "PAUSED", actor: "a", note: "", createdAt: now });
+        seenInside = (await store.listHolds(connector.id)).length;
+      });
+      assert.equal(seenInside, 0, "the reader does not see the open transaction");
+      assert.equal((await store.listHolds(connector.id)).length, 1);
+    });
+  });
+}
