@@ -28,15 +28,7 @@ export async function confirmSyncValid(
       );
     }
     const now = runtime.clock.now();
-    if (sync.state === "CONFIRMED") {
-      await audit(tx, runtime, actor, now, {
-        action: "sync.confirm_valid",
-        objectType: "sync",
-        objectId: sync.id,
-        details: { connectorId: connector.id, changed: false },
-      });
-      return;
-    }
+    if (sync.state === "CONFIRMED") return; // confirmed before: no change
     if (sync.state !== "ERRORED_NO_DATA") {
       throw failedPrecondition(
         `sync lifecycle ${sync.id} is ${sync.state}; only a sync in ERRORED_NO_DATA (held for a data drop) can be confirmed`,
@@ -58,7 +50,7 @@ export async function confirmSyncValid(
       action: "sync.confirm_valid",
       objectType: "sync",
       objectId: sync.id,
-      details: { connectorId: connector.id, changed: true, followUpSyncId: syncId },
+      details: { connectorId: connector.id, followUpSyncId: syncId },
     });
   });
 }

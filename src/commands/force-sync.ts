@@ -30,11 +30,12 @@ export async function forceSync(
     }
     const now = runtime.clock.now();
     const { syncId } = await enqueueSync(tx, runtime, actor, connector, "FORCE", now);
+    if (syncId === null) return; // absorbed by the sync already queued: nothing changed
     await audit(tx, runtime, actor, now, {
       action: "connector.force_sync",
       objectType: "connector",
       objectId: connector.id,
-      details: { syncId, coalesced: syncId === null },
+      details: { syncId },
     });
   });
 }

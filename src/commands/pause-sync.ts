@@ -19,15 +19,7 @@ export async function pauseSync(
   await runtime.store.transaction(async (tx) => {
     const connector = await lockConnector(tx, input.appId, input.connectorId);
     const now = runtime.clock.now();
-    if (hasHold(await tx.listHolds(connector.id), "PAUSED")) {
-      await audit(tx, runtime, actor, now, {
-        action: "connector.pause",
-        objectType: "connector",
-        objectId: connector.id,
-        details: { changed: false },
-      });
-      return;
-    }
+    if (hasHold(await tx.listHolds(connector.id), "PAUSED")) return; // already paused: no change
     await tx.insertHold(connector.id, {
       kind: "PAUSED",
       actor: actor.name,
@@ -39,7 +31,7 @@ export async function pauseSync(
       action: "connector.pause",
       objectType: "connector",
       objectId: connector.id,
-      details: { changed: true, canceledSyncIds: canceled, note: input.note ?? "" },
+      details: { canceledSyncIds: canceled, note: input.note ?? "" },
     });
   });
 }

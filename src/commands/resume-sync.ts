@@ -20,15 +20,7 @@ export async function resumeSync(
   await runtime.store.transaction(async (tx) => {
     const connector = await lockConnector(tx, input.appId, input.connectorId);
     const now = runtime.clock.now();
-    if (!hasHold(await tx.listHolds(connector.id), "PAUSED")) {
-      await audit(tx, runtime, actor, now, {
-        action: "connector.resume",
-        objectType: "connector",
-        objectId: connector.id,
-        details: { changed: false },
-      });
-      return;
-    }
+    if (!hasHold(await tx.listHolds(connector.id), "PAUSED")) return; // not paused: no change
     await tx.deleteHold(connector.id, "PAUSED");
     const schedule = await tx.getSchedule(connector.id);
     if (schedule) {
@@ -43,7 +35,7 @@ export async function resumeSync(
       action: "connector.resume",
       objectType: "connector",
       objectId: connector.id,
-      details: { changed: true, syncId },
+      details: { syncId },
     });
   });
 }

@@ -23,35 +23,29 @@ export async function updateConnectorSchedule(
     const connector = await lockConnector(tx, input.appId, input.connectorId);
     const now = runtime.clock.now();
     if (schedule === null) {
-      const removed = await tx.deleteSchedule(connector.id);
+      if (!(await tx.deleteSchedule(connector.id))) return; // no schedule: no change
       await audit(tx, runtime, actor, now, {
         action: "connector.schedule.clear",
         objectType: "connector",
         objectId: connector.id,
-        details: { changed: removed },
       });
       return;
     }
     const current = await tx.getSchedule(connector.id);
-    const unchanged =
-      current !== null &&
-      current.cronSpec === schedule.cronSpec &&
-      current.timezone === schedule.timezone;
-    if (!unchanged) {
-      await tx.upsertSchedule({
-        connectorId: connector.id,
-        cronSpec: schedule.cronSpec,
-        timezone: schedule.timezone,
-        startAt: now,
-        nextFireAt: nextFireAfter(schedule, now),
-        updatedAt: now,
-      });
-    }
+    if (current?.cronSpec === schedule.cronSpec && current.timezone === schedule.timezone) return;
+    await tx.upsertSchedule({
+      connectorId: connector.id,
+      cronSpec: schedule.cronSpec,
+      timezone: schedule.timezone,
+      startAt: now,
+      nextFireAt: nextFireAfter(schedule, now),
+      updatedAt: now,
+    });
     await audit(tx, runtime, actor, now, {
       action: "connector.schedule.set",
       objectType: "connector",
       objectId: connector.id,
-      details: { changed: !unchanged, cronSpec: schedule.cronSpec, timezone: schedule.timezone },
+      details: { cronSpec: schedule.cronSpec, timezone: schedule.timezone },
     });
   });
 }

@@ -279,13 +279,18 @@ describe("connectors", () => {
     assert.equal((await server.call("DELETE", `/api/v1/apps/${appId}`)).status, 200);
   });
 
-  it("every mutation leaves an audit event", async () => {
+  it("every change leaves an audit event; calls that change nothing leave none", async () => {
     const { connectorId, base } = await createAppAndConnector(server);
     await server.call("POST", `${base}/pause`);
-    await server.call("POST", `${base}/pause`);
+    await server.call("POST", `${base}/pause`); // already paused
     await server.call("POST", `${base}/resume`);
-    await server.call("POST", `${base}/force_sync`);
+    await server.call("POST", `${base}/resume`); // not paused
+    await server.call("POST", `${base}/force_sync`); // coalesced with the RESUME sync
     await server.call("POST", `${base}/schedule`, { body: { cron: { cronSpec: "@daily" } } });
+    await server.call("POST", `${base}/schedule`, { body: { cron: { cronSpec: "@daily" } } });
+    await server.call("POST", `${base}/schedule`);
+    await server.call("POST", `${base}/schedule`); // nothing to clear
+    await server.call("POST", base, { body: { connector: { description: "x" } } });
     const events = await server.call(
       "GET",
       `/api/v1/audit_events?object_type=connector&object_id=${connectorId}`,
@@ -294,14 +299,18 @@ describe("connectors", () => {
     assert.deepEqual(actions, [
       "connector.create",
       "connector.pause",
-      "connector.pause",
       "connector.resume",
-      "connector.force_sync",
       "connector.schedule.set",
+      "connector.schedule.clear",
+      "connector.update",
     ]);
     const [latest] = events.body.list as Json[];
     assert.equal(latest?.actor, server.admin.clientId);
     assert.ok(latest?.requestId);
-    assert.equal(((events.body.list as Json[])[3] as Json).details.changed, false);
+    assert.deepEqual(latest?.details, { fields: ["description"] });
+    const resume = (events.body.list as Json[]).find(
+      (event) => event.action === "connector.resume",
+    );
+    assert.match(resume?.details.syncId, /^[0-9A-Za-z]{27}$/);
   });
 });
