@@ -74,7 +74,7 @@ export async function startServer(
   }
 
   // Start-up lines are written whatever --log-level says: scripts wait for "listening on".
-  const lifecycle = logger.child({}, { level: "info" });
+  const lifecycle = logger.level === "silent" ? logger : logger.child({}, { level: "info" });
   await ensureAdminCredential(store, clock, config.dataDir, publicHost(), lifecycle);
   lifecycle.info(
     { roles: config.roles, dataDir: config.dataDir, store: store.backend },
