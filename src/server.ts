@@ -9,6 +9,7 @@ import { TokenService } from "./auth/tokens.js";
 import { derivePublicUrl, type ServeConfig } from "./config/config.js";
 import { systemClock, type Clock } from "./runtime.js";
 import { openStore } from "./store/open.js";
+import { PUBLIC_URL_SETTING } from "./store/settings.js";
 import type { Store } from "./store/store.js";
 
 export const ADMIN_CREDENTIAL_FILE = "admin-credential.json";
@@ -75,6 +76,8 @@ export async function startServer(
 
   // Start-up lines are written whatever --log-level says: scripts wait for "listening on".
   const lifecycle = logger.level === "silent" ? logger : logger.child({}, { level: "info" });
+  // Offline `credentials create` names this address in client ids unless told otherwise.
+  await store.transaction((tx) => tx.putSetting(PUBLIC_URL_SETTING, publicUrl, clock.now()));
   await ensureAdminCredential(store, clock, config.dataDir, publicHost(), lifecycle);
   lifecycle.info(
     { roles: config.roles, dataDir: config.dataDir, store: store.backend },

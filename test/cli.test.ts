@@ -63,22 +63,21 @@ describe("syncplane CLI", () => {
 
   it("issues a credential offline against the data dir of a running server", async () => {
     operator = json(
-      await cli(
-        [
-          "credentials",
-          "create",
-          "--role",
-          "operator",
-          "--name",
-          "CI bot",
-          "--data-dir",
-          server.dataDir,
-          "--json",
-        ],
-        { SYNCPLANE_PUBLIC_URL: server.url },
-      ),
+      await cli([
+        "credentials",
+        "create",
+        "--role",
+        "operator",
+        "--name",
+        "CI bot",
+        "--data-dir",
+        server.dataDir,
+        "--json",
+      ]),
     );
-    assert.match(operator.clientId, /^ci-bot-[0-9a-f]{8}@127\.0\.0\.1:\d+\/syncplane$/);
+    // No --public-url: the client id names the address the running server started with.
+    assert.match(operator.clientId, /^ci-bot-[0-9a-f]{8}@/);
+    assert.equal(operator.clientId.split("@")[1], `${new URL(server.url).host}/syncplane`);
     assert.match(operator.clientSecret, /^secret-token:conductorone\.com:v1:/);
     const list = await cli(["credentials", "list", "--data-dir", server.dataDir]);
     assert.equal(list.code, 0, list.stderr);
@@ -255,5 +254,22 @@ describe("syncplane CLI", () => {
     ]);
     assert.equal(badRole.code, 1);
     assert.match(badRole.stderr, /role "root" is not known/);
+  });
+});
+
+describe("syncplane credentials create", () => {
+  it("refuses to bind a connector credential to a connector that does not exist", async () => {
+    const run = await cli([
+      "credentials",
+      "create",
+      "--role",
+      "connector",
+      "--connector",
+      "nope",
+      "--data-dir",
+      server.dataDir,
+    ]);
+    assert.equal(run.code, 1);
+    assert.match(run.stderr, /connector "nope" not found/);
   });
 });

@@ -2,11 +2,12 @@
 // the OpenAPI document. Authentication and role checks happen here, before bodies are parsed;
 // all errors leave through toErrorResponse (errors.ts).
 
+import type { Socket } from "node:net";
 import swagger from "@fastify/swagger";
 import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 import secureJson from "secure-json-parse";
-import { permissionDenied, unauthenticated } from "../domain/errors.js";
+import { AppError, permissionDenied, unauthenticated } from "../domain/errors.js";
 import { roleAllows } from "../domain/roles.js";
 import { newId } from "../runtime.js";
 import { NAMED_SCHEMAS } from "./contracts/index.js";
@@ -29,6 +30,7 @@ export interface ApiOptions extends ApiContext {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const TOKEN_PATH = "/auth/v1/token";
 
 export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
@@ -53,7 +55,18 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
         strict: false,
       },
     },
-    return503OnClosing: true,
+    // While closing, requests on kept-alive connections get UNAVAILABLE from the onRequest hook.
+    return503OnClosing: false,
+    // Requests too malformed for the HTTP parser still get a grpc-gateway body.
+    clientErrorHandler: (_error: Error, socket: Socket) => {
+      if (!socket.writable) return;
+      const body = JSON.stringify(
+        errorBody("INVALID_ARGUMENT", "the HTTP request could not be parsed"),
+      );
+      socket.end(
+        `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    },
     // HTTP/2 with HTTP/1.1 fallback on the TLS port: the token endpoint and (later) gRPC
     // BatonService share it, as baton connectors require.
     ...(tls ? { http2: true, https: { allowHTTP1: true, key: tls.key, cert: tls.cert } } : {}),
@@ -92,7 +105,17 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   app.addContentTypeParser(
     "application/x-www-form-urlencoded",
     { parseAs: "string", bodyLimit },
-    (_request, body, done) => {
+    (request, body, done) => {
+      // Forms are for the token endpoint only; everything else speaks JSON.
+      if (!request.url.startsWith(TOKEN_PATH)) {
+        done(
+          Object.assign(new Error("form bodies are accepted by the token endpoint only"), {
+            code: "FST_ERR_CTP_INVALID_MEDIA_TYPE",
+          }),
+          undefined,
+        );
+        return;
+      }
       done(null, Object.fromEntries(new URLSearchParams(String(body))));
     },
   );
@@ -132,9 +155,15 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     for (const method of methods) routePatterns.push({ method: String(method), pattern });
   });
 
+  let closing = false;
+  app.addHook("preClose", async () => {
+    closing = true;
+  });
+
   app.addHook("onRequest", async (request, reply) => {
     void reply.header("x-request-id", String(request.id));
     void reply.header("x-content-type-options", "nosniff");
+    if (closing) throw new AppError("UNAVAILABLE", "the server is shutting down; retry shortly");
     const permission = request.routeOptions.config.permission;
     if (!permission) return;
     request.principal = await authenticate(request, options);
@@ -171,7 +200,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   });
 
   app.setErrorHandler((error, request, reply) => {
-    const response = toErrorResponse(error, String(request.id), bodyLimit);
+    const response = toErrorResponse(error, String(request.id), bodyLimit, request.url);
     if (response.unexpected)
       request.log.error({ err: error, requestId: request.id }, "unexpected error");
     if (response.status === 401) void reply.header("www-authenticate", 'Bearer realm="syncplane"');

@@ -55,6 +55,7 @@ export function toErrorResponse(
   error: unknown,
   requestId: string,
   bodyLimit: number,
+  url = "",
 ): ErrorResponse {
   if (error instanceof OAuthError) {
     // Both shapes: grpc-gateway's for C1 clients, RFC 6749's for OAuth2 libraries.
@@ -88,7 +89,11 @@ export function toErrorResponse(
     case "FST_ERR_CTP_BODY_TOO_LARGE":
       return invalid(`request body is larger than the ${bodyLimit}-byte limit`);
     case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
-      return invalid("unsupported Content-Type; send the request body as application/json");
+      return invalid(
+        url.startsWith("/auth/v1/token")
+          ? "unsupported Content-Type; send the token request as application/x-www-form-urlencoded"
+          : "unsupported Content-Type; send the request body as application/json",
+      );
     case "FST_ERR_CTP_INVALID_CONTENT_LENGTH":
       return invalid("Content-Length does not match the request body");
     case "FST_ERR_CTP_EMPTY_JSON_BODY":

@@ -1,6 +1,7 @@
 // Records → C1 JSON. protojson omits empty fields; so do these mappers (undefined is dropped by
 // the serialiser).
 
+import { redactConfig } from "../domain/catalog.js";
 import { connectorControlView } from "../domain/connector-view.js";
 import type {
   AppRecord,
@@ -41,10 +42,11 @@ export function connectorJson({ connector, holds, schedule }: ConnectorAggregate
     displayName: text(connector.displayName),
     description: text(connector.description),
     catalogId: connector.catalogId,
-    config: connector.config ? { ...connector.config } : undefined,
+    config: connector.config ? redactConfig(connector.config) : undefined,
     configUpdatedAt: timestamp(connector.configUpdatedAt),
     status: {
-      status: view.status.status,
+      // protojson omits a zero enum: a connector that never synced reads back `status: {}`.
+      status: view.status.status === "SYNC_STATUS_UNSPECIFIED" ? undefined : view.status.status,
       startedAt: timestamp(view.status.startedAt),
       completedAt: timestamp(view.status.completedAt),
       updatedAt: timestamp(view.status.updatedAt),
@@ -71,9 +73,9 @@ export function connectorJson({ connector, holds, schedule }: ConnectorAggregate
   };
 }
 
+// C1's appPath is a JSONPath into `expanded`; syncplane expands nothing, so it is omitted.
 export const connectorViewJson = (aggregate: ConnectorAggregate): ConnectorView => ({
   connector: connectorJson(aggregate),
-  appPath: `/api/v1/apps/${aggregate.connector.appId}`,
 });
 
 function countsJson(counts: SyncCounts | null): SyncLifecycle["counts"] {

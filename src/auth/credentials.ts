@@ -49,6 +49,11 @@ export async function createCredentialInTx(
   if (role !== "connector" && connectorId) {
     throw invalidArgument("only connector credentials are bound to a connector");
   }
+  if (connectorId && !(await tx.findConnector(connectorId))) {
+    throw notFound(
+      `connector "${connectorId}" not found; a connector credential must name an existing connector`,
+    );
+  }
   const now = clock.now();
   const secret = issueSecret();
   const name = input.name?.trim() || role;

@@ -138,11 +138,13 @@ export class TokenService {
       throw new OAuthError("invalid_client", "client_id does not match the assertion's iss claim");
     }
     const credential = await this.store.getCredentialByClientId(issuer);
+    // Same answer as a bad signature: the endpoint does not tell which client ids exist.
     if (!credential)
-      throw new OAuthError("invalid_client", "client authentication failed: unknown client id");
-    const audiences = [hostWithoutPort(this.publicHost())];
-    const named = clientIdHost(credential.clientId);
-    if (named && !audiences.includes(named)) audiences.push(named);
+      throw new OAuthError("invalid_client", `client_assertion rejected: ${BAD_SIGNATURE}`);
+    const audiences = acceptedAudiences([
+      hostWithoutPort(this.publicHost()),
+      clientIdHost(credential.clientId),
+    ]);
     let exp: number | undefined;
     try {
       const verified = await jwtVerify(assertion, await this.keyOf(credential), {
@@ -196,6 +198,19 @@ export class TokenService {
   }
 }
 
+/** Hosts a client may name as the audience; IPv6 literals both with and without brackets. */
+function acceptedAudiences(hosts: (string | null)[]): string[] {
+  const result = new Set<string>();
+  for (const host of hosts) {
+    if (!host) continue;
+    result.add(host);
+    if (host.startsWith("[") && host.endsWith("]")) result.add(host.slice(1, -1));
+  }
+  return [...result];
+}
+
+const BAD_SIGNATURE = "the signature does not match this client's key";
+
 function live(credential: CredentialRecord): CredentialRecord {
   if (credential.revokedAt !== null) {
     throw new OAuthError("invalid_client", `credential ${credential.clientId} has been revoked`);
@@ -207,8 +222,7 @@ function assertionProblem(error: unknown, audiences: string[]): string {
   const code = (error as { code?: string }).code ?? "";
   const claim = (error as { claim?: string }).claim ?? "";
   if (code === "ERR_JWT_EXPIRED") return "it has expired; sign a fresh one";
-  if (code === "ERR_JWS_SIGNATURE_VERIFICATION_FAILED")
-    return "the signature does not match this client's key";
+  if (code === "ERR_JWS_SIGNATURE_VERIFICATION_FAILED") return BAD_SIGNATURE;
   if (code === "ERR_JOSE_ALG_NOT_ALLOWED") return "only EdDSA (Ed25519) signatures are accepted";
   if (code === "ERR_JWT_CLAIM_VALIDATION_FAILED") {
     if (claim === "aud") return `wrong audience; expected ${audiences.join(" or ")}`;

@@ -10,7 +10,7 @@ const summary = (c: Connector | undefined) => ({
   id: c?.id,
   displayName: c?.displayName,
   catalogId: c?.catalogId,
-  status: c?.status?.status?.replace("SYNC_STATUS_", ""),
+  status: (c?.status?.status ?? "SYNC_STATUS_UNSPECIFIED").replace("SYNC_STATUS_", ""),
   schedule: c?.connectorSyncCronSchedule
     ? `${c.connectorSyncCronSchedule.cronSpec} ${c.connectorSyncCronSchedule.timezone}`
     : "(manual)",

@@ -11,6 +11,7 @@ import {
 } from "../config/config.js";
 import { systemClock } from "../runtime.js";
 import { openStore } from "../store/open.js";
+import { PUBLIC_URL_SETTING } from "../store/settings.js";
 import type { Output } from "./output.js";
 import { wantsJson } from "./remote.js";
 
@@ -35,19 +36,28 @@ export function credentialsCommand(program: Command, out: () => Output): void {
       .requiredOption("--role <role>", "admin, operator, viewer or connector")
       .option("--name <name>", "a name, used in the client id")
       .option("--connector <id>", "the connector a connector-role credential is bound to")
-      .option("--public-url <url>", "the server's public URL (default from --listen)")
-      .option("--listen <host:port>", "the server's listen address, to derive the public URL"),
+      .option(
+        "--public-url <url>",
+        "the server's public URL (default: the one it last started with)",
+      )
+      .option(
+        "--listen <host:port>",
+        "derive the public URL from this, if no server has started yet",
+      ),
   ).action(async (flags: Record<string, string | boolean | undefined>, command: Command) => {
     const config = parseServeConfig(stringFlags(flags));
-    const publicUrl =
-      config.publicUrl ??
-      derivePublicUrl(
-        config.listenHost,
-        config.listenPort || parseListen(DEFAULT_LISTEN).port,
-        false,
-      );
     const store = openStore(config);
     try {
+      // The address client ids name: --public-url, else the one the server last started with
+      // on this store, else what --listen implies.
+      const publicUrl =
+        config.publicUrl ??
+        (await store.getSetting(PUBLIC_URL_SETTING)) ??
+        derivePublicUrl(
+          config.listenHost,
+          config.listenPort || parseListen(DEFAULT_LISTEN).port,
+          false,
+        );
       const issued = await createCredential(store, systemClock, {
         role: String(flags.role),
         name: flags.name as string | undefined,

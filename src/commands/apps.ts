@@ -5,7 +5,7 @@ import type { AppRecord } from "../domain/model.js";
 import { newId } from "../runtime.js";
 import type { AppPatch } from "../store/store.js";
 import { audit, type Actor, type Runtime } from "./context.js";
-import { requireApp } from "./lookups.js";
+import { lockApp, requireApp } from "./lookups.js";
 
 export interface CreateAppInput {
   readonly displayName: string;
@@ -51,7 +51,7 @@ export async function updateApp(
     throw invalidArgument("displayName must not be blank");
   }
   return runtime.store.transaction(async (tx) => {
-    const current = await requireApp(tx, appId);
+    const current = await lockApp(tx, appId);
     const now = runtime.clock.now();
     const merged: AppPatch = {
       ...patch,
@@ -71,7 +71,7 @@ export async function updateApp(
 /** Deleting an app that still has connectors is refused: delete them first, nothing is lost. */
 export async function deleteApp(runtime: Runtime, actor: Actor, appId: string): Promise<void> {
   await runtime.store.transaction(async (tx) => {
-    await requireApp(tx, appId);
+    await lockApp(tx, appId);
     const connectors = await tx.countConnectors(appId);
     if (connectors > 0) {
       throw failedPrecondition(

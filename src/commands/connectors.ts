@@ -1,6 +1,11 @@
 // Connector commands: create, update, delete.
 
-import { configRequired, parseCatalogId, parseConnectorConfig } from "../domain/catalog.js";
+import {
+  configRequired,
+  parseCatalogId,
+  parseConnectorConfig,
+  restoreRedacted,
+} from "../domain/catalog.js";
 import { invalidArgument } from "../domain/errors.js";
 import type { ConnectorRecord } from "../domain/model.js";
 import { defaultSchedule, nextFireAfter } from "../domain/schedule.js";
@@ -8,7 +13,7 @@ import { newId } from "../runtime.js";
 import type { ConnectorPatch } from "../store/store.js";
 import { audit, type Actor, type Runtime } from "./context.js";
 import { enqueueSync } from "./enqueue.js";
-import { lockConnector, requireApp } from "./lookups.js";
+import { lockApp, lockConnector } from "./lookups.js";
 
 export interface CreateConnectorInput {
   readonly appId: string;
@@ -31,9 +36,10 @@ export async function createConnector(
   input: CreateConnectorInput,
 ): Promise<ConnectorRecord> {
   const catalogId = parseCatalogId(input.catalogId);
-  const config = parseConnectorConfig(catalogId, input.config);
+  const parsed = parseConnectorConfig(catalogId, input.config);
+  const config = parsed && restoreRedacted(parsed, null);
   return runtime.store.transaction(async (tx) => {
-    await requireApp(tx, input.appId);
+    await lockApp(tx, input.appId); // a concurrent app delete waits for this create
     const now = runtime.clock.now();
     const id = newId(runtime.clock);
     const connector: ConnectorRecord = {
@@ -67,15 +73,12 @@ export async function createConnector(
       nextFireAt: nextFireAfter(schedule, now),
       updatedAt: now,
     });
-    const runnable = config !== null || !configRequired(catalogId);
-    const initial = runnable
-      ? await enqueueSync(tx, runtime, actor, connector, "INITIAL", now)
-      : null;
+    const initial = await enqueueSync(tx, runtime, actor, connector, "INITIAL", now);
     await audit(tx, runtime, actor, now, {
       action: "connector.create",
       objectType: "connector",
       objectId: id,
-      details: { appId: input.appId, catalogId, initialSyncId: initial?.syncId ?? null },
+      details: { appId: input.appId, catalogId, initialSyncId: initial.syncId },
     });
     return connector;
   });
@@ -98,7 +101,8 @@ export async function updateConnector(
     const patch: ConnectorPatch = { ...rest };
     if ("config" in input.patch) {
       const catalogId = parseCatalogId(current.catalogId);
-      const config = parseConnectorConfig(catalogId, rawConfig);
+      const parsed = parseConnectorConfig(catalogId, rawConfig);
+      const config = parsed && restoreRedacted(parsed, current.config);
       if (config === null && configRequired(catalogId)) {
         throw invalidArgument(`a ${catalogId} connector needs a config; it cannot be cleared`);
       }

@@ -3,9 +3,8 @@
 
 import { failedPrecondition } from "../domain/errors.js";
 import { forceSyncBlockedBy } from "../domain/holds.js";
-import { configRequired, isCatalogId } from "../domain/catalog.js";
 import { audit, type Actor, type Runtime } from "./context.js";
-import { enqueueSync } from "./enqueue.js";
+import { enqueueSync, isRunnable } from "./enqueue.js";
 import { lockConnector } from "./lookups.js";
 import type { ConnectorRef } from "./resume-sync.js";
 
@@ -19,11 +18,7 @@ export async function forceSync(
     if (forceSyncBlockedBy(await tx.listHolds(connector.id))) {
       throw failedPrecondition(`connector is paused; resume it (ResumeSync) before forcing a sync`);
     }
-    if (
-      connector.config === null &&
-      isCatalogId(connector.catalogId) &&
-      configRequired(connector.catalogId)
-    ) {
+    if (!isRunnable(connector)) {
       throw failedPrecondition(
         `connector has no config; set one with an update (updateMask "config") before syncing`,
       );

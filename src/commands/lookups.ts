@@ -20,6 +20,13 @@ export async function requireConnector(
   return connector;
 }
 
+/** Inside a transaction: load and lock the app so concurrent commands on it serialise. */
+export async function lockApp(tx: StoreTx, appId: string): Promise<AppRecord> {
+  const app = await tx.lockApp(appId);
+  if (!app) throw notFound(`app "${appId}" not found`);
+  return app;
+}
+
 /** Inside a transaction: load and lock the connector so concurrent commands on it serialise. */
 export async function lockConnector(
   tx: StoreTx,

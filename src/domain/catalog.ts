@@ -107,3 +107,38 @@ function batonConfig(config: Record<string, unknown>): ConnectorConfig {
   }
   return { "@type": CONFIG_TYPES.baton, command, args, env, timeoutSeconds: timeout };
 }
+
+// The values of a baton connector's `env` usually are credentials for the system it syncs
+// (API keys, passwords). They are write-only: reads show this placeholder instead, and an update
+// that sends the placeholder back keeps the stored value.
+export const REDACTED = "********";
+
+/** The config as it is shown to clients: env values replaced by the placeholder. */
+export function redactConfig(config: ConnectorConfig): ConnectorConfig {
+  const env = config.env;
+  if (typeof env !== "object" || env === null) return config;
+  return { ...config, env: Object.fromEntries(Object.keys(env).map((key) => [key, REDACTED])) };
+}
+
+/**
+ * Puts stored secrets back where an incoming config carries the placeholder (a client that read
+ * the config and sends it back unchanged). A placeholder with nothing stored behind it is refused.
+ */
+export function restoreRedacted(
+  incoming: ConnectorConfig,
+  stored: ConnectorConfig | null,
+): ConnectorConfig {
+  const env = incoming.env as Record<string, string> | undefined;
+  if (!env) return incoming;
+  const storedEnv = (stored?.env ?? {}) as Record<string, string>;
+  const restored: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== REDACTED) restored[key] = value;
+    else if (typeof storedEnv[key] === "string") restored[key] = storedEnv[key];
+    else
+      throw invalidArgument(
+        `config.env.${key} is the redaction placeholder "${REDACTED}"; send the real value`,
+      );
+  }
+  return { ...incoming, env: restored };
+}

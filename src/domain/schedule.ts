@@ -77,10 +77,15 @@ export function validateCronSpec(cronSpec: string): void {
   }
   parts.forEach((part, index) => validateField(part, FIELDS[index] as FieldRule));
   // The grammar above is the contract; croner computes the fire times and must agree.
+  let firstFire: Date | null;
   try {
-    buildCron({ cronSpec, timezone: "UTC" });
+    // From 2000-01-01 the next 28 years hold every weekday/date combination (incl. 29 Feb).
+    firstFire = buildCron({ cronSpec, timezone: "UTC" }).nextRun(new Date(Date.UTC(2000, 0, 1)));
   } catch {
     throw invalidArgument(`cron.cronSpec: "${cronSpec}" is not a valid cron expression`);
+  }
+  if (firstFire === null) {
+    throw invalidArgument(`cron.cronSpec: "${cronSpec}" never fires (no such date exists)`);
   }
 }
 
@@ -128,23 +133,23 @@ function fieldValue(token: string, rule: FieldRule, fail: (why: string) => never
 export function normaliseTimezone(value: unknown): string {
   if (value === undefined || value === null || value === "") return "UTC";
   if (typeof value !== "string") throw invalidArgument("cron.timezone must be a string");
-  const zone = value.trim();
-  if (!isIanaZone(zone)) {
+  const canonical = canonicalIanaZone(value.trim());
+  if (canonical === null) {
     throw invalidArgument(
       `cron.timezone: "${value}" is not an IANA time zone name (for example "America/New_York", "Europe/Berlin" or "UTC")`,
     );
   }
-  return zone;
+  return canonical;
 }
 
-function isIanaZone(zone: string): boolean {
+/** The zone's canonical IANA name ("utc" → "UTC", "US/Eastern" → "America/New_York"), or null. */
+function canonicalIanaZone(zone: string): string | null {
   // IANA names only: no raw offsets such as "+02:00", which Intl would also accept.
-  if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(zone)) return false;
+  if (!/^[A-Za-z][A-Za-z0-9_+-]*(\/[A-Za-z0-9_+-]+)*$/.test(zone)) return null;
   try {
-    new Intl.DateTimeFormat("en-US", { timeZone: zone });
-    return true;
+    return new Intl.DateTimeFormat("en-US", { timeZone: zone }).resolvedOptions().timeZone;
   } catch {
-    return false;
+    return null;
   }
 }
 

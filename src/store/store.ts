@@ -79,6 +79,8 @@ export interface StoreReader {
   getApp(id: string): Promise<AppRecord | null>;
   listApps(page: PageQuery): Promise<Page<AppRecord>>;
   getConnector(appId: string, id: string): Promise<ConnectorRecord | null>;
+  /** A live connector by id alone, whatever its app. */
+  findConnector(id: string): Promise<ConnectorRecord | null>;
   listConnectors(appId: string, page: PageQuery): Promise<Page<ConnectorRecord>>;
   listHolds(connectorId: string): Promise<Hold[]>;
   /** Holds of many connectors at once, for list pages. */
@@ -93,11 +95,15 @@ export interface StoreReader {
   /** The credential behind a live access token (not expired, credential not revoked). */
   findAccessToken(tokenHash: string, now: number): Promise<CredentialRecord | null>;
   listAuditEvents(query: AuditQuery): Promise<Page<AuditEvent>>;
+  /** A server-wide setting (e.g. the public host the server last started with). */
+  getSetting(key: string): Promise<string | null>;
 }
 
 /** Everything a command may do inside its transaction. */
 export interface StoreTx extends StoreReader {
   insertApp(app: AppRecord): Promise<void>;
+  /** Reads the app and locks it against concurrent commands until the transaction ends. */
+  lockApp(id: string): Promise<AppRecord | null>;
   updateApp(id: string, patch: AppPatch, now: number): Promise<void>;
   deleteApp(id: string, now: number): Promise<void>;
   countConnectors(appId: string): Promise<number>;
@@ -133,6 +139,8 @@ export interface StoreTx extends StoreReader {
   deleteExpiredAccessTokens(now: number): Promise<number>;
 
   insertAuditEvent(event: AuditEvent): Promise<void>;
+
+  putSetting(key: string, value: string, now: number): Promise<void>;
 }
 
 export interface Store extends StoreReader {

@@ -82,6 +82,24 @@ describe("bodies that cannot be read", () => {
     isError(response, 400, 3, /larger than the 1048576-byte limit/);
   });
 
+  it("a form body outside the token endpoint", async () => {
+    const response = await server.call("POST", "/api/v1/apps", {
+      rawBody: "displayName=formapp",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
+    isError(response, 400, 3, /send the request body as application\/json/);
+  });
+
+  it("an empty body sent as application/json (what the C1 TypeScript SDK does)", async () => {
+    const { base } = await createAppAndConnector(server);
+    const response = await server.call("POST", `${base}/force_sync`, {
+      rawBody: "",
+      headers: { "content-type": "application/json" },
+    });
+    assert.equal(response.status, 200);
+    assert.deepEqual(response.body, {});
+  });
+
   it("a body that is not JSON", async () => {
     const response = await server.call("POST", "/api/v1/apps", {
       rawBody: "displayName=x",
@@ -164,7 +182,7 @@ describe("OpenAPI", () => {
     for (const [route, operationId] of Object.entries(seeds))
       assert.equal(operations.get(route), operationId, route);
     assert.ok(doc.components.schemas["c1.api.app.v1.Connector"].properties.canResumeSync);
-    assert.ok(
+    assert.equal(
       doc.components.securitySchemes.oauth.flows.clientCredentials.tokenUrl,
       "/auth/v1/token",
     );

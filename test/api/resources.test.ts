@@ -165,7 +165,7 @@ describe("connectors", () => {
       env: {},
       timeoutSeconds: 3600,
     });
-    assert.equal(c.status.status, "SYNC_STATUS_UNSPECIFIED");
+    assert.deepEqual(c.status, {}, "never synced: protojson omits the zero enum");
     assert.ok(c.connectorSyncCronSchedule.cronSpec);
   });
 
@@ -312,5 +312,48 @@ describe("connectors", () => {
       (event) => event.action === "connector.resume",
     );
     assert.match(resume?.details.syncId, /^[0-9A-Za-z]{27}$/);
+  });
+});
+
+describe("connector secrets", () => {
+  it("env values are write-only: reads show a placeholder, sending it back keeps them", async () => {
+    const { appId } = await createAppAndConnector(server);
+    const created = await server.call("POST", `/api/v1/apps/${appId}/connectors/create`, {
+      body: {
+        catalogId: "baton",
+        config: {
+          "@type": BATON,
+          command: "baton-x",
+          env: { API_KEY: "super-secret", REGION: "eu" },
+        },
+      },
+    });
+    assert.equal(created.status, 200);
+    assert.doesNotMatch(JSON.stringify(created.body), /super-secret/);
+    const c = (created.body.connectorView as Json).connector as Json;
+    assert.deepEqual(c.config.env, { API_KEY: "********", REGION: "********" });
+    const base = `/api/v1/apps/${appId}/connectors/${c.id}`;
+    for (const role of ["viewer", "operator", "admin"] as const) {
+      const read = await server.call("GET", base, { token: await server.token(role) });
+      assert.doesNotMatch(JSON.stringify(read.body), /super-secret/);
+    }
+    // Read-modify-write: change REGION, send API_KEY back as the placeholder.
+    const updated = await server.call("POST", base, {
+      body: {
+        connector: { config: { ...c.config, env: { API_KEY: "********", REGION: "us" } } },
+        updateMask: "config",
+      },
+    });
+    assert.equal(updated.status, 200, JSON.stringify(updated.body));
+    const stored = await server.server.store.getConnector(appId, c.id);
+    assert.deepEqual(stored?.config?.env, { API_KEY: "super-secret", REGION: "us" });
+    const unknown = await server.call("POST", base, {
+      body: {
+        connector: { config: { ...c.config, env: { NEW_KEY: "********" } } },
+        updateMask: "config",
+      },
+    });
+    assert.equal(unknown.status, 400);
+    assert.match(String(unknown.body.message), /config.env.NEW_KEY is the redaction placeholder/);
   });
 });

@@ -88,7 +88,7 @@ describe("new connectors", () => {
     const c = await connector(base);
     assert.match(c.connectorSyncCronSchedule.cronSpec, /^\d{1,2} \* \* \* \*$/);
     assert.equal(c.connectorSyncCronSchedule.timezone, "UTC");
-    assert.equal(c.status.status, "SYNC_STATUS_UNSPECIFIED");
+    assert.deepEqual(c.status, {}, "never synced: protojson omits the zero enum");
     assert.equal(c.canResumeSync, undefined);
     const list = await syncs(base);
     assert.equal(list.length, 1);
@@ -390,6 +390,75 @@ describe("ConfirmSyncValid", () => {
   });
 });
 
+describe("errors common to the five operations", () => {
+  const operations = (syncId: string) => [
+    "pause",
+    "resume",
+    "force_sync",
+    `confirm_sync_valid/${syncId}`,
+    "schedule",
+  ];
+
+  it("answer NOT_FOUND for an unknown app or connector", async () => {
+    const { appId, connectorId } = await createAppAndConnector(server);
+    const list = await server.call("GET", `/api/v1/apps/${appId}/connectors/${connectorId}/syncs`);
+    const syncId = ((list.body.list as Json[])[0] as Json).id as string;
+    for (const operation of operations(syncId)) {
+      assertError(
+        await server.call(
+          "POST",
+          `/api/v1/apps/no-such-app/connectors/${connectorId}/${operation}`,
+        ),
+        404,
+        5,
+        /not found/,
+      );
+      assertError(
+        await server.call(
+          "POST",
+          `/api/v1/apps/${appId}/connectors/no-such-connector/${operation}`,
+        ),
+        404,
+        5,
+        /connector "no-such-connector" not found/,
+      );
+    }
+  });
+
+  it("refuse malformed JSON and change nothing", async () => {
+    const { base } = await createAppAndConnector(server);
+    const before = await syncs(base);
+    for (const operation of operations("3MStgWfFrExJNQFfvKcnO87LV32")) {
+      assertError(
+        await server.call("POST", `${base}/${operation}`, {
+          rawBody: "{",
+          headers: { "content-type": "application/json" },
+        }),
+        400,
+        3,
+        /request body is not valid JSON/,
+      );
+    }
+    assert.deepEqual(await syncs(base), before);
+    assert.equal((await connector(base)).canResumeSync, undefined);
+  });
+});
+
+describe("connectors that cannot run yet", () => {
+  it("resume without queueing a sync that could never run", async () => {
+    const { appId } = await createAppAndConnector(server);
+    const created = await server.call("POST", `/api/v1/apps/${appId}/connectors`, {
+      body: { catalogId: "file" },
+    });
+    const id = ((created.body.connectorView as Json).connector as Json).id;
+    const base = `/api/v1/apps/${appId}/connectors/${id}`;
+    await server.call("POST", `${base}/pause`);
+    assert.equal((await server.call("POST", `${base}/resume`)).status, 200);
+    assert.equal((await connector(base)).canResumeSync, undefined);
+    assert.deepEqual(await syncs(base), []);
+  });
+});
+
 describe("UpdateConnectorSchedule", () => {
   it("sets a schedule in a zone and recomputes the next fire", async () => {
     const { base } = await createAppAndConnector(server);
@@ -416,10 +485,36 @@ describe("UpdateConnectorSchedule", () => {
     assert.equal((await connector(base)).connectorSyncCronSchedule.start, first);
   });
 
-  it("defaults an empty zone to UTC", async () => {
+  it("defaults an empty zone to UTC and stores zones canonically", async () => {
     const { base } = await createAppAndConnector(server);
     await server.call("POST", `${base}/schedule`, { body: { cron: { cronSpec: "*/15 * * * *" } } });
     assert.equal((await connector(base)).connectorSyncCronSchedule.timezone, "UTC");
+    await server.call("POST", `${base}/schedule`, {
+      body: { cron: { cronSpec: "*/15 * * * *", timezone: "utc" } },
+    });
+    assert.equal((await connector(base)).connectorSyncCronSchedule.timezone, "UTC");
+  });
+
+  it("stores the next fire time, and ResumeSync recomputes it from now", async () => {
+    const { base, connectorId } = await createAppAndConnector(server);
+    const setAt = Date.now();
+    await server.call("POST", `${base}/schedule`, { body: { cron: { cronSpec: "* * * * *" } } });
+    const stored = await server.server.store.getSchedule(connectorId);
+    assert.ok(stored?.nextFireAt !== null && stored?.nextFireAt !== undefined);
+    assert.ok(stored.nextFireAt > setAt && stored.nextFireAt <= setAt + 60_000, "the next minute");
+    assert.equal(stored.nextFireAt % 60_000, 0);
+    // Pretend the fire was missed during a pause: resume must not keep the old time.
+    await server.call("POST", `${base}/pause`);
+    await server.server.store.transaction((tx) =>
+      tx.upsertSchedule({ ...stored, nextFireAt: setAt - 3_600_000 }),
+    );
+    const resumedAt = Date.now();
+    await server.call("POST", `${base}/resume`);
+    const after = await server.server.store.getSchedule(connectorId);
+    assert.ok(
+      (after?.nextFireAt ?? 0) > resumedAt,
+      "continues from now, no replay of missed fires",
+    );
   });
 
   it("clears the schedule with an empty body or cron null", async () => {
@@ -444,6 +539,7 @@ describe("UpdateConnectorSchedule", () => {
       [{ cron: { cronSpec: "0 25 * * *" } }, /hour field "25" is out of range 0-23/],
       [{ cron: { cronSpec: "0 0 * *" } }, /expected 5 fields/],
       [{ cron: { cronSpec: "@fortnightly" } }, /unknown macro/],
+      [{ cron: { cronSpec: "0 0 30 2 *" } }, /never fires/],
       [
         { cron: { cronSpec: "0 0 * * *", timezone: "Nowhere/Land" } },
         /cron.timezone: "Nowhere\/Land" is not an IANA time zone/,

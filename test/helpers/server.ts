@@ -51,6 +51,12 @@ export async function startTestServer(
     clientSecret: string;
   };
   const tokens = new Map<string, string>();
+  /** A connector to bind connector-role credentials to (created on first need). */
+  let boundConnector: string | null = null;
+  const someConnectorId = async (): Promise<string> => {
+    boundConnector ??= (await createAppAndConnector(testServer)).connectorId;
+    return boundConnector;
+  };
 
   const credential = async (role: string, connectorId?: string) => {
     const issued = await createCredential(server.store, systemClock, {
@@ -90,7 +96,7 @@ export async function startTestServer(
     const creds =
       role === "admin"
         ? admin
-        : await credential(role, role === "connector" ? "any-connector" : undefined);
+        : await credential(role, role === "connector" ? await someConnectorId() : undefined);
     const response = await fetch(`${server.url}/auth/v1/token`, {
       method: "POST",
       headers: { "content-type": "application/x-www-form-urlencoded" },
@@ -105,7 +111,7 @@ export async function startTestServer(
     return json.access_token;
   };
 
-  return {
+  const testServer: TestServer = {
     url: server.url,
     dataDir,
     server,
@@ -118,6 +124,7 @@ export async function startTestServer(
       if (!keepData) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  return testServer;
 }
 
 /** Creates an app and a file connector; returns their ids. */

@@ -47,14 +47,19 @@ export function authRoutes(app: FastifyInstance, ctx: ApiContext): void {
   });
 }
 
-/** RFC 6749 §2.3.1: HTTP Basic with form-urlencoded id and secret, for OAuth2 libraries that use it. */
+/**
+ * RFC 6749 §2.3.1: HTTP Basic with form-urlencoded id and secret, for OAuth2 libraries that use
+ * it. Client ids (host:port) and secrets (secret-token:…) contain ":" themselves; when a client
+ * did not encode them, the separator is the ":" before "secret-token:".
+ */
 function basicCredentials(
   request: FastifyRequest,
 ): { clientId: string; clientSecret: string } | undefined {
   const header = request.headers.authorization;
   if (!header || !/^basic /i.test(header)) return undefined;
   const decoded = Buffer.from(header.slice(6).trim(), "base64").toString("utf8");
-  const colon = decoded.indexOf(":");
+  const secretAt = decoded.indexOf(":secret-token:");
+  const colon = secretAt >= 0 ? secretAt : decoded.indexOf(":");
   if (colon < 0) throw new OAuthError("invalid_request", "malformed HTTP Basic credentials");
   try {
     return {

@@ -2,9 +2,11 @@
 // COMMIT crosses the threshold and fsyncs there, stalling that request (and, with better-sqlite3
 // being synchronous, the whole event loop) for milliseconds. Instead the connections that serve
 // requests turn it off and this worker thread, with its own connection, runs PASSIVE
-// checkpoints every few hundred milliseconds: they never block writers, and their fsyncs happen
-// on this thread.
+// checkpoints every second: they never block writers, and their fsyncs happen on this thread.
+// If the thread fails, checkpoints stop (the WAL grows) but requests go on; the failure is
+// reported through onError.
 
+import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 
 const WORKER_SOURCE = `
@@ -24,24 +26,26 @@ parentPort.on("message", () => {
 
 export class Checkpointer {
   private readonly worker: Worker;
+  private readonly exited: Promise<void>;
 
-  constructor(path: string, intervalMs = 1000) {
+  constructor(path: string, onError: (error: Error) => void, intervalMs = 1000) {
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: { path, intervalMs, driver: require_resolve("better-sqlite3") },
+      workerData: {
+        path,
+        intervalMs,
+        driver: fileURLToPath(import.meta.resolve("better-sqlite3")),
+      },
     });
+    this.worker.on("error", onError);
+    this.exited = new Promise<void>((resolve) => this.worker.once("exit", () => resolve()));
     this.worker.unref();
   }
 
-  /** Runs a last checkpoint and stops the thread. */
+  /** Runs a last checkpoint and stops the thread (at once if it has already stopped). */
   async stop(): Promise<void> {
-    const exited = new Promise<void>((resolve) => this.worker.once("exit", () => resolve()));
     this.worker.ref(); // keep the process alive until the last checkpoint is done
     this.worker.postMessage("stop");
-    await exited;
+    await this.exited;
   }
-}
-
-function require_resolve(name: string): string {
-  return new URL(import.meta.resolve(name)).pathname;
 }

@@ -54,7 +54,9 @@ function openConnection(path: string, readonly: boolean): Db {
   // NORMAL in WAL mode survives a crash or kill -9 of the process; only an OS crash or power
   // loss can lose the last transactions.
   db.pragma("synchronous = NORMAL");
-  db.pragma("busy_timeout = 10000");
+  // Waiting for another process's write lock blocks the event loop (better-sqlite3 is
+  // synchronous); other writers (the offline CLI) hold it for milliseconds.
+  db.pragma("busy_timeout = 5000");
   // Checkpoints run on a worker thread (checkpointer.ts), not inside request commits.
   db.pragma("wal_autocheckpoint = 0");
   // Each command runs in a SAVEPOINT; keep its undo (sub-)journal in memory, not in a temp file.
@@ -121,6 +123,11 @@ class SqliteReader implements StoreReader {
       id,
       appId,
     );
+    return row ? connectorFromRow(row) : null;
+  }
+
+  async findConnector(id: string): Promise<ConnectorRecord | null> {
+    const row = this.one("SELECT * FROM connectors WHERE id = ? AND deleted_at IS NULL", id);
     return row ? connectorFromRow(row) : null;
   }
 
@@ -225,6 +232,11 @@ class SqliteReader implements StoreReader {
     return row ? credentialFromRow(row) : null;
   }
 
+  async getSetting(key: string): Promise<string | null> {
+    const row = this.one("SELECT value FROM settings WHERE key = ?", key);
+    return row ? String(row.value) : null;
+  }
+
   async listAuditEvents(query: AuditQuery): Promise<Page<AuditEvent>> {
     const before = query.after === null ? Number.MAX_SAFE_INTEGER : Number(query.after);
     if (!Number.isSafeInteger(before)) throw invalidPageToken();
@@ -252,6 +264,21 @@ class SqliteReader implements StoreReader {
 }
 
 class SqliteTx extends SqliteReader implements StoreTx {
+  async lockApp(id: string): Promise<AppRecord | null> {
+    // BEGIN IMMEDIATE already holds the database write lock for the whole transaction.
+    return this.getApp(id);
+  }
+
+  async putSetting(key: string, value: string, now: number): Promise<void> {
+    this.run(
+      `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+      key,
+      value,
+      now,
+    );
+  }
+
   private run(sql: string, ...params: unknown[]): number {
     return this.stmt(sql).run(...params).changes;
   }
@@ -562,7 +589,9 @@ export class SqliteStore extends SqliteReader implements Store {
   private constructor(writer: Db, reader: Db, path: string) {
     super(reader);
     this.writer = writer;
-    this.checkpointer = new Checkpointer(path);
+    this.checkpointer = new Checkpointer(path, (error) => {
+      process.emitWarning(`syncplane: the SQLite checkpoint thread stopped: ${error.message}`);
+    });
     this.tx = new SqliteTx(writer);
     this.control = {
       begin: writer.prepare("BEGIN IMMEDIATE"),
@@ -620,36 +649,39 @@ export class SqliteStore extends SqliteReader implements Store {
   }
 
   private async runGroup(group: readonly PendingCommand[]): Promise<Outcome[]> {
-    const outcomes: Outcome[] = [];
+    const failAll = (error: unknown): Outcome[] => group.map(() => ({ ok: false, error }));
     try {
       this.control.begin.run();
     } catch (error) {
-      return group.map(() => ({ ok: false, error }));
-    }
-    for (const command of group) {
-      this.control.savepoint.run();
-      try {
-        const value = await command.fn(this.tx);
-        this.control.release.run();
-        outcomes.push({ ok: true, value });
-      } catch (error) {
-        if (!this.writer.inTransaction) {
-          // SQLite abandoned the whole transaction (I/O error, disk full…): nothing in this
-          // group was kept, so none of it may report success.
-          return group.map(() => ({ ok: false, error }));
-        }
-        this.control.rollbackTo.run();
-        this.control.release.run();
-        outcomes.push({ ok: false, error });
-      }
+      return failAll(error);
     }
     try {
+      const outcomes: Outcome[] = [];
+      for (const command of group) {
+        this.control.savepoint.run();
+        try {
+          const value = await command.fn(this.tx);
+          this.control.release.run();
+          outcomes.push({ ok: true, value });
+        } catch (error) {
+          // SQLite may have abandoned the whole transaction (I/O error, disk full…); then
+          // nothing in this group was kept, and the outer catch fails them all.
+          if (!this.writer.inTransaction) throw error;
+          this.control.rollbackTo.run();
+          this.control.release.run();
+          outcomes.push({ ok: false, error });
+        }
+      }
       this.control.commit.run();
+      return outcomes;
     } catch (error) {
-      if (this.writer.inTransaction) this.control.rollback.run();
-      return group.map(() => ({ ok: false, error }));
+      try {
+        if (this.writer.inTransaction) this.control.rollback.run();
+      } catch {
+        // The connection is unusable; the next BEGIN reports it to its commands.
+      }
+      return failAll(error);
     }
-    return outcomes;
   }
 
   async close(): Promise<void> {
@@ -657,7 +689,6 @@ export class SqliteStore extends SqliteReader implements Store {
     while (this.draining) await this.draining;
     await this.checkpointer.stop();
     this.db.close();
-    this.writer.pragma("wal_checkpoint(TRUNCATE)");
     this.writer.close();
   }
 }

@@ -114,3 +114,10 @@ CREATE TABLE audit_events (
   details     TEXT NOT NULL DEFAULT '{}'
 );
 CREATE INDEX audit_events_by_object ON audit_events (object_id, seq);
+
+-- Server-wide settings, e.g. the public host that client ids name (see docs/auth.md).
+CREATE TABLE settings (
+  key        TEXT PRIMARY KEY,
+  value      TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+) WITHOUT ROWID;
