@@ -3,6 +3,8 @@
 
 import { redactConfig } from "../domain/catalog.js";
 import { connectorControlView } from "../domain/connector-view.js";
+import { encodePageToken } from "../domain/pagination.js";
+import type { Page } from "../store/store.js";
 import type {
   AppRecord,
   AuditEvent as AuditRecord,
@@ -114,4 +116,13 @@ export const auditJson = (event: AuditRecord): AuditEvent => ({
   objectId: event.objectId,
   requestId: text(event.requestId),
   details: { ...event.details },
+});
+
+/** A page of records as C1 lists it: {list, nextPageToken}. */
+export const pageJson = <T, J>(
+  page: Page<T>,
+  map: (item: T) => J,
+): { list: J[]; nextPageToken?: string } => ({
+  list: page.items.map(map),
+  nextPageToken: page.nextKey ? encodePageToken(page.nextKey) : undefined,
 });

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { createApp, deleteApp, updateApp } from "../../commands/apps.js";
 import { requireApp } from "../../commands/lookups.js";
-import { parsePageRequest, encodePageToken } from "../../domain/pagination.js";
+import { parsePageRequest } from "../../domain/pagination.js";
 import {
   APP_PASSTHROUGH_FIELDS,
   type CreateAppRequest,
@@ -10,7 +10,7 @@ import {
 import { PageQuery } from "../contracts/common.js";
 import { resolveUpdateMask } from "../update-mask.js";
 import { actorOf, addRoute, pathParams, type ApiContext } from "../http.js";
-import { appJson } from "../wire.js";
+import { appJson, pageJson } from "../wire.js";
 
 const TAGS = ["App"];
 const APP_READ_ONLY = [
@@ -63,10 +63,7 @@ export function appRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const page = await runtime.store.listApps(
         parsePageRequest(query.page_size, query.page_token),
       );
-      return {
-        list: page.items.map(appJson),
-        nextPageToken: page.nextKey ? encodePageToken(page.nextKey) : undefined,
-      };
+      return pageJson(page, appJson);
     },
   });
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from "fastify";
-import { encodePageToken, parsePageRequest } from "../../domain/pagination.js";
+import { parsePageRequest } from "../../domain/pagination.js";
 import { addRoute, type ApiContext } from "../http.js";
-import { auditJson } from "../wire.js";
+import { auditJson, pageJson } from "../wire.js";
 
 export function auditRoutes(app: FastifyInstance, ctx: ApiContext): void {
   addRoute(app, {
@@ -29,10 +29,7 @@ export function auditRoutes(app: FastifyInstance, ctx: ApiContext): void {
         objectType: query.object_type,
         objectId: query.object_id,
       });
-      return {
-        list: page.items.map(auditJson),
-        nextPageToken: page.nextKey ? encodePageToken(page.nextKey) : undefined,
-      };
+      return pageJson(page, auditJson);
     },
   });
 }

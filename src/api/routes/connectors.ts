@@ -1,8 +1,7 @@
 import type { FastifyInstance } from "fastify";
 import { createConnector, deleteConnector, updateConnector } from "../../commands/connectors.js";
 import { loadConnectorAggregate, requireApp } from "../../commands/lookups.js";
-import type { ConnectorAggregate } from "../../domain/model.js";
-import { encodePageToken, parsePageRequest } from "../../domain/pagination.js";
+import { parsePageRequest } from "../../domain/pagination.js";
 import type { ConnectorPatch } from "../../store/store.js";
 import { PageQuery } from "../contracts/common.js";
 import type {
@@ -13,7 +12,7 @@ import type {
 } from "../contracts/connectors.js";
 import { actorOf, addRoute, pathParams, type ApiContext } from "../http.js";
 import { resolveUpdateMask } from "../update-mask.js";
-import { connectorViewJson } from "../wire.js";
+import { connectorViewJson, pageJson } from "../wire.js";
 
 const TAGS = ["Connector"];
 const CONNECTOR_UPDATABLE = [
@@ -75,15 +74,13 @@ export function connectorRoutes(app: FastifyInstance, ctx: ApiContext): void {
         store.listHoldsFor(ids),
         store.getSchedulesFor(ids),
       ]);
-      const aggregates: ConnectorAggregate[] = page.items.map((connector) => ({
-        connector,
-        holds: holds.get(connector.id) ?? [],
-        schedule: schedules.get(connector.id) ?? null,
-      }));
-      return {
-        list: aggregates.map(connectorViewJson),
-        nextPageToken: page.nextKey ? encodePageToken(page.nextKey) : undefined,
-      };
+      return pageJson(page, (connector) =>
+        connectorViewJson({
+          connector,
+          holds: holds.get(connector.id) ?? [],
+          schedule: schedules.get(connector.id) ?? null,
+        }),
+      );
     },
   });
 

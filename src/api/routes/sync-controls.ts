@@ -12,116 +12,85 @@ import { hasHold } from "../../domain/holds.js";
 import { nextFires } from "../../domain/schedule.js";
 import { invalidArgument } from "../../domain/errors.js";
 import type { PauseSyncRequest, UpdateConnectorScheduleRequest } from "../contracts/connectors.js";
+import type { Actor } from "../../commands/context.js";
 import { actorOf, addRoute, pathParams, type ApiContext } from "../http.js";
 import { timestamp } from "../wire.js";
 
 const TAGS = ["Connector"];
 const BASE = "/api/v1/apps/:app_id/connectors/:connector_id";
-type Ref = { app_id: string; connector_id: string };
+type Ref = { app_id: string; connector_id: string; sync_lifecycle_id?: string };
 
 export function syncControlRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const { runtime } = ctx;
 
-  addRoute(app, {
-    method: "POST",
-    url: `${BASE}/pause`,
-    operationId: "c1.api.app.v1.ConnectorService.PauseSync",
-    summary: "Pause syncing and provisioning for a connector",
-    tags: TAGS,
-    permission: "connectors.control",
-    params: pathParams("app_id", "connector_id"),
-    body: { $ref: "c1.api.app.v1.PauseSyncRequestInput#" },
-    response: { $ref: "c1.api.app.v1.PauseSyncResponse#" },
-    handler: async (request) => {
-      const { app_id, connector_id } = request.params as Ref;
-      const body = request.body as PauseSyncRequest;
-      await pauseSync(runtime, actorOf(request), {
-        appId: app_id,
-        connectorId: connector_id,
-        note: body.note,
-      });
-      return {};
-    },
-  });
+  /** One seed operation: POST, C1's operation id and schemas by name, answers {}. */
+  const control = (
+    path: string,
+    name: string,
+    summary: string,
+    run: (
+      actor: Actor,
+      ref: { appId: string; connectorId: string },
+      params: Ref,
+      body: unknown,
+    ) => Promise<void>,
+  ) => {
+    const params = path.includes(":sync_lifecycle_id")
+      ? pathParams("app_id", "connector_id", "sync_lifecycle_id")
+      : pathParams("app_id", "connector_id");
+    addRoute(app, {
+      method: "POST",
+      url: `${BASE}/${path}`,
+      operationId: `c1.api.app.v1.ConnectorService.${name}`,
+      summary,
+      tags: TAGS,
+      permission: "connectors.control",
+      params,
+      body: { $ref: `c1.api.app.v1.${name}RequestInput#` },
+      response: { $ref: `c1.api.app.v1.${name}Response#` },
+      handler: async (request) => {
+        const p = request.params as Ref;
+        await run(
+          actorOf(request),
+          { appId: p.app_id, connectorId: p.connector_id },
+          p,
+          request.body,
+        );
+        return {};
+      },
+    });
+  };
 
-  addRoute(app, {
-    method: "POST",
-    url: `${BASE}/resume`,
-    operationId: "c1.api.app.v1.ConnectorService.ResumeSync",
-    summary: "Resume a paused connector and trigger a sync",
-    tags: TAGS,
-    permission: "connectors.control",
-    params: pathParams("app_id", "connector_id"),
-    body: { $ref: "c1.api.app.v1.ResumeSyncRequestInput#" },
-    response: { $ref: "c1.api.app.v1.ResumeSyncResponse#" },
-    handler: async (request) => {
-      const { app_id, connector_id } = request.params as Ref;
-      await resumeSync(runtime, actorOf(request), { appId: app_id, connectorId: connector_id });
-      return {};
-    },
-  });
-
-  addRoute(app, {
-    method: "POST",
-    url: `${BASE}/force_sync`,
-    operationId: "c1.api.app.v1.ConnectorService.ForceSync",
-    summary: "Queue a sync now",
-    tags: TAGS,
-    permission: "connectors.control",
-    params: pathParams("app_id", "connector_id"),
-    body: { $ref: "c1.api.app.v1.ForceSyncRequestInput#" },
-    response: { $ref: "c1.api.app.v1.ForceSyncResponse#" },
-    handler: async (request) => {
-      const { app_id, connector_id } = request.params as Ref;
-      await forceSync(runtime, actorOf(request), { appId: app_id, connectorId: connector_id });
-      return {};
-    },
-  });
-
-  addRoute(app, {
-    method: "POST",
-    url: `${BASE}/confirm_sync_valid/:sync_lifecycle_id`,
-    operationId: "c1.api.app.v1.ConnectorService.ConfirmSyncValid",
-    summary: "Confirm a sync held in ERRORED_NO_DATA and apply it",
-    tags: TAGS,
-    permission: "connectors.control",
-    params: pathParams("app_id", "connector_id", "sync_lifecycle_id"),
-    body: { $ref: "c1.api.app.v1.ConfirmSyncValidRequestInput#" },
-    response: { $ref: "c1.api.app.v1.ConfirmSyncValidResponse#" },
-    handler: async (request) => {
-      const { app_id, connector_id, sync_lifecycle_id } = request.params as Ref & {
-        sync_lifecycle_id: string;
-      };
-      await confirmSyncValid(runtime, actorOf(request), {
-        appId: app_id,
-        connectorId: connector_id,
-        syncLifecycleId: sync_lifecycle_id,
-      });
-      return {};
-    },
-  });
-
-  addRoute(app, {
-    method: "POST",
-    url: `${BASE}/schedule`,
-    operationId: "c1.api.app.v1.ConnectorService.UpdateConnectorSchedule",
-    summary: "Set the connector's cron schedule (a body without cron clears it)",
-    tags: TAGS,
-    permission: "connectors.control",
-    params: pathParams("app_id", "connector_id"),
-    body: { $ref: "c1.api.app.v1.UpdateConnectorScheduleRequestInput#" },
-    response: { $ref: "c1.api.app.v1.UpdateConnectorScheduleResponse#" },
-    handler: async (request) => {
-      const { app_id, connector_id } = request.params as Ref;
-      const body = request.body as UpdateConnectorScheduleRequest;
-      await updateConnectorSchedule(runtime, actorOf(request), {
-        appId: app_id,
-        connectorId: connector_id,
-        cron: body.cron ?? null,
-      });
-      return {};
-    },
-  });
+  control(
+    "pause",
+    "PauseSync",
+    "Pause syncing and provisioning for a connector",
+    (actor, ref, _p, body) =>
+      pauseSync(runtime, actor, { ...ref, note: (body as PauseSyncRequest).note }),
+  );
+  control("resume", "ResumeSync", "Resume a paused connector and trigger a sync", (actor, ref) =>
+    resumeSync(runtime, actor, ref),
+  );
+  control("force_sync", "ForceSync", "Queue a sync now", (actor, ref) =>
+    forceSync(runtime, actor, ref),
+  );
+  control(
+    "confirm_sync_valid/:sync_lifecycle_id",
+    "ConfirmSyncValid",
+    "Confirm a sync held in ERRORED_NO_DATA and apply it",
+    (actor, ref, p) =>
+      confirmSyncValid(runtime, actor, { ...ref, syncLifecycleId: p.sync_lifecycle_id ?? "" }),
+  );
+  control(
+    "schedule",
+    "UpdateConnectorSchedule",
+    "Set the connector's cron schedule (a body without cron clears it)",
+    (actor, ref, _p, body) =>
+      updateConnectorSchedule(runtime, actor, {
+        ...ref,
+        cron: (body as UpdateConnectorScheduleRequest).cron ?? null,
+      }),
+  );
 
   addRoute(app, {
     method: "GET",

@@ -3,10 +3,10 @@
 import type { FastifyInstance } from "fastify";
 import { requireConnector } from "../../commands/lookups.js";
 import { notFound } from "../../domain/errors.js";
-import { encodePageToken, parsePageRequest } from "../../domain/pagination.js";
+import { parsePageRequest } from "../../domain/pagination.js";
 import { PageQuery } from "../contracts/common.js";
 import { addRoute, pathParams, type ApiContext } from "../http.js";
-import { syncJson } from "../wire.js";
+import { syncJson, pageJson } from "../wire.js";
 
 const TAGS = ["Sync"];
 const BASE = "/api/v1/apps/:app_id/connectors/:connector_id/syncs";
@@ -30,10 +30,7 @@ export function syncRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const pageRequest = parsePageRequest(query.page_size, query.page_token);
       await requireConnector(store, app_id, connector_id);
       const page = await store.listSyncs(connector_id, pageRequest);
-      return {
-        list: page.items.map(syncJson),
-        nextPageToken: page.nextKey ? encodePageToken(page.nextKey) : undefined,
-      };
+      return pageJson(page, syncJson);
     },
   });
 
