@@ -22,8 +22,10 @@ export async function resumeSync(
     const now = runtime.clock.now();
     if (!hasHold(await tx.listHolds(connector.id), "PAUSED")) return; // not paused: no change
     await tx.deleteHold(connector.id, "PAUSED");
+    // A fire that came due while paused is dropped: the schedule continues from now. (A next
+    // fire still ahead needs no change.)
     const schedule = await tx.getSchedule(connector.id);
-    if (schedule) {
+    if (schedule && (schedule.nextFireAt === null || schedule.nextFireAt <= now)) {
       await tx.upsertSchedule({
         ...schedule,
         nextFireAt: nextFireAfter(schedule, now),
