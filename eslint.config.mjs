@@ -80,6 +80,19 @@ export default tseslint.config(
     "the store sits under commands and the API.",
   ),
   layer(
+    ["src/connectors/**/*.ts"],
+    [
+      "**/store/**",
+      "**/commands/**",
+      ...API_EDGE,
+      "**/cli/**",
+      "**/client/**",
+      "**/server*",
+      "fastify",
+    ],
+    "connector runners know the domain only; the engine stores what they read.",
+  ),
+  layer(
     ["src/commands/**/*.ts", "src/auth/**/*.ts"],
     [...API_EDGE, "**/cli/**", "**/client/**", "**/server*", "fastify"],
     "commands and auth know nothing of HTTP (wire contracts excepted).",

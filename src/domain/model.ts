@@ -69,6 +69,10 @@ export interface SyncCounts {
   readonly resources: Readonly<Record<string, number>>;
   readonly entitlements: number;
   readonly grants: number;
+  /** Entitlements per resource type of the entitled resource, when known. */
+  readonly entitlementsByResourceType?: Readonly<Record<string, number>>;
+  /** Grants per resource type of the entitlement's resource, when known. */
+  readonly grantsByResourceType?: Readonly<Record<string, number>>;
 }
 
 export interface SyncRecord {

@@ -1,0 +1,77 @@
+// What the sync engine asks of a connector, whatever runs it: a built-in TypeScript connector,
+// a baton connector as a one-shot subprocess, or one in service mode. Failures carry their retry
+// semantics, decided once, where the failure is observed.
+
+import type { SyncCounts } from "../domain/model.js";
+import type {
+  EntitlementRecord,
+  GrantRecord,
+  ResourceRecord,
+  ResourceRef,
+  ResourceTypeRecord,
+} from "../domain/inventory.js";
+
+/** The data one sync read. Large inventories are delivered in batches. */
+export interface SyncSnapshot {
+  readonly resourceTypes: readonly ResourceTypeRecord[];
+  readonly counts: SyncCounts;
+  resources(): AsyncIterable<readonly ResourceRecord[]>;
+  entitlements(): AsyncIterable<readonly EntitlementRecord[]>;
+  grants(): AsyncIterable<readonly GrantRecord[]>;
+  /** Frees what the snapshot holds (temporary files); call once the data is stored. */
+  release(): Promise<void>;
+}
+
+export interface ConnectorRunner {
+  sync(signal: AbortSignal): Promise<SyncSnapshot>;
+  /** Grants the entitlement to the principal; granting what is already granted succeeds. */
+  grant(entitlementId: string, principal: ResourceRef, signal: AbortSignal): Promise<void>;
+  /** Revokes the entitlement from the principal; revoking what is not granted succeeds. */
+  revoke(entitlementId: string, principal: ResourceRef, signal: AbortSignal): Promise<void>;
+}
+
+/** A connector failure, classified once: retry later (with an optional delay) or give up. */
+export class ConnectorError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+    this.name = "ConnectorError";
+  }
+
+  static fatal(message: string): ConnectorError {
+    return new ConnectorError(message, false);
+  }
+
+  static retryable(message: string, retryAfterMs?: number): ConnectorError {
+    return new ConnectorError(message, true, retryAfterMs);
+  }
+}
+
+/** Counts of a snapshot's data, per resource type where baton's stats give them. */
+export function countInventory(
+  resources: readonly ResourceRecord[],
+  entitlements: readonly EntitlementRecord[],
+  grants: readonly GrantRecord[],
+): SyncCounts {
+  const byType = (items: readonly { resourceTypeId: string }[]) => {
+    const result: Record<string, number> = {};
+    for (const item of items) result[item.resourceTypeId] = (result[item.resourceTypeId] ?? 0) + 1;
+    return result;
+  };
+  const entitlementType = new Map(entitlements.map((e) => [e.id, e.resourceTypeId]));
+  const grantsByType: Record<string, number> = {};
+  for (const grant of grants) {
+    const type = entitlementType.get(grant.entitlementId) ?? "";
+    grantsByType[type] = (grantsByType[type] ?? 0) + 1;
+  }
+  return {
+    resources: byType(resources),
+    entitlements: entitlements.length,
+    grants: grants.length,
+    entitlementsByResourceType: byType(entitlements),
+    grantsByResourceType: grantsByType,
+  };
+}

@@ -1,0 +1,110 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { checkDataDrop, DEFAULT_DATA_DROP_POLICY } from "./data-drop.js";
+import type { SyncCounts } from "./model.js";
+
+const counts = (
+  resources: Record<string, number>,
+  entitlements = 0,
+  grants = 0,
+  extra: Partial<SyncCounts> = {},
+): SyncCounts => ({
+  resources,
+  entitlements,
+  grants,
+  ...extra,
+});
+const none = new Set<string>();
+
+describe("data-drop guard", () => {
+  it("never flags the first sync", () => {
+    assert.equal(checkDataDrop(null, counts({}), none).flagged, false);
+  });
+
+  it("flags a fall past both the percentage and the row count, naming the worst", () => {
+    const verdict = checkDataDrop(
+      counts({ user: 1000, group: 50 }, 60, 2000),
+      counts({ user: 12, group: 49 }, 60, 1990),
+      none,
+    );
+    assert.equal(verdict.flagged, true);
+    assert.equal(verdict.summary, "user: 1000 → 12 (-98.8%)");
+    assert.deepEqual(
+      verdict.drops.map((d) => d.what),
+      ["user"],
+    );
+  });
+
+  it("needs both the percentage and the rows", () => {
+    // -60% but only 6 rows: small connectors may shrink.
+    assert.equal(checkDataDrop(counts({ user: 10 }), counts({ user: 4 }), none).flagged, false);
+    // -20 rows but only 2%.
+    assert.equal(checkDataDrop(counts({ user: 1000 }), counts({ user: 980 }), none).flagged, false);
+    // Exactly at both limits.
+    assert.equal(checkDataDrop(counts({ user: 20 }), counts({ user: 10 }), none).flagged, true);
+  });
+
+  it("honours a per-connector policy", () => {
+    const strict = { thresholdPercent: 10, minRows: 1 };
+    assert.equal(
+      checkDataDrop(counts({ user: 10 }), counts({ user: 8 }), none, strict).flagged,
+      true,
+    );
+    assert.equal(
+      checkDataDrop(counts({ user: 10 }), counts({ user: 8 }), none, DEFAULT_DATA_DROP_POLICY)
+        .flagged,
+      false,
+    );
+  });
+
+  it("flags a non-trivial count that falls to zero, and a type that disappears", () => {
+    assert.equal(
+      checkDataDrop(counts({ role: 6, user: 100 }), counts({ role: 0, user: 100 }), none).summary,
+      "role: 6 → 0 (-100.0%)",
+    );
+    assert.equal(
+      checkDataDrop(counts({ role: 6, user: 100 }), counts({ user: 100 }), none).flagged,
+      true,
+    );
+    assert.equal(
+      checkDataDrop(counts({ role: 2, user: 100 }), counts({ user: 100 }), none).flagged,
+      false,
+      "2 rows are trivial",
+    );
+  });
+
+  it("flags an empty sync after a non-empty one", () => {
+    const verdict = checkDataDrop(counts({ user: 3 }, 1, 2), counts({}), none);
+    assert.equal(verdict.flagged, true);
+    assert.equal(verdict.summary, "all data: 6 → 0 (-100.0%)");
+  });
+
+  it("compares entitlement and grant totals", () => {
+    const verdict = checkDataDrop(
+      counts({ user: 100 }, 40, 500),
+      counts({ user: 100 }, 40, 100),
+      none,
+    );
+    assert.equal(verdict.summary, "grants: 500 → 100 (-80.0%)");
+  });
+
+  it("skips exempt types, also in totals when the counts say where they belong", () => {
+    const exempt = new Set(["secret"]);
+    const before = counts({ user: 100, secret: 500 }, 10, 900, {
+      grantsByResourceType: { group: 100, secret: 800 },
+    });
+    const after = counts({ user: 100, secret: 1 }, 10, 101, {
+      grantsByResourceType: { group: 100, secret: 1 },
+    });
+    assert.equal(checkDataDrop(before, after, exempt).flagged, false);
+    assert.equal(checkDataDrop(before, after, none).flagged, true);
+  });
+
+  it("lets growth and stability through", () => {
+    assert.equal(
+      checkDataDrop(counts({ user: 10 }, 1, 1), counts({ user: 5000 }, 10, 10), none).flagged,
+      false,
+    );
+    assert.equal(checkDataDrop(counts({}), counts({}), none).flagged, false);
+  });
+});
