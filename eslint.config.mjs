@@ -80,6 +80,11 @@ export default tseslint.config(
     "the store sits under commands and the API.",
   ),
   layer(
+    ["src/engine/**/*.ts"],
+    [...API_EDGE, "**/cli/**", "**/client/**", "**/server*", "fastify"],
+    "the engine runs below the HTTP edge.",
+  ),
+  layer(
     ["src/connectors/**/*.ts"],
     [
       "**/store/**",

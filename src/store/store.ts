@@ -87,6 +87,8 @@ export interface StoreReader {
   listHoldsFor(connectorIds: readonly string[]): Promise<Map<string, Hold[]>>;
   getSchedule(connectorId: string): Promise<ScheduleRecord | null>;
   getSchedulesFor(connectorIds: readonly string[]): Promise<Map<string, ScheduleRecord>>;
+  /** The earliest next fire of any schedule, or null when none will fire. */
+  nextScheduledFire(): Promise<number | null>;
   getSync(connectorId: string, id: string): Promise<SyncRecord | null>;
   listSyncs(connectorId: string, page: PageQuery): Promise<Page<SyncRecord>>;
   getCredentialByClientId(clientId: string): Promise<CredentialRecord | null>;
@@ -120,6 +122,13 @@ export interface StoreTx extends StoreReader {
 
   upsertSchedule(schedule: ScheduleRecord): Promise<void>;
   deleteSchedule(connectorId: string): Promise<boolean>;
+  /**
+   * The schedules due at `now` (next fire at or before it), earliest first, locked for this
+   * transaction: concurrent schedulers never get the same row (SKIP LOCKED on PostgreSQL;
+   * SQLite serialises writers).
+   */
+  claimDueSchedules(now: number, limit: number): Promise<ScheduleRecord[]>;
+  setNextFire(connectorId: string, nextFireAt: number | null, now: number): Promise<void>;
 
   /** Counts of the connector's QUEUED and RUNNING syncs. */
   queueSnapshot(connectorId: string): Promise<{ queued: number; running: number }>;

@@ -179,6 +179,33 @@ export function storeContract(backend: string, open: () => Promise<Store>): void
       assert.equal(await store.getSchedule(connector.id), null);
     });
 
+    it("hands out due schedules earliest first and reports the next fire", async () => {
+      const early = await seedConnector();
+      const late = await seedConnector(early.appId);
+      const base = { cronSpec: "0 * * * *", timezone: "UTC", startAt: now, updatedAt: now };
+      await store.transaction(async (tx) => {
+        await tx.upsertSchedule({ ...base, connectorId: late.id, nextFireAt: now - 1000 });
+        await tx.upsertSchedule({ ...base, connectorId: early.id, nextFireAt: now - 5000 });
+      });
+      const due = await store.transaction((tx) => tx.claimDueSchedules(now, 10));
+      const mine = due.filter((s) => s.connectorId === early.id || s.connectorId === late.id);
+      assert.deepEqual(
+        mine.map((s) => s.connectorId),
+        [early.id, late.id],
+      );
+      assert.equal(
+        (await store.transaction((tx) => tx.claimDueSchedules(now - 2000, 10))).some(
+          (s) => s.connectorId === late.id,
+        ),
+        false,
+      );
+      await store.transaction(async (tx) => {
+        for (const s of due) await tx.setNextFire(s.connectorId, now + 3_600_000, now);
+      });
+      assert.equal((await store.getSchedule(early.id))?.nextFireAt, now + 3_600_000);
+      assert.ok(((await store.nextScheduledFire()) ?? 0) >= now, "nothing due any more");
+    });
+
     it("allows one QUEUED and one RUNNING sync per connector, whatever the caller does", async () => {
       const connector = await seedConnector();
       const sync = (id: string, queuedAt: number) => ({

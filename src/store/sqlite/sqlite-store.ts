@@ -182,6 +182,13 @@ class SqliteReader implements StoreReader {
     return result;
   }
 
+  async nextScheduledFire(): Promise<number | null> {
+    const row = this.one(
+      "SELECT min(next_fire_at) AS next FROM schedules WHERE next_fire_at IS NOT NULL",
+    );
+    return row?.next === null || row?.next === undefined ? null : Number(row.next);
+  }
+
   async getSync(connectorId: string, id: string): Promise<SyncRecord | null> {
     const row = this.one(
       "SELECT * FROM sync_lifecycles WHERE id = ? AND connector_id = ?",
@@ -433,6 +440,23 @@ class SqliteTx extends SqliteReader implements StoreTx {
 
   async deleteSchedule(connectorId: string): Promise<boolean> {
     return this.run("DELETE FROM schedules WHERE connector_id = ?", connectorId) > 0;
+  }
+
+  async claimDueSchedules(now: number, limit: number): Promise<ScheduleRecord[]> {
+    return this.all(
+      "SELECT * FROM schedules WHERE next_fire_at <= ? ORDER BY next_fire_at LIMIT ?",
+      now,
+      limit,
+    ).map(scheduleFromRow);
+  }
+
+  async setNextFire(connectorId: string, nextFireAt: number | null, now: number): Promise<void> {
+    this.run(
+      "UPDATE schedules SET next_fire_at = ?, updated_at = ? WHERE connector_id = ?",
+      nextFireAt,
+      now,
+      connectorId,
+    );
   }
 
   async queueSnapshot(connectorId: string): Promise<{ queued: number; running: number }> {

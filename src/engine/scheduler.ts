@@ -1,0 +1,110 @@
+// The scheduler: turns due schedules into queued syncs.
+//
+// Each batch of due schedules is decided in one store transaction: the next fire is advanced
+// (computed from now, so fires missed during downtime collapse into one catch-up sync) and a
+// SCHEDULE sync is queued unless a hold blocks the connector or a sync is already queued. No
+// leader election: any number of schedulers may run, the store hands each due row to one of them.
+// The clock is injected; tests drive tick() with a fake one.
+
+import type { Runtime } from "../commands/context.js";
+import { enqueueSync } from "../commands/enqueue.js";
+import { scheduleMayEnqueue } from "../domain/holds.js";
+import { nextFireAfter } from "../domain/schedule.js";
+
+const SCHEDULER = { name: "scheduler", requestId: "" };
+
+export interface SchedulerOptions {
+  /** Schedules decided per transaction. */
+  readonly batchSize?: number;
+  /** Longest sleep between checks (a schedule changed elsewhere is noticed within this). */
+  readonly maxSleepMs?: number;
+  readonly onError?: (error: unknown) => void;
+}
+
+export interface TickResult {
+  /** Due schedules handled (each advanced to its next fire). */
+  readonly fired: number;
+  /** Syncs queued for them. */
+  readonly enqueued: number;
+}
+
+export class Scheduler {
+  private running = false;
+  private timer: NodeJS.Timeout | null = null;
+  private wake: (() => void) | null = null;
+  private loop: Promise<void> | null = null;
+  private readonly batchSize: number;
+  private readonly maxSleepMs: number;
+
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly options: SchedulerOptions = {},
+  ) {
+    this.batchSize = options.batchSize ?? 500;
+    this.maxSleepMs = options.maxSleepMs ?? 1000;
+  }
+
+  /** Handles every schedule due at the clock's now. */
+  async tick(): Promise<TickResult> {
+    let fired = 0;
+    let enqueued = 0;
+    for (;;) {
+      const batch = await this.runtime.store.transaction(async (tx) => {
+        const now = this.runtime.clock.now();
+        const due = await tx.claimDueSchedules(now, this.batchSize);
+        let queued = 0;
+        for (const schedule of due) {
+          await tx.setNextFire(schedule.connectorId, nextFireAfter(schedule, now), now);
+          const connector = await tx.findConnector(schedule.connectorId);
+          if (!connector || !scheduleMayEnqueue(await tx.listHolds(connector.id))) continue;
+          const { syncId } = await enqueueSync(
+            tx,
+            this.runtime,
+            SCHEDULER,
+            connector,
+            "SCHEDULE",
+            now,
+          );
+          if (syncId) queued++;
+        }
+        return { count: due.length, queued };
+      });
+      fired += batch.count;
+      enqueued += batch.queued;
+      if (batch.count < this.batchSize) return { fired, enqueued };
+    }
+  }
+
+  /** Runs tick() whenever something is due, until stop(). */
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.wake?.();
+    await this.loop;
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      try {
+        await this.tick();
+      } catch (error) {
+        this.options.onError?.(error);
+      }
+      if (!this.running) return;
+      const next = await this.runtime.store.nextScheduledFire().catch(() => null);
+      const now = this.runtime.clock.now();
+      const sleep =
+        next === null ? this.maxSleepMs : Math.max(0, Math.min(this.maxSleepMs, next - now));
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        this.timer = setTimeout(resolve, sleep);
+      });
+    }
+  }
+}
