@@ -26,8 +26,10 @@ export const scheduleMayEnqueue = (holds: readonly Hold[]): boolean => holds.len
 export const forceSyncBlockedBy = (holds: readonly Hold[]): Hold | undefined =>
   holds.find((hold) => hold.kind === "PAUSED");
 
-/** A queued sync may be claimed by a worker only while no hold of any kind... except that a
- * DATA_DROP hold lets the syncs a person asked for (FORCE, CONFIRM, RESUME) run. */
+/**
+ * Whether a hold keeps a queued sync from being started: a pause blocks everything; a DATA_DROP
+ * hold blocks scheduled syncs but lets the ones a person asked for (FORCE, RESUME, CONFIRM) run.
+ */
 export const claimBlocked = (holds: readonly Hold[], trigger: string): boolean =>
   holds.some(
     (hold) => hold.kind === "PAUSED" || (hold.kind === "DATA_DROP" && trigger === "SCHEDULE"),

@@ -89,6 +89,11 @@ export interface SyncRecord {
   readonly baselineCounts: SyncCounts | null;
   readonly error: string;
   readonly requestedBy: string;
+  /** A queued sync does not start before this (retry backoff). */
+  readonly runAfter: number;
+  /** The worker running the sync, and until when its lease holds. */
+  readonly leaseOwner: string | null;
+  readonly leaseExpiresAt: number | null;
 }
 
 export interface ConnectorAggregate {

@@ -196,3 +196,13 @@ describe("ksuid encoding", () => {
     );
   });
 });
+
+describe("lost leases", () => {
+  it("requeue until the attempts run out, unless a queued sync takes over", async () => {
+    const { onLostLease } = await import("./syncs.js");
+    assert.deepEqual(onLostLease(1, 3, false), { kind: "requeue" });
+    assert.equal(onLostLease(3, 3, false).kind, "error");
+    assert.match((onLostLease(3, 3, false) as { message: string }).message, /3 times; giving up/);
+    assert.equal(onLostLease(1, 3, true).kind, "coalesced");
+  });
+});

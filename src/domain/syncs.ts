@@ -57,3 +57,34 @@ export interface QueueSnapshot {
 export function shouldEnqueue(queue: QueueSnapshot): boolean {
   return queue.queued === 0;
 }
+
+/** What happens to a RUNNING sync whose worker stopped renewing its lease. */
+export type LostLeaseOutcome =
+  | { readonly kind: "requeue" }
+  | { readonly kind: "error"; readonly message: string }
+  | { readonly kind: "coalesced"; readonly message: string };
+
+/**
+ * A lost lease (the worker died or hung) is retried like a retryable failure: queued again
+ * until `maxAttempts` claims have been made, then ERRORED. If another sync of the connector is
+ * already queued, that sync does the work and this one ends CANCELED.
+ */
+export function onLostLease(
+  attempt: number,
+  maxAttempts: number,
+  anotherQueued: boolean,
+): LostLeaseOutcome {
+  if (anotherQueued) {
+    return {
+      kind: "coalesced",
+      message: "the worker running this sync stopped; the sync queued after it takes over",
+    };
+  }
+  if (attempt >= maxAttempts) {
+    return {
+      kind: "error",
+      message: `the worker running this sync stopped, ${attempt} times; giving up`,
+    };
+  }
+  return { kind: "requeue" };
+}

@@ -141,6 +141,20 @@ export interface StoreTx extends StoreReader {
   finishSync(id: string, finish: SyncFinish): Promise<void>;
   setSyncState(id: string, state: SyncState, now: number): Promise<void>;
 
+  /**
+   * QUEUED syncs whose time has come (run_after ≤ now) and whose connector runs no sync, oldest
+   * first. Holds are not applied here: the caller decides with domain/holds.ts.
+   */
+  runnableSyncs(now: number, limit: number): Promise<SyncRecord[]>;
+  /** QUEUED → RUNNING under a lease for `worker`; false when the sync is no longer QUEUED. */
+  startSync(id: string, worker: string, now: number, leaseUntil: number): Promise<boolean>;
+  /** Extends the lease; false when `worker` no longer holds it (the sync was taken back). */
+  renewLease(id: string, worker: string, leaseUntil: number, now: number): Promise<boolean>;
+  /** RUNNING syncs whose lease ran out before `now`. */
+  expiredLeases(now: number, limit: number): Promise<SyncRecord[]>;
+  /** RUNNING → QUEUED, to start again at `runAfter` (a retry); `error` says why. */
+  requeueSync(id: string, runAfter: number, error: string, now: number): Promise<void>;
+
   insertCredential(credential: CredentialRecord): Promise<void>;
   revokeCredential(id: string, now: number): Promise<boolean>;
   touchCredential(id: string, now: number): Promise<void>;

@@ -241,6 +241,93 @@ export function storeContract(backend: string, open: () => Promise<Store>): void
       assert.equal(canceled?.finishedAt, null);
     });
 
+    it("runs the queue: runnable syncs, leases, expiry and requeue", async () => {
+      const connector = await seedConnector();
+      const id = newId();
+      await store.transaction((tx) =>
+        tx.insertSync({
+          id,
+          connectorId: connector.id,
+          appId: connector.appId,
+          trigger: "FORCE",
+          queuedAt: now,
+          requestedBy: "t",
+        }),
+      );
+      const runnable = await store.transaction((tx) => tx.runnableSyncs(now, 1000));
+      assert.ok(runnable.some((s) => s.id === id));
+      assert.equal(await store.transaction((tx) => tx.startSync(id, "w1", now, now + 100)), true);
+      assert.equal(
+        await store.transaction((tx) => tx.startSync(id, "w2", now, now + 100)),
+        false,
+        "only once",
+      );
+      const running = await store.getSync(connector.id, id);
+      assert.deepEqual(
+        [
+          running?.state,
+          running?.attempt,
+          running?.leaseOwner,
+          running?.leaseExpiresAt,
+          running?.startedAt,
+        ],
+        ["RUNNING", 1, "w1", now + 100, now],
+      );
+      const follow = newId();
+      await store.transaction((tx) =>
+        tx.insertSync({
+          id: follow,
+          connectorId: connector.id,
+          appId: connector.appId,
+          trigger: "FORCE",
+          queuedAt: now + 1,
+          requestedBy: "t",
+        }),
+      );
+      assert.ok(
+        !(await store.transaction((tx) => tx.runnableSyncs(now + 10, 1000))).some(
+          (s) => s.connectorId === connector.id,
+        ),
+        "its connector runs a sync",
+      );
+      assert.equal(
+        await store.transaction((tx) => tx.renewLease(id, "w1", now + 200, now + 50)),
+        true,
+      );
+      assert.equal(
+        await store.transaction((tx) => tx.renewLease(id, "w2", now + 300, now + 50)),
+        false,
+      );
+      assert.ok(
+        !(await store.transaction((tx) => tx.expiredLeases(now + 150, 100))).some(
+          (s) => s.id === id,
+        ),
+      );
+      assert.ok(
+        (await store.transaction((tx) => tx.expiredLeases(now + 250, 100))).some(
+          (s) => s.id === id,
+        ),
+      );
+      await store.transaction((tx) => tx.cancelQueuedSyncs(connector.id, "test", now + 250));
+      await store.transaction((tx) => tx.requeueSync(id, now + 1000, "retry", now + 250));
+      const requeued = await store.getSync(connector.id, id);
+      assert.deepEqual(
+        [requeued?.state, requeued?.runAfter, requeued?.error, requeued?.leaseOwner],
+        ["QUEUED", now + 1000, "retry", null],
+      );
+      assert.ok(
+        !(await store.transaction((tx) => tx.runnableSyncs(now + 999, 1000))).some(
+          (s) => s.id === id,
+        ),
+        "not before run_after",
+      );
+      assert.ok(
+        (await store.transaction((tx) => tx.runnableSyncs(now + 1000, 1000))).some(
+          (s) => s.id === id,
+        ),
+      );
+    });
+
     it("finds the latest finished sync, ignoring canceled ones, and pages history newest first", async () => {
       const connector = await seedConnector();
       const ids: string[] = [];

@@ -87,6 +87,10 @@ export const syncFromRow = (row: Row): SyncRecord => ({
   baselineCounts: json<SyncCounts | null>(row.baseline_counts, null),
   error: str(row.error),
   requestedBy: str(row.requested_by),
+  runAfter: num(row.run_after),
+  leaseOwner:
+    row.lease_owner === null || row.lease_owner === undefined ? null : str(row.lease_owner),
+  leaseExpiresAt: numOrNull(row.lease_expires_at),
 });
 
 export const credentialFromRow = (row: Row): CredentialRecord => ({

@@ -520,6 +520,65 @@ class SqliteTx extends SqliteReader implements StoreTx {
     );
   }
 
+  async runnableSyncs(now: number, limit: number): Promise<SyncRecord[]> {
+    return this.all(
+      `SELECT s.* FROM sync_lifecycles s
+       WHERE s.state = 'QUEUED' AND s.run_after <= ?
+         AND NOT EXISTS (SELECT 1 FROM sync_lifecycles r WHERE r.connector_id = s.connector_id AND r.state = 'RUNNING')
+       ORDER BY s.run_after, s.id LIMIT ?`,
+      now,
+      limit,
+    ).map(syncFromRow);
+  }
+
+  async startSync(id: string, worker: string, now: number, leaseUntil: number): Promise<boolean> {
+    return (
+      this.run(
+        `UPDATE sync_lifecycles SET state = 'RUNNING', attempt = attempt + 1, started_at = ?,
+           lease_owner = ?, lease_expires_at = ?, updated_at = ?
+         WHERE id = ? AND state = 'QUEUED'`,
+        now,
+        worker,
+        leaseUntil,
+        now,
+        id,
+      ) > 0
+    );
+  }
+
+  async renewLease(id: string, worker: string, leaseUntil: number, now: number): Promise<boolean> {
+    return (
+      this.run(
+        `UPDATE sync_lifecycles SET lease_expires_at = ?, updated_at = ?
+         WHERE id = ? AND state = 'RUNNING' AND lease_owner = ?`,
+        leaseUntil,
+        now,
+        id,
+        worker,
+      ) > 0
+    );
+  }
+
+  async expiredLeases(now: number, limit: number): Promise<SyncRecord[]> {
+    return this.all(
+      `SELECT * FROM sync_lifecycles WHERE state = 'RUNNING' AND lease_expires_at < ?
+       ORDER BY lease_expires_at LIMIT ?`,
+      now,
+      limit,
+    ).map(syncFromRow);
+  }
+
+  async requeueSync(id: string, runAfter: number, error: string, now: number): Promise<void> {
+    this.run(
+      `UPDATE sync_lifecycles SET state = 'QUEUED', run_after = ?, error = ?, lease_owner = NULL,
+         lease_expires_at = NULL, updated_at = ? WHERE id = ? AND state = 'RUNNING'`,
+      runAfter,
+      error,
+      now,
+      id,
+    );
+  }
+
   async setSyncState(id: string, state: SyncState, now: number): Promise<void> {
     this.run("UPDATE sync_lifecycles SET state = ?, updated_at = ? WHERE id = ?", state, now, id);
   }

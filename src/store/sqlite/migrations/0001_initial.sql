@@ -78,6 +78,7 @@ CREATE UNIQUE INDEX sync_lifecycles_one_running ON sync_lifecycles (connector_id
 CREATE INDEX sync_lifecycles_history ON sync_lifecycles (connector_id, queued_at, id);
 CREATE INDEX sync_lifecycles_finished ON sync_lifecycles (connector_id, finished_at, id) WHERE finished_at IS NOT NULL;
 CREATE INDEX sync_lifecycles_runnable ON sync_lifecycles (run_after) WHERE state = 'QUEUED';
+CREATE INDEX sync_lifecycles_leases ON sync_lifecycles (lease_expires_at) WHERE state = 'RUNNING';
 
 CREATE TABLE credentials (
   id           TEXT PRIMARY KEY,

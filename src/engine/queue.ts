@@ -1,0 +1,95 @@
+// Taking queued syncs off the queue, and taking them back from workers that stopped.
+//
+// A worker claims a sync in one transaction: the oldest runnable one (its time has come, its
+// connector runs no other sync) that no hold keeps back (domain/holds.ts), now RUNNING under a
+// lease the worker must renew. A sync whose lease runs out is retried or given up
+// (domain/syncs.ts onLostLease), in one transaction per batch.
+
+import type { Runtime } from "../commands/context.js";
+import { claimBlocked } from "../domain/holds.js";
+import type { ConnectorRecord, SyncRecord } from "../domain/model.js";
+import { onLostLease } from "../domain/syncs.js";
+
+/** How many candidates one claim looks at before giving up for this round. */
+const CLAIM_CANDIDATES = 50;
+
+export interface ClaimedSync {
+  readonly sync: SyncRecord;
+  readonly connector: ConnectorRecord;
+  readonly leaseUntil: number;
+}
+
+export async function claimNextSync(
+  runtime: Runtime,
+  worker: string,
+  leaseMs: number,
+): Promise<ClaimedSync | null> {
+  return runtime.store.transaction(async (tx) => {
+    const now = runtime.clock.now();
+    for (const candidate of await tx.runnableSyncs(now, CLAIM_CANDIDATES)) {
+      if (claimBlocked(await tx.listHolds(candidate.connectorId), candidate.trigger)) continue;
+      const connector = await tx.findConnector(candidate.connectorId);
+      if (!connector) continue;
+      const leaseUntil = now + leaseMs;
+      if (!(await tx.startSync(candidate.id, worker, now, leaseUntil))) continue;
+      await tx.setConnectorSyncStatus(connector.id, {
+        status: "SYNC_STATUS_RUNNING",
+        startedAt: now,
+        completedAt: connector.syncStatus.completedAt,
+        updatedAt: now,
+        lastError: connector.syncStatus.lastError,
+      });
+      const sync = (await tx.getSync(connector.id, candidate.id)) as SyncRecord;
+      return { sync, connector, leaseUntil };
+    }
+    return null;
+  });
+}
+
+export interface RecoveryResult {
+  readonly requeued: number;
+  readonly failed: number;
+  readonly coalesced: number;
+}
+
+/** Takes back the syncs whose workers stopped renewing their leases. */
+export async function recoverLostLeases(
+  runtime: Runtime,
+  maxAttempts: number,
+): Promise<RecoveryResult> {
+  return runtime.store.transaction(async (tx) => {
+    const now = runtime.clock.now();
+    const result = { requeued: 0, failed: 0, coalesced: 0 };
+    for (const sync of await tx.expiredLeases(now, 100)) {
+      const { queued } = await tx.queueSnapshot(sync.connectorId);
+      const outcome = onLostLease(sync.attempt, maxAttempts, queued > 0);
+      let message: string;
+      if (outcome.kind === "requeue") {
+        message = "the worker running this sync stopped; retrying";
+        await tx.requeueSync(sync.id, now, message, now);
+        result.requeued++;
+      } else {
+        message = outcome.message;
+        await tx.finishSync(sync.id, {
+          state: outcome.kind === "error" ? "ERRORED" : "CANCELED",
+          finishedAt: now,
+          error: message,
+        });
+        if (outcome.kind === "error") result.failed++;
+        else result.coalesced++;
+      }
+      // The connector is no longer running this sync: show why until the next one starts.
+      const connector = await tx.findConnector(sync.connectorId);
+      if (connector) {
+        await tx.setConnectorSyncStatus(connector.id, {
+          status: "SYNC_STATUS_ERROR",
+          startedAt: connector.syncStatus.startedAt,
+          completedAt: now,
+          updatedAt: now,
+          lastError: message,
+        });
+      }
+    }
+    return result;
+  });
+}
