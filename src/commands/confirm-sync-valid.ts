@@ -5,6 +5,7 @@
 import { failedPrecondition, notFound } from "../domain/errors.js";
 import { hasHold } from "../domain/holds.js";
 import { audit, type Actor, type Runtime } from "./context.js";
+import { applySync } from "./apply-sync.js";
 import { enqueueSync } from "./enqueue.js";
 import { lockConnector } from "./lookups.js";
 
@@ -41,7 +42,8 @@ export async function confirmSyncValid(
       );
     }
     await tx.setSyncState(sync.id, "CONFIRMED", now);
-    await tx.deleteHold(connector.id, "DATA_DROP");
+    // Its data (kept while it was held) becomes the inventory, and the hold goes.
+    await applySync(tx, connector, sync.id, now);
     const paused = hasHold(await tx.listHolds(connector.id), "PAUSED");
     const { syncId } = paused
       ? { syncId: null }

@@ -24,6 +24,7 @@ export interface CreateConnectorInput {
   readonly disableCheckBadSync?: boolean;
   readonly syncResourceTypeIds?: readonly string[];
   readonly userIds?: readonly string[];
+  readonly dataDropPolicy?: ConnectorRecord["dataDropPolicy"];
 }
 
 /**
@@ -60,6 +61,8 @@ export async function createConnector(
         updatedAt: null,
         lastError: "",
       },
+      appliedSyncId: null,
+      dataDropPolicy: input.dataDropPolicy ?? null,
       createdAt: now,
       updatedAt: now,
       deletedAt: null,

@@ -49,6 +49,10 @@ export interface ConnectorRecord {
   readonly syncResourceTypeIds: readonly string[];
   readonly userIds: readonly string[];
   readonly syncStatus: ConnectorSyncStatus;
+  /** The sync whose data is the connector's current inventory (null before the first). */
+  readonly appliedSyncId: string | null;
+  /** The data-drop guard's limits for this connector; null: the defaults. */
+  readonly dataDropPolicy: { readonly thresholdPercent: number; readonly minRows: number } | null;
   readonly createdAt: number;
   readonly updatedAt: number;
   readonly deletedAt: number | null;
@@ -94,6 +98,8 @@ export interface SyncRecord {
   /** The worker running the sync, and until when its lease holds. */
   readonly leaseOwner: string | null;
   readonly leaseExpiresAt: number | null;
+  /** Resource types the sync's connector marked exempt from the data-drop guard. */
+  readonly exemptResourceTypeIds: readonly string[];
 }
 
 export interface ConnectorAggregate {

@@ -18,6 +18,12 @@ import type {
   SyncRecord,
 } from "../domain/model.js";
 import type { SyncState } from "../domain/syncs.js";
+import type {
+  EntitlementRecord,
+  GrantRecord,
+  ResourceRecord,
+  ResourceTypeRecord,
+} from "../domain/inventory.js";
 
 export interface Page<T> {
   readonly items: readonly T[];
@@ -43,6 +49,8 @@ export interface ConnectorPatch {
   readonly disableCheckBadSync?: boolean;
   readonly syncResourceTypeIds?: readonly string[];
   readonly userIds?: readonly string[];
+  /** null: back to the defaults. */
+  readonly dataDropPolicy?: ConnectorRecord["dataDropPolicy"];
 }
 
 export interface NewSync {
@@ -60,6 +68,22 @@ export interface SyncFinish {
   readonly counts?: SyncCounts | null;
   readonly baselineCounts?: SyncCounts | null;
   readonly error?: string;
+  readonly exemptResourceTypeIds?: readonly string[];
+}
+
+/** Rows of a sync's inventory, stored in batches under the sync's id. */
+export interface InventoryBatch {
+  readonly resourceTypes?: readonly ResourceTypeRecord[];
+  readonly resources?: readonly ResourceRecord[];
+  readonly entitlements?: readonly EntitlementRecord[];
+  readonly grants?: readonly GrantRecord[];
+}
+
+export interface InventoryRowCounts {
+  readonly resourceTypes: number;
+  readonly resources: number;
+  readonly entitlements: number;
+  readonly grants: number;
 }
 
 export interface AccessTokenRecord {
@@ -99,6 +123,10 @@ export interface StoreReader {
   listAuditEvents(query: AuditQuery): Promise<Page<AuditEvent>>;
   /** A server-wide setting (e.g. the public host the server last started with). */
   getSetting(key: string): Promise<string | null>;
+  /** How many inventory rows are stored under a sync. */
+  inventoryRowCounts(syncId: string): Promise<InventoryRowCounts>;
+  /** Syncs whose stored inventory nobody needs any more (not applied, not held, not running). */
+  unneededInventorySyncs(limit: number): Promise<string[]>;
 }
 
 /** Everything a command may do inside its transaction. */
@@ -154,6 +182,14 @@ export interface StoreTx extends StoreReader {
   expiredLeases(now: number, limit: number): Promise<SyncRecord[]>;
   /** RUNNING → QUEUED, to start again at `runAfter` (a retry); `error` says why. */
   requeueSync(id: string, runAfter: number, error: string, now: number): Promise<void>;
+
+  insertInventory(syncId: string, batch: InventoryBatch): Promise<void>;
+  /** Deletes up to `limit` inventory rows of a sync; returns how many went. */
+  deleteInventory(syncId: string, limit: number): Promise<number>;
+  /** Makes the sync's rows the connector's current inventory (one statement: the switch). */
+  setAppliedSync(connectorId: string, syncId: string, now: number): Promise<void>;
+  /** ERRORED_NO_DATA syncs of the connector become SUPERSEDED (a later sync was applied). */
+  supersedeHeldSyncs(connectorId: string, now: number): Promise<string[]>;
 
   insertCredential(credential: CredentialRecord): Promise<void>;
   revokeCredential(id: string, now: number): Promise<boolean>;

@@ -204,6 +204,8 @@ describe("racing schedulers", () => {
             updatedAt: null,
             lastError: "",
           },
+          appliedSyncId: null,
+          dataDropPolicy: null,
           createdAt: due,
           updatedAt: due,
           deletedAt: null,

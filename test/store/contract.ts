@@ -51,6 +51,8 @@ export function storeContract(backend: string, open: () => Promise<Store>): void
           updatedAt: null,
           lastError: "",
         },
+        appliedSyncId: null,
+        dataDropPolicy: null,
         createdAt: now,
         updatedAt: now,
         deletedAt: null,

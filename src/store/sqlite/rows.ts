@@ -52,6 +52,14 @@ export const connectorFromRow = (row: Row): ConnectorRecord => ({
     updatedAt: numOrNull(row.sync_status_updated_at),
     lastError: str(row.sync_last_error),
   },
+  appliedSyncId:
+    row.applied_sync_id === null || row.applied_sync_id === undefined
+      ? null
+      : str(row.applied_sync_id),
+  dataDropPolicy:
+    row.drop_threshold_percent === null || row.drop_threshold_percent === undefined
+      ? null
+      : { thresholdPercent: num(row.drop_threshold_percent), minRows: num(row.drop_min_rows) },
   createdAt: num(row.created_at),
   updatedAt: num(row.updated_at),
   deletedAt: numOrNull(row.deleted_at),
@@ -91,6 +99,7 @@ export const syncFromRow = (row: Row): SyncRecord => ({
   leaseOwner:
     row.lease_owner === null || row.lease_owner === undefined ? null : str(row.lease_owner),
   leaseExpiresAt: numOrNull(row.lease_expires_at),
+  exemptResourceTypeIds: json(row.exempt_resource_type_ids, []),
 });
 
 export const credentialFromRow = (row: Row): CredentialRecord => ({

@@ -20,6 +20,8 @@ import { loadMigrations, pendingMigrations } from "../migrate.js";
 import { Checkpointer } from "./checkpointer.js";
 import type {
   AccessTokenRecord,
+  InventoryBatch,
+  InventoryRowCounts,
   AppPatch,
   AuditQuery,
   ConnectorPatch,
@@ -241,6 +243,29 @@ class SqliteReader implements StoreReader {
     return row ? credentialFromRow(row) : null;
   }
 
+  async inventoryRowCounts(syncId: string): Promise<InventoryRowCounts> {
+    const count = (table: string) =>
+      Number(this.one(`SELECT count(*) AS n FROM ${table} WHERE sync_id = ?`, syncId)?.n ?? 0);
+    return {
+      resourceTypes: count("inventory_resource_types"),
+      resources: count("inventory_resources"),
+      entitlements: count("inventory_entitlements"),
+      grants: count("inventory_grants"),
+    };
+  }
+
+  async unneededInventorySyncs(limit: number): Promise<string[]> {
+    // Every stored sync has resource types (resources, entitlements and grants need them).
+    return this.all(
+      `SELECT DISTINCT t.sync_id FROM inventory_resource_types t
+       JOIN sync_lifecycles s ON s.id = t.sync_id
+       WHERE s.state NOT IN ('RUNNING', 'ERRORED_NO_DATA')
+         AND NOT EXISTS (SELECT 1 FROM connectors c WHERE c.applied_sync_id = t.sync_id)
+       LIMIT ?`,
+      limit,
+    ).map((row) => String(row.sync_id));
+  }
+
   async getSetting(key: string): Promise<string | null> {
     const row = this.one("SELECT value FROM settings WHERE key = ?", key);
     return row ? String(row.value) : null;
@@ -332,8 +357,9 @@ class SqliteTx extends SqliteReader implements StoreTx {
   async insertConnector(c: ConnectorRecord): Promise<void> {
     this.run(
       `INSERT INTO connectors (id, app_id, display_name, description, catalog_id, config,
-         config_updated_at, disable_check_bad_sync, sync_resource_type_ids, user_ids, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         config_updated_at, disable_check_bad_sync, sync_resource_type_ids, user_ids,
+         drop_threshold_percent, drop_min_rows, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       c.id,
       c.appId,
       c.displayName,
@@ -344,6 +370,8 @@ class SqliteTx extends SqliteReader implements StoreTx {
       c.disableCheckBadSync ? 1 : 0,
       JSON.stringify(c.syncResourceTypeIds),
       JSON.stringify(c.userIds),
+      c.dataDropPolicy?.thresholdPercent ?? null,
+      c.dataDropPolicy?.minRows ?? null,
       c.createdAt,
       c.updatedAt,
     );
@@ -365,6 +393,8 @@ class SqliteTx extends SqliteReader implements StoreTx {
          disable_check_bad_sync = CASE WHEN ? THEN ? ELSE disable_check_bad_sync END,
          sync_resource_type_ids = CASE WHEN ? THEN ? ELSE sync_resource_type_ids END,
          user_ids = CASE WHEN ? THEN ? ELSE user_ids END,
+         drop_threshold_percent = CASE WHEN ? THEN ? ELSE drop_threshold_percent END,
+         drop_min_rows = CASE WHEN ? THEN ? ELSE drop_min_rows END,
          updated_at = ?
        WHERE id = ?`,
       has("displayName"),
@@ -381,6 +411,10 @@ class SqliteTx extends SqliteReader implements StoreTx {
       JSON.stringify(patch.syncResourceTypeIds ?? []),
       has("userIds"),
       JSON.stringify(patch.userIds ?? []),
+      has("dataDropPolicy"),
+      patch.dataDropPolicy?.thresholdPercent ?? null,
+      has("dataDropPolicy"),
+      patch.dataDropPolicy?.minRows ?? null,
       now,
       id,
     );
@@ -509,12 +543,14 @@ class SqliteTx extends SqliteReader implements StoreTx {
   async finishSync(id: string, finish: SyncFinish): Promise<void> {
     this.run(
       `UPDATE sync_lifecycles SET state = ?, finished_at = ?, counts = ?, baseline_counts = ?,
-         error = ?, lease_owner = NULL, lease_expires_at = NULL, updated_at = ? WHERE id = ?`,
+         error = ?, exempt_resource_type_ids = ?, lease_owner = NULL, lease_expires_at = NULL,
+         updated_at = ? WHERE id = ?`,
       finish.state,
       finish.finishedAt,
       finish.counts ? JSON.stringify(finish.counts) : null,
       finish.baselineCounts ? JSON.stringify(finish.baselineCounts) : null,
       finish.error ?? "",
+      JSON.stringify(finish.exemptResourceTypeIds ?? []),
       finish.finishedAt,
       id,
     );
@@ -577,6 +613,94 @@ class SqliteTx extends SqliteReader implements StoreTx {
       now,
       id,
     );
+  }
+
+  async insertInventory(syncId: string, batch: InventoryBatch): Promise<void> {
+    for (const t of batch.resourceTypes ?? []) {
+      this.run(
+        `INSERT INTO inventory_resource_types (sync_id, id, display_name, traits, skip_data_drop_check)
+         VALUES (?, ?, ?, ?, ?)`,
+        syncId,
+        t.id,
+        t.displayName,
+        JSON.stringify(t.traits),
+        t.skipDataDropCheck ? 1 : 0,
+      );
+    }
+    for (const r of batch.resources ?? []) {
+      this.run(
+        `INSERT INTO inventory_resources (sync_id, resource_type_id, resource_id, display_name, parent_type_id, parent_id)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+        syncId,
+        r.resourceTypeId,
+        r.resourceId,
+        r.displayName,
+        r.parent?.resourceTypeId ?? null,
+        r.parent?.resourceId ?? null,
+      );
+    }
+    for (const e of batch.entitlements ?? []) {
+      this.run(
+        `INSERT INTO inventory_entitlements (sync_id, id, resource_type_id, resource_id, slug, display_name)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+        syncId,
+        e.id,
+        e.resourceTypeId,
+        e.resourceId,
+        e.slug,
+        e.displayName,
+      );
+    }
+    for (const g of batch.grants ?? []) {
+      this.run(
+        `INSERT INTO inventory_grants (sync_id, id, entitlement_id, principal_type_id, principal_id)
+         VALUES (?, ?, ?, ?, ?)`,
+        syncId,
+        g.id,
+        g.entitlementId,
+        g.principal.resourceTypeId,
+        g.principal.resourceId,
+      );
+    }
+  }
+
+  async deleteInventory(syncId: string, limit: number): Promise<number> {
+    // WITHOUT ROWID tables: delete a bounded slice by primary key.
+    const tables: [string, string][] = [
+      ["inventory_grants", "id"],
+      ["inventory_entitlements", "id"],
+      ["inventory_resources", "resource_type_id, resource_id"],
+      ["inventory_resource_types", "id"],
+    ];
+    let left = limit;
+    for (const [table, key] of tables) {
+      if (left <= 0) break;
+      left -= this.run(
+        `DELETE FROM ${table} WHERE sync_id = ? AND (${key}) IN (SELECT ${key} FROM ${table} WHERE sync_id = ? LIMIT ?)`,
+        syncId,
+        syncId,
+        left,
+      );
+    }
+    return limit - left;
+  }
+
+  async setAppliedSync(connectorId: string, syncId: string, now: number): Promise<void> {
+    this.run(
+      "UPDATE connectors SET applied_sync_id = ?, updated_at = ? WHERE id = ?",
+      syncId,
+      now,
+      connectorId,
+    );
+  }
+
+  async supersedeHeldSyncs(connectorId: string, now: number): Promise<string[]> {
+    return this.all(
+      `UPDATE sync_lifecycles SET state = 'SUPERSEDED', updated_at = ?
+       WHERE connector_id = ? AND state = 'ERRORED_NO_DATA' RETURNING id`,
+      now,
+      connectorId,
+    ).map((row) => String(row.id));
   }
 
   async setSyncState(id: string, state: SyncState, now: number): Promise<void> {

@@ -1,0 +1,200 @@
+// Workers: claim queued syncs, run them with their connector's runner, record the outcome.
+//
+// States: idle → running (up to `concurrency` syncs at once) → draining (stop() called: no new
+// claims; running syncs finish, or after the grace period are abandoned — their leases run out
+// and another worker retries them) → stopped. While a sync runs, its lease is renewed on a
+// heartbeat; a renewal that fails means the sync was taken back, and the run is aborted. The loop
+// owns no SQL: queue.ts and apply.ts hold the transactions. Events let logs, metrics and tests
+// follow along.
+
+import { EventEmitter } from "node:events";
+import { randomBytes } from "node:crypto";
+import type { Runtime } from "../commands/context.js";
+import { runnerFor, syncTimeoutMs } from "../connectors/registry.js";
+import { ConnectorError } from "../connectors/runner.js";
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "../domain/retry.js";
+import { recordFailure, recordSnapshot, type SyncEnd } from "./apply.js";
+import { claimNextSync, recoverLostLeases, type ClaimedSync } from "./queue.js";
+
+export interface WorkerOptions {
+  readonly id?: string;
+  readonly concurrency?: number;
+  readonly leaseMs?: number;
+  readonly heartbeatMs?: number;
+  readonly pollMs?: number;
+  readonly retryPolicy?: RetryPolicy;
+  /** Overrides the per-connector sync timeout (tests). */
+  readonly timeoutMs?: number;
+}
+
+export interface WorkerEvents {
+  claimed: [ClaimedSync];
+  finished: [ClaimedSync, SyncEnd];
+  error: [unknown];
+}
+
+export type WorkerState = "idle" | "running" | "draining" | "stopped";
+
+const SHUTDOWN = "the worker shut down before the sync finished; it will be retried";
+
+export class Worker extends EventEmitter<WorkerEvents> {
+  readonly id: string;
+  private state: WorkerState = "idle";
+  private readonly active = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private readonly concurrency: number;
+  private readonly leaseMs: number;
+  private readonly heartbeatMs: number;
+  private readonly pollMs: number;
+  private readonly retryPolicy: RetryPolicy;
+
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly options: WorkerOptions = {},
+  ) {
+    super();
+    this.id = options.id ?? `worker-${randomBytes(4).toString("hex")}`;
+    this.concurrency = options.concurrency ?? 2;
+    this.leaseMs = options.leaseMs ?? 60_000;
+    this.heartbeatMs = options.heartbeatMs ?? Math.floor(this.leaseMs / 3);
+    this.pollMs = options.pollMs ?? 500;
+    this.retryPolicy = options.retryPolicy ?? DEFAULT_RETRY_POLICY;
+  }
+
+  get currentState(): WorkerState {
+    return this.state;
+  }
+
+  start(): void {
+    if (this.state !== "idle") return;
+    this.state = "running";
+    this.loop = this.run();
+  }
+
+  /** Stops claiming; waits up to `graceMs` for running syncs, then aborts them. */
+  async stop(graceMs = 30_000): Promise<void> {
+    if (this.state === "idle" || this.state === "stopped") {
+      this.state = "stopped";
+      return;
+    }
+    this.state = "draining";
+    this.wake?.();
+    await this.loop;
+    const running = [...this.active.values()];
+    const timer = setTimeout(
+      () => running.forEach((run) => run.controller.abort(new Error(SHUTDOWN))),
+      graceMs,
+    );
+    await Promise.all(running.map((run) => run.done));
+    clearTimeout(timer);
+    this.state = "stopped";
+  }
+
+  private async run(): Promise<void> {
+    while (this.state === "running") {
+      let claimed: ClaimedSync | null = null;
+      try {
+        await recoverLostLeases(this.runtime, this.retryPolicy.maxAttempts);
+        if (this.active.size < this.concurrency)
+          claimed = await claimNextSync(this.runtime, this.id, this.leaseMs);
+      } catch (error) {
+        this.emit("error", error);
+      }
+      if (claimed) {
+        this.launch(claimed);
+        continue; // look for more work at once
+      }
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        setTimeout(resolve, this.pollMs);
+      });
+    }
+  }
+
+  private launch(claimed: ClaimedSync): void {
+    const controller = new AbortController();
+    const done = this.execute(claimed, controller)
+      .catch((error: unknown) => {
+        this.emit("error", error);
+      })
+      .finally(() => {
+        this.active.delete(claimed.sync.id);
+        this.wake?.();
+      });
+    this.active.set(claimed.sync.id, { controller, done });
+    this.emit("claimed", claimed);
+  }
+
+  private async execute(claimed: ClaimedSync, controller: AbortController): Promise<void> {
+    const { store, clock } = this.runtime;
+    const timeoutMs = this.options.timeoutMs ?? syncTimeoutMs(claimed.connector);
+    let abortReason = "";
+    const abort = (why: string) => {
+      abortReason ||= why;
+      controller.abort(new Error(why));
+    };
+    controller.signal.addEventListener("abort", () => {
+      abortReason ||= String(
+        (controller.signal.reason as Error | undefined)?.message ?? "canceled",
+      );
+    });
+    const timeout = setTimeout(
+      () => abort(`the sync ran longer than its ${Math.round(timeoutMs / 1000)} s timeout`),
+      timeoutMs,
+    );
+    const heartbeat = setInterval(() => {
+      const now = clock.now();
+      store
+        .transaction((tx) => tx.renewLease(claimed.sync.id, this.id, now + this.leaseMs, now))
+        .then((held) => {
+          if (!held) abort("the sync was taken back from this worker");
+        })
+        .catch((error: unknown) => this.emit("error", error));
+    }, this.heartbeatMs);
+    let end: SyncEnd;
+    try {
+      const snapshot = await runnerFor(claimed.connector).sync(controller.signal);
+      try {
+        end = await recordSnapshot(this.runtime, claimed, this.id, snapshot);
+      } finally {
+        await snapshot.release();
+      }
+    } catch (error) {
+      const failure =
+        error instanceof ConnectorError
+          ? controller.signal.aborted && abortReason
+            ? ConnectorError.retryable(abortReason)
+            : error
+          : ConnectorError.retryable(
+              abortReason || `the sync failed: ${(error as Error).message ?? String(error)}`,
+            );
+      end = await recordFailure(
+        this.runtime,
+        claimed,
+        this.id,
+        failure,
+        this.retryPolicy,
+        Math.random(),
+      );
+    } finally {
+      clearTimeout(timeout);
+      clearInterval(heartbeat);
+    }
+    if (end.state === "LOST") await this.discardStaged(claimed.sync.id);
+    await this.cleanUp();
+    this.emit("finished", claimed, end);
+  }
+
+  /** Deletes inventory rows nobody needs any more (replaced, superseded, lost), in slices. */
+  private async cleanUp(): Promise<void> {
+    for (const syncId of await this.runtime.store.unneededInventorySyncs(10))
+      await this.discardStaged(syncId);
+  }
+
+  private async discardStaged(syncId: string): Promise<void> {
+    while ((await this.runtime.store.transaction((tx) => tx.deleteInventory(syncId, 5000))) > 0) {
+      // one slice per transaction, so other commands get their turn
+    }
+  }
+}

@@ -1,0 +1,199 @@
+// Workers running the built-in file connector against a real store: counts, the data-drop guard,
+// ConfirmSyncValid, recovery, failures and clean-up.
+
+import assert from "node:assert/strict";
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, it } from "node:test";
+import { createApp } from "../../src/commands/apps.js";
+import { confirmSyncValid } from "../../src/commands/confirm-sync-valid.js";
+import type { Runtime } from "../../src/commands/context.js";
+import { createConnector, updateConnector } from "../../src/commands/connectors.js";
+import { forceSync } from "../../src/commands/force-sync.js";
+import type { SyncRecord } from "../../src/domain/model.js";
+import { Worker } from "../../src/engine/worker.js";
+import { systemClock } from "../../src/runtime.js";
+import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
+import { tempDir } from "../helpers/server.js";
+
+const actor = { name: "test", requestId: "" };
+let dir: string;
+let store: SqliteStore;
+let runtime: Runtime;
+let worker: Worker;
+let appId: string;
+
+function inventory(users: number, path = join(dir, "inventory.json")): string {
+  writeFileSync(
+    path,
+    JSON.stringify({
+      resourceTypes: [
+        { id: "user", traits: ["USER"] },
+        { id: "group", traits: ["GROUP"] },
+      ],
+      resources: [
+        ...Array.from({ length: users }, (_, i) => ({ resourceType: "user", id: `u${i}` })),
+        { resourceType: "group", id: "g1" },
+      ],
+      entitlements: [{ resourceType: "group", resourceId: "g1", slug: "member" }],
+      grants: Array.from({ length: Math.min(users, 20) }, (_, i) => ({
+        entitlement: "group:g1:member",
+        principal: { resourceType: "user", id: `u${i}` },
+      })),
+    }),
+  );
+  return path;
+}
+
+async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | null | undefined | false>,
+  ms = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+const latest = async (connectorId: string): Promise<SyncRecord | undefined> =>
+  (await store.listSyncs(connectorId, { pageSize: 1, after: null })).items[0];
+
+const finished = (connectorId: string, state: string) =>
+  waitFor(`a ${state} sync`, async () => {
+    const sync = await latest(connectorId);
+    return sync?.state === state ? sync : null;
+  });
+
+beforeEach(async () => {
+  dir = tempDir("syncplane-worker-");
+  store = SqliteStore.open(join(dir, "syncplane.db"));
+  runtime = { store, clock: systemClock };
+  appId = (await createApp(runtime, actor, { displayName: "worker" })).id;
+  worker = new Worker(runtime, { pollMs: 20, leaseMs: 5_000 });
+  worker.start();
+});
+afterEach(async () => {
+  await worker.stop(1000);
+  await store.close();
+});
+
+async function fileConnector(path: string): Promise<string> {
+  const connector = await createConnector(runtime, actor, {
+    appId,
+    catalogId: "file",
+    config: { "@type": "type.googleapis.com/syncplane.v1.FileConnectorConfig", path },
+  });
+  return connector.id; // its INITIAL sync starts at once
+}
+
+describe("worker with the file connector", () => {
+  it("runs the initial sync, stores the inventory and applies it", async () => {
+    const id = await fileConnector(inventory(100));
+    const sync = await finished(id, "SUCCEEDED");
+    assert.equal(sync.trigger, "INITIAL");
+    assert.deepEqual(sync.counts?.resources, { user: 100, group: 1 });
+    assert.equal(sync.counts?.grants, 20);
+    const connector = await store.findConnector(id);
+    assert.equal(connector?.appliedSyncId, sync.id);
+    assert.equal(connector?.syncStatus.status, "SYNC_STATUS_DONE");
+    assert.ok(connector?.syncStatus.completedAt);
+    assert.deepEqual(await store.inventoryRowCounts(sync.id), {
+      resourceTypes: 2,
+      resources: 101,
+      entitlements: 1,
+      grants: 20,
+    });
+  });
+
+  it("holds a sync whose data collapsed, and a recovered source clears the hold by itself", async () => {
+    const path = inventory(100);
+    const id = await fileConnector(path);
+    const first = await finished(id, "SUCCEEDED");
+    inventory(10, path);
+    await forceSync(runtime, actor, { appId, connectorId: id });
+    const held = await finished(id, "ERRORED_NO_DATA");
+    assert.equal(held.error, "user: 100 → 10 (-90.0%)");
+    assert.deepEqual(held.baselineCounts?.resources, { user: 100, group: 1 });
+    const connector = await store.findConnector(id);
+    assert.equal(connector?.appliedSyncId, first.id, "the drop is not applied");
+    assert.equal(connector?.syncStatus.status, "SYNC_STATUS_ERROR");
+    assert.equal(connector?.syncStatus.lastError, "user: 100 → 10 (-90.0%)");
+    assert.deepEqual(
+      (await store.listHolds(id)).map((h) => `${h.kind}:${h.note}`),
+      ["DATA_DROP:user: 100 → 10 (-90.0%)"],
+    );
+
+    inventory(100, path); // the source is fixed
+    await forceSync(runtime, actor, { appId, connectorId: id });
+    const recovered = await finished(id, "SUCCEEDED");
+    assert.notEqual(recovered.id, first.id);
+    assert.deepEqual(await store.listHolds(id), []);
+    assert.equal((await store.getSync(id, held.id))?.state, "SUPERSEDED");
+    assert.equal((await store.findConnector(id))?.appliedSyncId, recovered.id);
+    await waitFor(
+      "the old inventory to be cleaned up",
+      async () => (await store.inventoryRowCounts(first.id)).resources === 0,
+    );
+    await waitFor(
+      "the superseded inventory to be cleaned up",
+      async () => (await store.inventoryRowCounts(held.id)).resources === 0,
+    );
+  });
+
+  it("applies a held sync on ConfirmSyncValid and runs a CONFIRM sync", async () => {
+    const path = inventory(100);
+    const id = await fileConnector(path);
+    await finished(id, "SUCCEEDED");
+    inventory(5, path);
+    await forceSync(runtime, actor, { appId, connectorId: id });
+    const held = await finished(id, "ERRORED_NO_DATA");
+    await confirmSyncValid(runtime, actor, { appId, connectorId: id, syncLifecycleId: held.id });
+    assert.equal((await store.getSync(id, held.id))?.state, "CONFIRMED");
+    assert.equal((await store.findConnector(id))?.appliedSyncId, held.id);
+    const confirmRun = await waitFor("the CONFIRM sync", async () => {
+      const sync = await latest(id);
+      return sync?.trigger === "CONFIRM" && sync.state === "SUCCEEDED" ? sync : null;
+    });
+    assert.deepEqual(
+      confirmRun.baselineCounts?.resources,
+      { user: 5, group: 1 },
+      "compared with the confirmed data",
+    );
+    assert.deepEqual(await store.listHolds(id), []);
+  });
+
+  it("lets a drop through when the guard is off", async () => {
+    const path = inventory(100);
+    const id = await fileConnector(path);
+    await finished(id, "SUCCEEDED");
+    await updateConnector(runtime, actor, {
+      appId,
+      connectorId: id,
+      patch: { disableCheckBadSync: true },
+    });
+    inventory(1, path);
+    await forceSync(runtime, actor, { appId, connectorId: id });
+    const sync = await waitFor("the forced sync", async () => {
+      const s = await latest(id);
+      return s?.trigger === "FORCE" && s.state !== "QUEUED" && s.state !== "RUNNING" ? s : null;
+    });
+    assert.equal(sync.state, "SUCCEEDED");
+    assert.deepEqual(sync.counts?.resources, { user: 1, group: 1 });
+  });
+
+  it("ends ERRORED at once on a fatal connector error, naming it", async () => {
+    const path = inventory(3);
+    rmSync(path);
+    const id = await fileConnector(path);
+    const sync = await finished(id, "ERRORED");
+    assert.equal(sync.attempt, 1);
+    assert.match(sync.error, /inventory file .*inventory.json does not exist/);
+    const status = (await store.findConnector(id))?.syncStatus;
+    assert.equal(status?.status, "SYNC_STATUS_ERROR");
+    assert.match(status?.lastError ?? "", /does not exist/);
+  });
+});
