@@ -1,12 +1,16 @@
-// Composition root: configuration → store → auth → HTTP API, plus first-start set-up.
+// Composition root: configuration → store → the roles this process runs (HTTP API, scheduler,
+// workers), plus first-start set-up.
 
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { FastifyInstance } from "fastify";
 import pino, { type Logger } from "pino";
 import { buildApi } from "./api/app.js";
 import { createCredential } from "./auth/credentials.js";
 import { TokenService } from "./auth/tokens.js";
 import { derivePublicUrl, type ServeConfig } from "./config/config.js";
+import { Scheduler } from "./engine/scheduler.js";
+import { Worker } from "./engine/worker.js";
 import { systemClock, type Clock } from "./runtime.js";
 import { openStore } from "./store/open.js";
 import { PUBLIC_URL_SETTING } from "./store/settings.js";
@@ -51,44 +55,75 @@ export async function startServer(
   // The public URL (and so the host in client ids) may depend on the port actually bound.
   let publicUrl = config.publicUrl ?? derivePublicUrl(config.listenHost, config.listenPort, !!tls);
   const publicHost = () => new URL(publicUrl).host;
-  const tokens = new TokenService(store, clock, publicHost);
   const runtime = { store, clock };
-  const api = await buildApi({
-    runtime,
-    tokens,
-    logger,
-    tls,
-    get publicHost() {
-      return publicHost();
-    },
-  });
+  const roles = new Set(config.roles);
 
-  try {
-    await api.listen({ host: config.listenHost, port: config.listenPort });
-  } catch (error) {
-    await store.close();
-    throw error;
+  let api: FastifyInstance | null = null;
+  if (roles.has("api")) {
+    api = await buildApi({
+      runtime,
+      tokens: new TokenService(store, clock, publicHost),
+      logger,
+      tls,
+      get publicHost() {
+        return publicHost();
+      },
+    });
+    try {
+      await api.listen({ host: config.listenHost, port: config.listenPort });
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    const bound = api.server.address();
+    if (config.publicUrl === null && bound && typeof bound === "object") {
+      publicUrl = derivePublicUrl(config.listenHost, bound.port, !!tls);
+    }
   }
-  const bound = api.server.address();
-  if (config.publicUrl === null && bound && typeof bound === "object") {
-    publicUrl = derivePublicUrl(config.listenHost, bound.port, !!tls);
+
+  const scheduler = roles.has("scheduler")
+    ? new Scheduler(runtime, {
+        onError: (error) => logger.error({ err: error }, "scheduler error"),
+      })
+    : null;
+  const worker = roles.has("worker")
+    ? new Worker(runtime, { concurrency: config.workerConcurrency })
+    : null;
+  if (worker) {
+    worker.on("error", (error) => logger.error({ err: error }, "worker error"));
+    worker.on("finished", (claimed, end) =>
+      logger.info(
+        {
+          syncId: claimed.sync.id,
+          connectorId: claimed.connector.id,
+          trigger: claimed.sync.trigger,
+          end,
+        },
+        `sync ${claimed.sync.id} ended ${end.state}`,
+      ),
+    );
   }
 
   // Start-up lines are written whatever --log-level says: scripts wait for "listening on".
   const lifecycle = logger.level === "silent" ? logger : logger.child({}, { level: "info" });
-  // Offline `credentials create` names this address in client ids unless told otherwise.
-  await store.transaction((tx) => tx.putSetting(PUBLIC_URL_SETTING, publicUrl, clock.now()));
+  if (api) {
+    // Offline `credentials create` names this address in client ids unless told otherwise.
+    await store.transaction((tx) => tx.putSetting(PUBLIC_URL_SETTING, publicUrl, clock.now()));
+  }
   await ensureAdminCredential(store, clock, config.dataDir, publicHost(), lifecycle);
-  lifecycle.info(
-    { roles: config.roles, dataDir: config.dataDir, store: store.backend },
-    `listening on ${publicUrl}`,
-  );
+  scheduler?.start();
+  worker?.start();
+  const where = { roles: config.roles, dataDir: config.dataDir, store: store.backend };
+  if (api) lifecycle.info(where, `listening on ${publicUrl}`);
+  else lifecycle.info(where, `running ${config.roles.join(", ")} (no HTTP listener)`);
 
   return {
     url: publicUrl,
     store,
     close: async () => {
-      await api.close();
+      await api?.close(); // stop taking requests first
+      await scheduler?.stop();
+      await worker?.stop(); // running syncs finish, or are released after the grace period
       await store.close();
       logger.flush();
     },

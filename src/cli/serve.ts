@@ -15,7 +15,8 @@ export function serveCommand(program: Command): void {
     .option("--database-url <url>", "postgres://… to use PostgreSQL instead of the embedded store")
     .option("--tls-cert <file>", "PEM certificate: serve HTTPS (with HTTP/2)")
     .option("--tls-key <file>", "PEM private key for --tls-cert")
-    .option("--roles <list>", "comma-separated roles to run (api)")
+    .option("--roles <list>", "comma-separated roles to run: api, scheduler, worker (default all)")
+    .option("--worker-concurrency <n>", "syncs one worker runs at once (default 2)")
     .option("--log-level <level>", "trace, debug, info, warn, error (default info)")
     .action(async (flags: Record<string, string | undefined>) => {
       const server = await startServer(parseServeConfig(flags));

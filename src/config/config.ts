@@ -4,8 +4,7 @@
 import { isAbsolute, resolve } from "node:path";
 
 export type ServerRole = "api" | "scheduler" | "worker";
-/** Roles this build can run; the scheduler and workers arrive with the sync engine. */
-export const AVAILABLE_ROLES: readonly ServerRole[] = ["api"];
+export const AVAILABLE_ROLES: readonly ServerRole[] = ["api", "scheduler", "worker"];
 
 export interface StoreConfig {
   readonly dataDir: string;
@@ -21,6 +20,8 @@ export interface ServeConfig extends StoreConfig {
   readonly tlsKeyFile: string | null;
   readonly roles: readonly ServerRole[];
   readonly logLevel: string;
+  /** Syncs one worker runs at once. */
+  readonly workerConcurrency: number;
 }
 
 export interface ClientConfig {
@@ -89,14 +90,15 @@ export function parseServeConfig(flags: Flags, env: Flags = environment()): Serv
     .map((role) => role.trim())
     .filter(Boolean);
   for (const role of roles) {
-    if (!["api", "scheduler", "worker"].includes(role)) {
+    if (!(AVAILABLE_ROLES as readonly string[]).includes(role)) {
       throw new ConfigError(`--roles: "${role}" is not a role; use api, scheduler, worker`);
     }
-    if (!(AVAILABLE_ROLES as readonly string[]).includes(role)) {
-      throw new ConfigError(
-        `--roles: the ${role} role is not part of this release yet; use --roles api`,
-      );
-    }
+  }
+  if (roles.length === 0)
+    throw new ConfigError("--roles needs at least one of api, scheduler, worker");
+  const concurrency = Number(pick(flags, env, "workerConcurrency") ?? 2);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
+    throw new ConfigError("--worker-concurrency must be a whole number from 1 to 64");
   }
   return {
     ...store,
@@ -107,6 +109,7 @@ export function parseServeConfig(flags: Flags, env: Flags = environment()): Serv
     tlsKeyFile: tlsKeyFile && absolute(tlsKeyFile),
     roles: roles as ServerRole[],
     logLevel: pick(flags, env, "logLevel") ?? "info",
+    workerConcurrency: concurrency,
   };
 }
 

@@ -44,7 +44,11 @@ export async function startTestServer(
   options: { dataDir?: string; flags?: Record<string, string> } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? tempDir();
-  const config = parseServeConfig({ dataDir, listen: "127.0.0.1:0", ...options.flags }, {});
+  // API-only unless a test asks for the engine: queue tests look at syncs nobody runs.
+  const config = parseServeConfig(
+    { dataDir, listen: "127.0.0.1:0", roles: "api", ...options.flags },
+    {},
+  );
   const server = await startServer(config, { logger: pino({ level: "silent" }) });
   const admin = JSON.parse(readFileSync(join(dataDir, "admin-credential.json"), "utf8")) as {
     clientId: string;

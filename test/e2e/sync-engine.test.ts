@@ -1,0 +1,146 @@
+// The whole story over HTTP, with the scheduler and workers running: a file connector syncs,
+// its data collapses and is held, ConfirmSyncValid applies it, a pause stops scheduled fires.
+
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { startTestServer, tempDir, type TestServer } from "../helpers/server.js";
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+let server: TestServer;
+let dir: string;
+
+before(async () => {
+  dir = tempDir("syncplane-e2e-");
+  server = await startTestServer({ flags: { roles: "api,scheduler,worker" } });
+});
+after(async () => {
+  await server.stop();
+});
+
+function inventory(path: string, users: number): void {
+  writeFileSync(
+    path,
+    JSON.stringify({
+      resourceTypes: [
+        { id: "user", traits: ["USER"] },
+        { id: "group", traits: ["GROUP"] },
+      ],
+      resources: [
+        ...Array.from({ length: users }, (_, i) => ({ resourceType: "user", id: `u${i}` })),
+        { resourceType: "group", id: "g" },
+      ],
+      entitlements: [{ resourceType: "group", resourceId: "g", slug: "member" }],
+      grants: Array.from({ length: Math.min(users, 10) }, (_, i) => ({
+        entitlement: "group:g:member",
+        principal: { resourceType: "user", id: `u${i}` },
+      })),
+    }),
+  );
+}
+
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | null | undefined | false>,
+  ms = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const latest = async (base: string): Promise<Json | undefined> =>
+  ((await server.call("GET", `${base}/syncs?page_size=1`)).body.list as Json[])[0];
+const connector = async (base: string): Promise<Json> =>
+  ((await server.call("GET", base)).body.connectorView as Json).connector as Json;
+const ended = (base: string, trigger: string, state: string) =>
+  until(`a ${trigger} sync in ${state}`, async () => {
+    const sync = await latest(base);
+    return sync?.trigger === trigger && sync.state === state ? sync : null;
+  });
+
+describe("sync engine end to end", () => {
+  it("syncs, holds a data drop, is forced while held, and applies it on ConfirmSyncValid", async () => {
+    const path = join(dir, "directory.json");
+    inventory(path, 200);
+    const app = await server.call("POST", "/api/v1/apps", { body: { displayName: "Directory" } });
+    const appId = (app.body.app as Json).id as string;
+    const created = await server.call("POST", `/api/v1/apps/${appId}/connectors/create`, {
+      body: {
+        catalogId: "file",
+        config: { "@type": "type.googleapis.com/syncplane.v1.FileConnectorConfig", path },
+      },
+    });
+    const id = ((created.body.connectorView as Json).connector as Json).id as string;
+    const base = `/api/v1/apps/${appId}/connectors/${id}`;
+
+    const initial = await ended(base, "INITIAL", "SUCCEEDED");
+    assert.deepEqual(initial.counts.resources, { user: 200, group: 1 });
+    assert.ok(initial.startedAt && initial.finishedAt);
+    assert.equal((await connector(base)).status.status, "SYNC_STATUS_DONE");
+
+    inventory(path, 20); // 90% of the users vanish
+    assert.equal((await server.call("POST", `${base}/force_sync`)).status, 200);
+    const held = await ended(base, "FORCE", "ERRORED_NO_DATA");
+    assert.equal(held.error, "user: 200 → 20 (-90.0%)");
+    let c = await connector(base);
+    assert.equal(c.status.status, "SYNC_STATUS_ERROR");
+    assert.equal(c.status.lastError, "user: 200 → 20 (-90.0%)");
+    assert.equal(c.syncDisabledCategory, "DATA_DROP");
+    assert.equal(c.canResumeSync, undefined);
+
+    const confirm = await server.call("POST", `${base}/confirm_sync_valid/${held.id}`);
+    assert.equal(confirm.status, 200);
+    const after = await ended(base, "CONFIRM", "SUCCEEDED");
+    assert.deepEqual(after.baselineCounts.resources, { user: 20, group: 1 });
+    assert.equal(
+      ((await server.call("GET", `${base}/syncs/${held.id}`)).body.syncLifecycle as Json).state,
+      "CONFIRMED",
+    );
+    c = await connector(base);
+    assert.equal(c.status.status, "SYNC_STATUS_DONE");
+    assert.equal(c.syncDisabledCategory, undefined);
+  });
+
+  it("skips scheduled fires while paused and runs exactly one sync on resume", async () => {
+    const path = join(dir, "paused.json");
+    inventory(path, 5);
+    const app = await server.call("POST", "/api/v1/apps", { body: { displayName: "Paused" } });
+    const appId = (app.body.app as Json).id as string;
+    const created = await server.call("POST", `/api/v1/apps/${appId}/connectors/create`, {
+      body: {
+        catalogId: "file",
+        config: { "@type": "type.googleapis.com/syncplane.v1.FileConnectorConfig", path },
+      },
+    });
+    const id = ((created.body.connectorView as Json).connector as Json).id as string;
+    const base = `/api/v1/apps/${appId}/connectors/${id}`;
+    await ended(base, "INITIAL", "SUCCEEDED");
+    await server.call("POST", `${base}/pause`);
+    // Make the schedule due now; the scheduler advances it without queueing anything.
+    const schedule = await server.server.store.getSchedule(id);
+    await server.server.store.transaction((tx) =>
+      tx.setNextFire(id, Date.now() - 1000, Date.now()),
+    );
+    await until(
+      "the fire to be skipped",
+      async () => ((await server.server.store.getSchedule(id))?.nextFireAt ?? 0) > Date.now(),
+    );
+    assert.equal((await latest(base))?.trigger, "INITIAL", "nothing queued while paused");
+    assert.ok(schedule);
+    await server.call("POST", `${base}/resume`);
+    const resumed = await ended(base, "RESUME", "SUCCEEDED");
+    const all = (await server.call("GET", `${base}/syncs`)).body.list as Json[];
+    assert.deepEqual(
+      all.map((s) => s.trigger),
+      ["RESUME", "INITIAL"],
+    );
+    assert.equal(resumed.attempt, 1);
+  });
+});
