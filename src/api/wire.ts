@@ -70,6 +70,7 @@ export function connectorJson({ connector, holds, schedule }: ConnectorAggregate
       ? { syncResourceTypeIds: [...connector.syncResourceTypeIds] }
       : undefined,
     userIds: list(connector.userIds),
+    dataDropPolicy: connector.dataDropPolicy ? { ...connector.dataDropPolicy } : undefined,
     createdAt: timestamp(connector.createdAt),
     updatedAt: timestamp(connector.updatedAt),
   };

@@ -357,3 +357,42 @@ describe("connector secrets", () => {
     assert.match(String(unknown.body.message), /config.env.NEW_KEY is the redaction placeholder/);
   });
 });
+
+describe("data-drop policy per connector", () => {
+  it("is set on create, changed or reset by update, and validated", async () => {
+    const { appId } = await createAppAndConnector(server);
+    const created = await server.call("POST", `/api/v1/apps/${appId}/connectors/create`, {
+      body: {
+        catalogId: "file",
+        config: { "@type": FILE, path: "/tmp/p.json" },
+        dataDropPolicy: { thresholdPercent: 20, minRows: 3 },
+      },
+    });
+    const c = (created.body.connectorView as Json).connector as Json;
+    assert.deepEqual(c.dataDropPolicy, { thresholdPercent: 20, minRows: 3 });
+    const base = `/api/v1/apps/${appId}/connectors/${c.id}`;
+    const changed = await server.call("POST", base, {
+      body: {
+        connector: { dataDropPolicy: { thresholdPercent: 90, minRows: 100 } },
+        updateMask: "dataDropPolicy",
+      },
+    });
+    assert.deepEqual(((changed.body.connectorView as Json).connector as Json).dataDropPolicy, {
+      thresholdPercent: 90,
+      minRows: 100,
+    });
+    const reset = await server.call("POST", base, {
+      body: { connector: { dataDropPolicy: null }, updateMask: "dataDropPolicy" },
+    });
+    assert.equal(
+      ((reset.body.connectorView as Json).connector as Json).dataDropPolicy,
+      undefined,
+      "back to the defaults",
+    );
+    const bad = await server.call("POST", base, {
+      body: { connector: { dataDropPolicy: { thresholdPercent: 0, minRows: 1 } } },
+    });
+    assert.equal(bad.status, 400);
+    assert.match(String(bad.body.message), /thresholdPercent/);
+  });
+});

@@ -185,6 +185,21 @@ describe("worker with the file connector", () => {
     assert.deepEqual(sync.counts?.resources, { user: 1, group: 1 });
   });
 
+  it("uses the connector's own data-drop limits", async () => {
+    const path = inventory(100);
+    const id = await fileConnector(path);
+    await finished(id, "SUCCEEDED");
+    await updateConnector(runtime, actor, {
+      appId,
+      connectorId: id,
+      patch: { dataDropPolicy: { thresholdPercent: 10, minRows: 5 } },
+    });
+    inventory(85, path); // -15 %: fine by default, a drop for this connector
+    await forceSync(runtime, actor, { appId, connectorId: id });
+    const held = await finished(id, "ERRORED_NO_DATA");
+    assert.equal(held.error, "user: 100 → 85 (-15.0%)");
+  });
+
   it("ends ERRORED at once on a fatal connector error, naming it", async () => {
     const path = inventory(3);
     rmSync(path);

@@ -34,6 +34,15 @@ export const SyncConfig = Type.Object(
   { $id: "c1.api.app.v1.SyncConfig", title: "Sync Config", additionalProperties: false },
 );
 
+/** syncplane extension: the data-drop guard's limits for one connector (absent: the defaults). */
+export const DataDropPolicy = Type.Object(
+  {
+    thresholdPercent: Type.Number({ minimum: 1, maximum: 100 }),
+    minRows: Type.Integer({ minimum: 0, maximum: 1_000_000_000 }),
+  },
+  { $id: "syncplane.v1.DataDropPolicy", title: "Data Drop Policy", additionalProperties: false },
+);
+
 /** A protobuf Any in JSON: "@type" plus the message's fields. */
 export const AnyConfig = Type.Object(
   { "@type": Type.Optional(Type.String()) },
@@ -62,6 +71,7 @@ const connectorFields = {
   createdAt: Type.Optional(Nullable(Timestamp)),
   updatedAt: Type.Optional(Nullable(Timestamp)),
   deletedAt: Type.Optional(Nullable(Timestamp)),
+  dataDropPolicy: Type.Optional(Nullable(ref("syncplane.v1.DataDropPolicy"))),
 };
 
 export const Connector = Type.Object(connectorFields, {
@@ -98,6 +108,7 @@ export interface Connector {
   createdAt?: string | null;
   updatedAt?: string | null;
   deletedAt?: string | null;
+  dataDropPolicy?: { thresholdPercent: number; minRows: number } | null;
 }
 
 /** The Connector as a client may send it in an update; read-only fields are accepted and ignored. */
@@ -152,6 +163,7 @@ export const CreateConnectorRequest = Type.Object(
     displayName: Type.Optional(Type.String()),
     disableCheckBadSync: Type.Optional(Type.Boolean()),
     syncConfig: Type.Optional(Nullable(SyncConfig)),
+    dataDropPolicy: Type.Optional(Nullable(ref("syncplane.v1.DataDropPolicy"))),
   },
   {
     $id: "c1.api.app.v1.ConnectorServiceCreateRequestInput",

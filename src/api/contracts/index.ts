@@ -19,6 +19,7 @@ export const NAMED_SCHEMAS = [
   apps.ListAppsResponse,
   apps.DeleteAppRequest,
   apps.DeleteAppResponse,
+  connectors.DataDropPolicy,
   connectors.ConnectorStatus,
   connectors.ConnectorSyncCronSchedule,
   connectors.SyncConfig,

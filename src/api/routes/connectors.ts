@@ -15,6 +15,7 @@ import { resolveUpdateMask } from "../update-mask.js";
 import { connectorViewJson, pageJson } from "../wire.js";
 
 const TAGS = ["Connector"];
+type DropPolicy = { thresholdPercent: number; minRows: number } | null;
 const CONNECTOR_UPDATABLE = [
   "displayName",
   "description",
@@ -23,6 +24,7 @@ const CONNECTOR_UPDATABLE = [
   "syncConfig",
   "syncConfig.syncResourceTypeIds",
   "userIds",
+  "dataDropPolicy",
 ];
 const CONNECTOR_READ_ONLY = [
   "id",
@@ -106,6 +108,7 @@ export function connectorRoutes(app: FastifyInstance, ctx: ApiContext): void {
         disableCheckBadSync: body.disableCheckBadSync,
         syncResourceTypeIds: body.syncConfig?.syncResourceTypeIds ?? undefined,
         userIds: body.userIds ?? undefined,
+        dataDropPolicy: (body.dataDropPolicy as DropPolicy | undefined) ?? null,
       });
       return viewOf(appId, created.id);
     },
@@ -222,6 +225,9 @@ function patchOf(
         break;
       case "userIds":
         patch.userIds = input.userIds ?? [];
+        break;
+      case "dataDropPolicy":
+        patch.dataDropPolicy = (input.dataDropPolicy as DropPolicy | undefined) ?? null;
         break;
     }
   }
