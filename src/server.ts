@@ -87,7 +87,7 @@ export async function startServer(
       })
     : null;
   const worker = roles.has("worker")
-    ? new Worker(runtime, { concurrency: config.workerConcurrency })
+    ? new Worker(runtime, { concurrency: config.workerConcurrency, leaseMs: config.workerLeaseMs })
     : null;
   if (worker) {
     worker.on("error", (error) => logger.error({ err: error }, "worker error"));

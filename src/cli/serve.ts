@@ -17,6 +17,10 @@ export function serveCommand(program: Command): void {
     .option("--tls-key <file>", "PEM private key for --tls-cert")
     .option("--roles <list>", "comma-separated roles to run: api, scheduler, worker (default all)")
     .option("--worker-concurrency <n>", "syncs one worker runs at once (default 2)")
+    .option(
+      "--worker-lease-seconds <n>",
+      "how long a running sync stays claimed without a heartbeat; a dead worker's sync is retried after it (default 60)",
+    )
     .option("--log-level <level>", "trace, debug, info, warn, error (default info)")
     .action(async (flags: Record<string, string | undefined>) => {
       const server = await startServer(parseServeConfig(flags));

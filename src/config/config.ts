@@ -22,6 +22,8 @@ export interface ServeConfig extends StoreConfig {
   readonly logLevel: string;
   /** Syncs one worker runs at once. */
   readonly workerConcurrency: number;
+  /** How long a worker's claim on a running sync lasts without a heartbeat. */
+  readonly workerLeaseMs: number;
 }
 
 export interface ClientConfig {
@@ -100,6 +102,10 @@ export function parseServeConfig(flags: Flags, env: Flags = environment()): Serv
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 64) {
     throw new ConfigError("--worker-concurrency must be a whole number from 1 to 64");
   }
+  const leaseSeconds = Number(pick(flags, env, "workerLeaseSeconds") ?? 60);
+  if (!Number.isFinite(leaseSeconds) || leaseSeconds < 1 || leaseSeconds > 3600) {
+    throw new ConfigError("--worker-lease-seconds must be from 1 to 3600");
+  }
   return {
     ...store,
     listenHost: listen.host,
@@ -110,6 +116,7 @@ export function parseServeConfig(flags: Flags, env: Flags = environment()): Serv
     roles: roles as ServerRole[],
     logLevel: pick(flags, env, "logLevel") ?? "info",
     workerConcurrency: concurrency,
+    workerLeaseMs: Math.round(leaseSeconds * 1000),
   };
 }
 

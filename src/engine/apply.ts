@@ -26,14 +26,18 @@ export type SyncEnd =
   | { readonly state: "ERRORED"; readonly error: string }
   | { readonly state: "LOST" };
 
-/** Still ours? The sync must be RUNNING under this worker's lease. */
+/** Still ours? The sync must be RUNNING under this worker's lease, in this same attempt. */
 async function stillOwned(
   tx: StoreTx,
   claimed: ClaimedSync,
   worker: string,
 ): Promise<SyncRecord | null> {
   const sync = await tx.getSync(claimed.connector.id, claimed.sync.id);
-  return sync && sync.state === "RUNNING" && sync.leaseOwner === worker ? sync : null;
+  const ours =
+    sync?.state === "RUNNING" &&
+    sync.leaseOwner === worker &&
+    sync.attempt === claimed.sync.attempt;
+  return ours ? sync : null;
 }
 
 export async function recordSnapshot(

@@ -146,7 +146,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
     const heartbeat = setInterval(() => {
       const now = clock.now();
       store
-        .transaction((tx) => tx.renewLease(claimed.sync.id, this.id, now + this.leaseMs, now))
+        .transaction((tx) =>
+          tx.renewLease(claimed.sync.id, this.id, claimed.sync.attempt, now + this.leaseMs, now),
+        )
         .then((held) => {
           if (!held) abort("the sync was taken back from this worker");
         })
@@ -154,6 +156,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
     }, this.heartbeatMs);
     let end: SyncEnd;
     try {
+      // A retried sync starts clean: an earlier attempt may have stored part of its data.
+      if (claimed.sync.attempt > 1) await this.discardStaged(claimed.sync.id);
       const snapshot = await runnerFor(claimed.connector).sync(controller.signal);
       try {
         end = await recordSnapshot(this.runtime, claimed, this.id, snapshot);
@@ -181,7 +185,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
       clearTimeout(timeout);
       clearInterval(heartbeat);
     }
-    if (end.state === "LOST") await this.discardStaged(claimed.sync.id);
+    // A LOST run leaves its rows: a newer attempt of the same sync may be using them. The
+    // sweep below removes them once no attempt is running.
     await this.cleanUp();
     this.emit("finished", claimed, end);
   }

@@ -176,8 +176,14 @@ export interface StoreTx extends StoreReader {
   runnableSyncs(now: number, limit: number): Promise<SyncRecord[]>;
   /** QUEUED → RUNNING under a lease for `worker`; false when the sync is no longer QUEUED. */
   startSync(id: string, worker: string, now: number, leaseUntil: number): Promise<boolean>;
-  /** Extends the lease; false when `worker` no longer holds it (the sync was taken back). */
-  renewLease(id: string, worker: string, leaseUntil: number, now: number): Promise<boolean>;
+  /** Extends the lease; false when `worker` no longer holds it for `attempt` (taken back). */
+  renewLease(
+    id: string,
+    worker: string,
+    attempt: number,
+    leaseUntil: number,
+    now: number,
+  ): Promise<boolean>;
   /** RUNNING syncs whose lease ran out before `now`. */
   expiredLeases(now: number, limit: number): Promise<SyncRecord[]>;
   /** RUNNING → QUEUED, to start again at `runAfter` (a retry); `error` says why. */

@@ -125,11 +125,11 @@ describe("leases", () => {
     const claimed = await claimNextSync(runtime, "worker-a", LEASE);
     const id = claimed?.sync.id ?? "";
     assert.equal(
-      await store.transaction((tx) => tx.renewLease(id, "worker-a", t + 2 * LEASE, t)),
+      await store.transaction((tx) => tx.renewLease(id, "worker-a", 1, t + 2 * LEASE, t)),
       true,
     );
     assert.equal(
-      await store.transaction((tx) => tx.renewLease(id, "worker-b", t + 2 * LEASE, t)),
+      await store.transaction((tx) => tx.renewLease(id, "worker-b", 1, t + 2 * LEASE, t)),
       false,
     );
   });

@@ -293,11 +293,11 @@ export function storeContract(backend: string, open: () => Promise<Store>): void
         "its connector runs a sync",
       );
       assert.equal(
-        await store.transaction((tx) => tx.renewLease(id, "w1", now + 200, now + 50)),
+        await store.transaction((tx) => tx.renewLease(id, "w1", 1, now + 200, now + 50)),
         true,
       );
       assert.equal(
-        await store.transaction((tx) => tx.renewLease(id, "w2", now + 300, now + 50)),
+        await store.transaction((tx) => tx.renewLease(id, "w2", 1, now + 300, now + 50)),
         false,
       );
       assert.ok(

@@ -6,7 +6,8 @@
 //    "entitlements":[{"resourceType":"group","resourceId":"g1","slug":"member","displayName":"…"}],
 //    "grants":[{"entitlement":"group:g1:member","principal":{"resourceType":"user","id":"u1"}}]}
 //
-// Extensions: a resource type may say "skipDataDropCheck": true (baton's
+// JSON is read with JSON.parse; errors are located with the YAML parser (which reads JSON too
+// and knows where every value is). Extensions: a resource type may say "skipDataDropCheck": true (baton's
 // SkipSyncAnomalyDetection); a resource may name a "parent": {"resourceType","id"}.
 
 import { LineCounter, parseDocument, type Document } from "yaml";
@@ -39,11 +40,18 @@ export class InventoryError extends Error {
   }
 }
 
+export interface GrantEntry {
+  readonly entitlement: string;
+  readonly principal: { readonly resourceType: string; readonly id: string };
+}
+
+/** A parsed file that can be changed and written back (YAML keeps its comments and layout). */
 export interface ParsedInventory {
   readonly inventory: Inventory;
-  /** The parsed document, kept for rewriting the file without losing its layout or comments. */
-  readonly document: Document;
   readonly format: "json" | "yaml";
+  addGrant(entry: GrantEntry): void;
+  removeGrant(index: number): void;
+  serialize(): string;
 }
 
 const TOP_LEVEL = ["resourceTypes", "resources", "entitlements", "grants"];
@@ -55,29 +63,76 @@ export function formatOf(path: string, text: string): "json" | "yaml" {
 }
 
 export function parseInventory(path: string, text: string): ParsedInventory {
+  return formatOf(path, text) === "json" ? parseJson(path, text) : parseYaml(path, text);
+}
+
+/** JSON goes through JSON.parse (fast); the YAML parser, which knows lines, only explains errors. */
+function parseJson(path: string, text: string): ParsedInventory {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    const located = locate(path, text);
+    const line = located.syntaxLine ?? lineFromJsonError(text, (error as Error).message);
+    throw new InventoryError(path, line, "", `is not valid JSON: ${(error as Error).message}`);
+  }
+  const inventory = validate(data, (fieldPath, problem) =>
+    locate(path, text).fail(fieldPath, problem),
+  );
+  const root = data as { grants?: GrantEntry[] };
+  return {
+    inventory,
+    format: "json",
+    addGrant: (entry) => {
+      (root.grants ??= []).push(entry);
+    },
+    removeGrant: (index) => {
+      root.grants?.splice(index, 1);
+    },
+    serialize: () => `${JSON.stringify(root, null, 2)}\n`,
+  };
+}
+
+function parseYaml(path: string, text: string): ParsedInventory {
+  const located = locate(path, text);
+  if (located.syntaxLine !== null || located.syntaxMessage) {
+    throw new InventoryError(
+      path,
+      located.syntaxLine,
+      "",
+      `is not valid YAML: ${located.syntaxMessage}`,
+    );
+  }
+  const document = located.document;
+  const inventory = validate(document.toJS(), located.fail);
+  return {
+    inventory,
+    format: "yaml",
+    addGrant: (entry) => {
+      if (document.has("grants")) document.addIn(["grants"], entry);
+      else document.set("grants", [entry]);
+    },
+    removeGrant: (index) => {
+      document.deleteIn(["grants", index]);
+    },
+    serialize: () => document.toString(),
+  };
+}
+
+/** Parses with positions, to say on which line a syntax error or a bad field is. */
+function locate(path: string, text: string) {
   const lines = new LineCounter();
-  // JSON is read with the YAML parser too: one parser that knows where every value is.
-  const document = parseDocument(text, {
+  const document: Document = parseDocument(text, {
     lineCounter: lines,
     uniqueKeys: true,
     prettyErrors: false,
   });
   const syntax = document.errors[0];
-  if (syntax) {
-    const line = lines.linePos(syntax.pos[0]).line;
-    throw new InventoryError(
-      path,
-      line,
-      "",
-      `is not valid ${formatOf(path, text).toUpperCase()}: ${syntax.message.split("\n")[0]}`,
-    );
-  }
   const lineOf = (fieldPath: (string | number)[]): number | null => {
     const node = document.getIn(fieldPath, true) as
       { range?: [number, number, number] } | undefined;
     return node?.range ? lines.linePos(node.range[0]).line : null;
   };
-  const data: unknown = document.toJS();
   const fail = (fieldPath: (string | number)[], problem: string): never => {
     let at = fieldPath;
     let line = lineOf(at);
@@ -87,7 +142,18 @@ export function parseInventory(path: string, text: string): ParsedInventory {
     }
     throw new InventoryError(path, line, fieldName(fieldPath), problem);
   };
-  return { inventory: validate(data, fail), document, format: formatOf(path, text) };
+  return {
+    document,
+    fail,
+    syntaxLine: syntax ? lines.linePos(syntax.pos[0]).line : null,
+    syntaxMessage: syntax ? (syntax.message.split("\n")[0] ?? "") : "",
+  };
+}
+
+/** "… at position 42 …" (Node's JSON.parse) → the line of that position. */
+function lineFromJsonError(text: string, message: string): number | null {
+  const position = /position (\d+)/.exec(message);
+  return position ? text.slice(0, Number(position[1])).split("\n").length : null;
 }
 
 function fieldName(path: (string | number)[]): string {

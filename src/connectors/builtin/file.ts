@@ -34,24 +34,25 @@ export class FileConnector implements ConnectorRunner {
   }
 
   async grant(entitlementId: string, principal: ResourceRef, signal: AbortSignal): Promise<void> {
-    await this.rewrite(signal, ({ inventory, document }) => {
-      requireTarget(this.path, inventory, entitlementId, principal);
-      if (inventory.grants.some((g) => g.id === grantId(entitlementId, principal))) return false;
-      const entry = {
+    await this.rewrite(signal, (parsed) => {
+      requireTarget(this.path, parsed.inventory, entitlementId, principal);
+      if (parsed.inventory.grants.some((g) => g.id === grantId(entitlementId, principal)))
+        return false;
+      parsed.addGrant({
         entitlement: entitlementId,
         principal: { resourceType: principal.resourceTypeId, id: principal.resourceId },
-      };
-      if (document.has("grants")) document.addIn(["grants"], entry);
-      else document.set("grants", [entry]);
+      });
       return true;
     });
   }
 
   async revoke(entitlementId: string, principal: ResourceRef, signal: AbortSignal): Promise<void> {
-    await this.rewrite(signal, ({ inventory, document }) => {
-      const index = inventory.grants.findIndex((g) => g.id === grantId(entitlementId, principal));
+    await this.rewrite(signal, (parsed) => {
+      const index = parsed.inventory.grants.findIndex(
+        (g) => g.id === grantId(entitlementId, principal),
+      );
       if (index < 0) return false;
-      document.deleteIn(["grants", index]);
+      parsed.removeGrant(index);
       return true;
     });
   }
@@ -84,11 +85,7 @@ export class FileConnector implements ConnectorRunner {
         for (let attempt = 0; attempt < REWRITE_ATTEMPTS; attempt++) {
           const parsed = await this.load(signal);
           if (!edit(parsed)) return;
-          const output =
-            parsed.format === "json"
-              ? `${JSON.stringify(parsed.document.toJS(), null, 2)}\n`
-              : parsed.document.toString();
-          if (await this.replaceIfUnchanged(parsed.text, output)) return;
+          if (await this.replaceIfUnchanged(parsed.text, parsed.serialize())) return;
         }
         throw ConnectorError.retryable(
           `inventory file ${this.path} kept changing while syncplane rewrote it`,

@@ -582,15 +582,22 @@ class SqliteTx extends SqliteReader implements StoreTx {
     );
   }
 
-  async renewLease(id: string, worker: string, leaseUntil: number, now: number): Promise<boolean> {
+  async renewLease(
+    id: string,
+    worker: string,
+    attempt: number,
+    leaseUntil: number,
+    now: number,
+  ): Promise<boolean> {
     return (
       this.run(
         `UPDATE sync_lifecycles SET lease_expires_at = ?, updated_at = ?
-         WHERE id = ? AND state = 'RUNNING' AND lease_owner = ?`,
+         WHERE id = ? AND state = 'RUNNING' AND lease_owner = ? AND attempt = ?`,
         leaseUntil,
         now,
         id,
         worker,
+        attempt,
       ) > 0
     );
   }
@@ -619,7 +626,8 @@ class SqliteTx extends SqliteReader implements StoreTx {
     for (const t of batch.resourceTypes ?? []) {
       this.run(
         `INSERT INTO inventory_resource_types (sync_id, id, display_name, traits, skip_data_drop_check)
-         VALUES (?, ?, ?, ?, ?)`,
+         VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT DO NOTHING`,
         syncId,
         t.id,
         t.displayName,
@@ -630,7 +638,8 @@ class SqliteTx extends SqliteReader implements StoreTx {
     for (const r of batch.resources ?? []) {
       this.run(
         `INSERT INTO inventory_resources (sync_id, resource_type_id, resource_id, display_name, parent_type_id, parent_id)
-         VALUES (?, ?, ?, ?, ?, ?)`,
+         VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT DO NOTHING`,
         syncId,
         r.resourceTypeId,
         r.resourceId,
@@ -642,7 +651,8 @@ class SqliteTx extends SqliteReader implements StoreTx {
     for (const e of batch.entitlements ?? []) {
       this.run(
         `INSERT INTO inventory_entitlements (sync_id, id, resource_type_id, resource_id, slug, display_name)
-         VALUES (?, ?, ?, ?, ?, ?)`,
+         VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT DO NOTHING`,
         syncId,
         e.id,
         e.resourceTypeId,
@@ -654,7 +664,8 @@ class SqliteTx extends SqliteReader implements StoreTx {
     for (const g of batch.grants ?? []) {
       this.run(
         `INSERT INTO inventory_grants (sync_id, id, entitlement_id, principal_type_id, principal_id)
-         VALUES (?, ?, ?, ?, ?)`,
+         VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT DO NOTHING`,
         syncId,
         g.id,
         g.entitlementId,
