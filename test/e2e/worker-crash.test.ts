@@ -2,48 +2,25 @@
 // worker process retries the sync and finishes it; the connector never has two running syncs.
 
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { createApp } from "../../src/commands/apps.js";
 import { createConnector } from "../../src/commands/connectors.js";
 import { systemClock } from "../../src/runtime.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
+import { serveProcess, slowInventory } from "../helpers/processes.js";
 import { tempDir } from "../helpers/server.js";
 
-const ROOT = join(import.meta.dirname, "../..");
 const children: ChildProcess[] = [];
 
 after(() => {
   for (const child of children) child.kill("SIGKILL");
 });
 
-/** A YAML inventory big enough that reading it takes a few seconds. */
-function slowInventory(path: string, users: number): void {
-  const lines = ["resourceTypes:", "  - id: user", "  - id: group", "resources:"];
-  for (let i = 0; i < users; i++) lines.push(`  - {resourceType: user, id: u${i}}`);
-  lines.push("  - {resourceType: group, id: g}", "entitlements: []", "grants: []");
-  writeFileSync(path, `${lines.join("\n")}\n`);
-}
-
 function workerProcess(dataDir: string): ChildProcess {
-  const child = spawn(
-    process.execPath,
-    [
-      "--import",
-      import.meta.resolve("tsx"),
-      join(ROOT, "src/cli/main.ts"),
-      "serve",
-      "--roles",
-      "worker",
-      "--data-dir",
-      dataDir,
-      "--worker-lease-seconds",
-      "10",
-    ],
-    { stdio: "ignore" },
-  );
+  const child = serveProcess(dataDir, "--roles", "worker", "--worker-lease-seconds", "10");
   children.push(child);
   return child;
 }
