@@ -2,6 +2,7 @@
 
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
+import { writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -271,5 +272,72 @@ describe("syncplane credentials create", () => {
     ]);
     assert.equal(run.code, 1);
     assert.match(run.stderr, /connector "nope" not found/);
+  });
+});
+
+describe("syncplane CLI with the sync engine", () => {
+  it("watches syncs live and shows a connector's status", { timeout: 60_000 }, async () => {
+    const engine = await startTestServer({ flags: { roles: "api,scheduler,worker" } });
+    try {
+      const path = join(tempDir("syncplane-cli-inv-"), "inventory.json");
+      writeFileSync(
+        path,
+        JSON.stringify({
+          resourceTypes: [{ id: "user" }],
+          resources: [
+            { resourceType: "user", id: "u1" },
+            { resourceType: "user", id: "u2" },
+          ],
+        }),
+      );
+      const admin = {
+        SYNCPLANE_SERVER_URL: engine.url,
+        SYNCPLANE_CREDENTIAL_FILE: join(engine.dataDir, "admin-credential.json"),
+      };
+      const appId = json<{ app: { id: string } }>(
+        await cli(["apps", "create", "--display-name", "watched", "--json"], admin),
+      ).app.id;
+      const id = json<{ connectorView: { connector: { id: string } } }>(
+        await cli(
+          [
+            "connectors",
+            "create",
+            "--app",
+            appId,
+            "--catalog",
+            "file",
+            "--file-path",
+            path,
+            "--json",
+          ],
+          admin,
+        ),
+      ).connectorView.connector.id;
+      const watched = await cli(
+        [
+          "syncs",
+          "watch",
+          "--app",
+          appId,
+          "--connector",
+          id,
+          "--interval",
+          "0.2",
+          "--until-idle",
+          "--timeout",
+          "30",
+        ],
+        admin,
+      );
+      assert.equal(watched.code, 0, watched.stderr);
+      assert.match(watched.stdout, /INITIAL\s+SUCCEEDED: user 2, 0 entitlements, 0 grants/);
+      const status = await cli(["connectors", "status", "--app", appId, id], admin);
+      assert.equal(status.code, 0, status.stderr);
+      assert.match(status.stdout, /status:\s+DONE/);
+      assert.match(status.stdout, /lastSync:\s+\S+ INITIAL SUCCEEDED/);
+      assert.match(status.stdout, /nextScheduledSync:\s+\d{4}-/);
+    } finally {
+      await engine.stop();
+    }
   });
 });

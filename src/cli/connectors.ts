@@ -266,6 +266,8 @@ export function connectorsCommand(program: Command, out: () => Output): void {
       },
     );
 
+  connectorStatusCommand(connectors, out);
+
   const schedule = connectors
     .command("schedule")
     .description("show, set or clear a connector's cron schedule");
@@ -353,4 +355,39 @@ function localTime(iso: string, zone: string): string {
   }).formatToParts(new Date(iso));
   const get = (type: string) => parts.find((part) => part.type === type)?.value ?? "";
   return `${get("year")}-${get("month")}-${get("day")} ${get("hour")}:${get("minute")} ${get("timeZoneName")}`;
+}
+
+export function connectorStatusCommand(connectors: Command, out: () => Output): void {
+  connectors
+    .command("status <connectorId>")
+    .description("a connector's sync status: the last sync, holds, the next scheduled fire")
+    .requiredOption("--app <appId>", "the app")
+    .action(async (id: string, flags: { app: string }, command: Command) => {
+      const client = clientFor(command);
+      const [view, history, schedule] = await Promise.all([
+        client.connector.get({ appId: flags.app, id }),
+        client.syncs.list({ appId: flags.app, connectorId: id, pageSize: 1 }),
+        client.connector.getSchedule({ appId: flags.app, connectorId: id, count: 1 }),
+      ]);
+      const c = view.connectorView?.connector;
+      const last = history.list[0];
+      const status = {
+        status: (c?.status?.status ?? "SYNC_STATUS_UNSPECIFIED").replace("SYNC_STATUS_", ""),
+        startedAt: c?.status?.startedAt ?? undefined,
+        completedAt: c?.status?.completedAt ?? undefined,
+        lastError: c?.status?.lastError,
+        hold: c?.syncDisabledCategory
+          ? `${c.syncDisabledCategory} since ${c.syncDisabledAt}: ${c.syncDisabledReason}`
+          : undefined,
+        lastSync: last ? `${last.id} ${last.trigger} ${last.state}` : "(none yet)",
+        lastCounts: last?.counts
+          ? JSON.stringify(last.counts.resources ?? {}) +
+            ` entitlements ${last.counts.entitlements ?? 0} grants ${last.counts.grants ?? 0}`
+          : undefined,
+        nextScheduledSync: schedule.nextFireTimes[0] ?? "(no schedule)",
+      };
+      if (wantsJson(command))
+        out().json({ connector: c, lastSync: last, nextFireTime: schedule.nextFireTimes[0] });
+      else out().fields(status);
+    });
 }

@@ -15,6 +15,7 @@ const row = (sync: SyncLifecycle) => ({
 
 export function syncsCommand(program: Command, out: () => Output): void {
   const syncs = program.command("syncs").description("a connector's sync history");
+  watchCommand(syncs, out);
 
   syncs
     .command("list")
@@ -69,4 +70,87 @@ export function syncsCommand(program: Command, out: () => Output): void {
         requestedBy: sync.requestedBy,
       });
     });
+}
+
+const describeCounts = (sync: SyncLifecycle): string => {
+  if (!sync.counts) return "";
+  const resources = Object.entries(sync.counts.resources ?? {})
+    .map(([type, n]) => `${type} ${n}`)
+    .join(", ");
+  return `${resources}${resources ? ", " : ""}${sync.counts.entitlements ?? 0} entitlements, ${sync.counts.grants ?? 0} grants`;
+};
+
+/** One line about a sync, as `syncs watch` prints it. */
+export function watchLine(sync: SyncLifecycle, now: number): string {
+  const since =
+    sync.startedAt && sync.state === "RUNNING"
+      ? ` for ${Math.round((now - Date.parse(sync.startedAt)) / 1000)}s`
+      : "";
+  const attempt = sync.attempt > 1 ? ` (attempt ${sync.attempt})` : "";
+  const detail = sync.error ? `: ${sync.error}` : sync.counts ? `: ${describeCounts(sync)}` : "";
+  return `${sync.id}  ${sync.trigger.padEnd(8)} ${sync.state}${since}${attempt}${detail}`;
+}
+
+export function watchCommand(syncs: Command, out: () => Output): void {
+  syncs
+    .command("watch")
+    .description(
+      "follow a connector's syncs live: a line per change, a progress line while one runs",
+    )
+    .requiredOption("--app <appId>", "the app")
+    .requiredOption("--connector <connectorId>", "the connector")
+    .option("--interval <seconds>", "how often to look", "1")
+    .option("--until-idle", "stop once no sync is queued or running")
+    .option("--timeout <seconds>", "stop after this long")
+    .action(
+      async (
+        flags: {
+          app: string;
+          connector: string;
+          interval: string;
+          untilIdle?: boolean;
+          timeout?: string;
+        },
+        command: Command,
+      ) => {
+        const client = clientFor(command);
+        const intervalMs = Math.max(0.2, Number(flags.interval) || 1) * 1000;
+        const deadline = flags.timeout ? Date.now() + Number(flags.timeout) * 1000 : Infinity;
+        const json = wantsJson(command);
+        const tty = process.stdout.isTTY && !json;
+        const seen = new Map<string, string>();
+        let progress = false;
+        const print = (sync: SyncLifecycle) => {
+          if (progress) process.stdout.write("\n");
+          progress = false;
+          if (json) out().line(JSON.stringify(sync));
+          else out().line(`${new Date().toISOString()}  ${watchLine(sync, Date.now())}`);
+        };
+        for (let first = true; ; first = false) {
+          const { list } = await client.syncs.list({
+            appId: flags.app,
+            connectorId: flags.connector,
+            pageSize: 20,
+          });
+          const changed = [...list]
+            .reverse()
+            .filter((sync) => seen.get(sync.id) !== `${sync.state}:${sync.attempt}`);
+          for (const sync of list) seen.set(sync.id, `${sync.state}:${sync.attempt}`);
+          // At start, where things stand (the newest sync); afterwards, every change.
+          if (first) list.slice(0, 1).forEach(print);
+          else changed.forEach(print);
+          const running = list.find((sync) => sync.state === "RUNNING");
+          if (tty && running) {
+            process.stdout.write(
+              `\r${new Date().toISOString()}  ${watchLine(running, Date.now())}   `,
+            );
+            progress = true;
+          }
+          const busy = list.some((sync) => sync.state === "RUNNING" || sync.state === "QUEUED");
+          if ((flags.untilIdle && !busy) || Date.now() >= deadline) break;
+          await new Promise((resolve) => setTimeout(resolve, intervalMs));
+        }
+        if (progress) process.stdout.write("\n");
+      },
+    );
 }
