@@ -26,6 +26,8 @@ export interface TickResult {
   readonly fired: number;
   /** Syncs queued for them. */
   readonly enqueued: number;
+  /** For each handled schedule, how late (ms) its batch committed after the fire time. */
+  readonly lagsMs: readonly number[];
 }
 
 export class Scheduler {
@@ -48,13 +50,18 @@ export class Scheduler {
   async tick(): Promise<TickResult> {
     let fired = 0;
     let enqueued = 0;
+    const lagsMs: number[] = [];
     for (;;) {
       const batch = await this.runtime.store.transaction(async (tx) => {
         const now = this.runtime.clock.now();
         const due = await tx.claimDueSchedules(now, this.batchSize);
+        // Schedules due together mostly share their spec and zone: compute each next fire once.
+        const next = new Map<string, number | null>();
         let queued = 0;
         for (const schedule of due) {
-          await tx.setNextFire(schedule.connectorId, nextFireAfter(schedule, now), now);
+          const key = `${schedule.timezone} ${schedule.cronSpec}`;
+          if (!next.has(key)) next.set(key, nextFireAfter(schedule, now));
+          await tx.setNextFire(schedule.connectorId, next.get(key) ?? null, now);
           const connector = await tx.findConnector(schedule.connectorId);
           if (!connector || !scheduleMayEnqueue(await tx.listHolds(connector.id))) continue;
           const { syncId } = await enqueueSync(
@@ -67,11 +74,17 @@ export class Scheduler {
           );
           if (syncId) queued++;
         }
-        return { count: due.length, queued };
+        return {
+          count: due.length,
+          queued,
+          fireTimes: due.map((schedule) => schedule.nextFireAt ?? now),
+        };
       });
+      const committedAt = this.runtime.clock.now();
+      for (const fireTime of batch.fireTimes) lagsMs.push(committedAt - fireTime);
       fired += batch.count;
       enqueued += batch.queued;
-      if (batch.count < this.batchSize) return { fired, enqueued };
+      if (batch.count < this.batchSize) return { fired, enqueued, lagsMs };
     }
   }
 

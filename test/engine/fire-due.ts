@@ -9,4 +9,4 @@ const store = SqliteStore.open(path as string);
 const scheduler = new Scheduler({ store, clock: { now: () => Number(at) } }, { batchSize: 100 });
 const result = await scheduler.tick();
 await store.close();
-process.stdout.write(`${JSON.stringify(result)}\n`);
+process.stdout.write(`${JSON.stringify({ fired: result.fired, enqueued: result.enqueued })}\n`);

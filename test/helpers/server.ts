@@ -7,7 +7,7 @@ import { join } from "node:path";
 import pino from "pino";
 import { createCredential } from "../../src/auth/credentials.js";
 import { parseServeConfig } from "../../src/config/config.js";
-import { systemClock } from "../../src/runtime.js";
+import { systemClock, type Clock } from "../../src/runtime.js";
 import { startServer, type RunningServer } from "../../src/server.js";
 
 export interface TestServer {
@@ -41,7 +41,7 @@ export interface CallResult {
 export const tempDir = (prefix = "syncplane-test-") => mkdtempSync(join(tmpdir(), prefix));
 
 export async function startTestServer(
-  options: { dataDir?: string; flags?: Record<string, string> } = {},
+  options: { dataDir?: string; flags?: Record<string, string>; clock?: Clock } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? tempDir();
   // API-only unless a test asks for the engine: queue tests look at syncs nobody runs.
@@ -49,7 +49,10 @@ export async function startTestServer(
     { dataDir, listen: "127.0.0.1:0", roles: "api", ...options.flags },
     {},
   );
-  const server = await startServer(config, { logger: pino({ level: "silent" }) });
+  const server = await startServer(config, {
+    logger: pino({ level: "silent" }),
+    clock: options.clock,
+  });
   const admin = JSON.parse(readFileSync(join(dataDir, "admin-credential.json"), "utf8")) as {
     clientId: string;
     clientSecret: string;
