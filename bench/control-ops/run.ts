@@ -151,6 +151,8 @@ async function main(): Promise<void> {
     dataDir,
     "--listen",
     "127.0.0.1:0",
+    "--roles",
+    "api",
     ...(process.env.BENCH_SERVER_ARGS ?? "").split(" ").filter(Boolean),
   ]);
   try {

@@ -10,6 +10,7 @@ import type {
   AuditEvent as AuditRecord,
   ConnectorAggregate,
   SyncCounts,
+  SyncEvent,
   SyncRecord,
 } from "../domain/model.js";
 import type { App } from "./contracts/apps.js";
@@ -90,7 +91,7 @@ function countsJson(counts: SyncCounts | null): SyncLifecycle["counts"] {
   };
 }
 
-export function syncJson(sync: SyncRecord): SyncLifecycle {
+export function syncJson(sync: SyncRecord, events?: readonly SyncEvent[]): SyncLifecycle {
   return {
     id: sync.id,
     connectorId: sync.connectorId,
@@ -105,6 +106,12 @@ export function syncJson(sync: SyncRecord): SyncLifecycle {
     baselineCounts: countsJson(sync.baselineCounts),
     error: text(sync.error),
     requestedBy: text(sync.requestedBy),
+    events: events?.map((event) => ({
+      at: timestamp(event.at) as string,
+      state: event.state,
+      attempt: event.attempt,
+      error: text(event.error),
+    })),
   };
 }
 

@@ -113,6 +113,14 @@ export type Role = (typeof ROLES)[number];
 export const isRole = (value: string): value is Role =>
   (ROLES as readonly string[]).includes(value);
 
+/** One state a sync lifecycle went through. */
+export interface SyncEvent {
+  readonly at: number;
+  readonly state: SyncState;
+  readonly attempt: number;
+  readonly error: string;
+}
+
 export interface CredentialRecord {
   readonly id: string;
   readonly clientId: string;

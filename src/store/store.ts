@@ -15,6 +15,7 @@ import type {
   CredentialRecord,
   ScheduleRecord,
   SyncCounts,
+  SyncEvent,
   SyncRecord,
 } from "../domain/model.js";
 import type { SyncState } from "../domain/syncs.js";
@@ -115,6 +116,8 @@ export interface StoreReader {
   nextScheduledFire(): Promise<number | null>;
   getSync(connectorId: string, id: string): Promise<SyncRecord | null>;
   listSyncs(connectorId: string, page: PageQuery): Promise<Page<SyncRecord>>;
+  /** Every state the sync went through, oldest first (recorded by each transition). */
+  listSyncEvents(syncId: string): Promise<SyncEvent[]>;
   getCredentialByClientId(clientId: string): Promise<CredentialRecord | null>;
   getCredential(id: string): Promise<CredentialRecord | null>;
   listCredentials(): Promise<CredentialRecord[]>;

@@ -99,10 +99,15 @@ describe("sync engine end to end", () => {
     assert.equal(confirm.status, 200);
     const after = await ended(base, "CONFIRM", "SUCCEEDED");
     assert.deepEqual(after.baselineCounts.resources, { user: 20, group: 1 });
-    assert.equal(
-      ((await server.call("GET", `${base}/syncs/${held.id}`)).body.syncLifecycle as Json).state,
-      "CONFIRMED",
+    const confirmed = (await server.call("GET", `${base}/syncs/${held.id}`)).body
+      .syncLifecycle as Json;
+    assert.equal(confirmed.state, "CONFIRMED");
+    assert.deepEqual(
+      (confirmed.events as Json[]).map((e) => e.state),
+      ["QUEUED", "RUNNING", "ERRORED_NO_DATA", "CONFIRMED"],
+      "every state change is in the history",
     );
+    assert.equal((confirmed.events as Json[])[2]?.error, "user: 200 → 20 (-90.0%)");
     c = await connector(base);
     assert.equal(c.status.status, "SYNC_STATUS_DONE");
     assert.equal(c.syncDisabledCategory, undefined);

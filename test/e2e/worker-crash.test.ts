@@ -87,6 +87,10 @@ describe("a worker killed mid-sync", () => {
         assert.equal(done?.attempt, 2);
         assert.deepEqual(done?.counts?.resources, { user: 40_000, group: 1 });
         assert.equal(maxRunning, 1, "never two running syncs");
+        assert.deepEqual(
+          (await store.listSyncEvents(done?.id ?? "")).map((e) => `${e.state}:${e.attempt}`),
+          ["QUEUED:0", "RUNNING:1", "QUEUED:1", "RUNNING:2", "SUCCEEDED:2"],
+        );
         assert.equal((await store.findConnector(connector.id))?.appliedSyncId, done?.id);
       } finally {
         await store.close();

@@ -107,6 +107,11 @@ describe("worker with the file connector", () => {
       entitlements: 1,
       grants: 20,
     });
+    const events = await store.listSyncEvents(sync.id);
+    assert.deepEqual(
+      events.map((e) => `${e.state}:${e.attempt}`),
+      ["QUEUED:0", "RUNNING:1", "SUCCEEDED:1"],
+    );
   });
 
   it("holds a sync whose data collapsed, and a recovered source clears the hold by itself", async () => {

@@ -328,6 +328,12 @@ export function storeContract(backend: string, open: () => Promise<Store>): void
           (s) => s.id === id,
         ),
       );
+      // The cancel above hit only the follow-up; this sync went QUEUED → RUNNING → QUEUED.
+      assert.deepEqual(
+        (await store.listSyncEvents(id)).map((e) => `${e.state}:${e.attempt}:${e.at}`),
+        [`QUEUED:0:${now}`, `RUNNING:1:${now}`, `QUEUED:1:${now + 250}`],
+        "every transition is recorded",
+      );
     });
 
     it("finds the latest finished sync, ignoring canceled ones, and pages history newest first", async () => {

@@ -25,6 +25,17 @@ export const SyncLifecycle = Type.Object(
     baselineCounts: Type.Optional(ref("syncplane.v1.SyncCounts")),
     error: Type.Optional(Type.String()),
     requestedBy: Type.Optional(Type.String()),
+    /** Only when one lifecycle is read: every state it went through, oldest first. */
+    events: Type.Optional(
+      Type.Array(
+        Type.Object({
+          at: Timestamp,
+          state: Type.String(),
+          attempt: Type.Integer(),
+          error: Type.Optional(Type.String()),
+        }),
+      ),
+    ),
   },
   { $id: "syncplane.v1.SyncLifecycle", title: "Sync Lifecycle" },
 );
@@ -42,6 +53,7 @@ export interface SyncLifecycle {
   baselineCounts?: { resources?: Record<string, number>; entitlements?: number; grants?: number };
   error?: string;
   requestedBy?: string;
+  events?: { at: string; state: string; attempt: number; error?: string }[];
 }
 
 export const ListSyncsResponse = Type.Object(

@@ -30,7 +30,7 @@ export function syncRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const pageRequest = parsePageRequest(query.page_size, query.page_token);
       await requireConnector(store, app_id, connector_id);
       const page = await store.listSyncs(connector_id, pageRequest);
-      return pageJson(page, syncJson);
+      return pageJson(page, (sync) => syncJson(sync));
     },
   });
 
@@ -56,7 +56,7 @@ export function syncRoutes(app: FastifyInstance, ctx: ApiContext): void {
           `sync lifecycle "${params.sync_lifecycle_id}" not found for connector "${params.connector_id}"`,
         );
       }
-      return { syncLifecycle: syncJson(sync) };
+      return { syncLifecycle: syncJson(sync, await store.listSyncEvents(sync.id)) };
     },
   });
 }

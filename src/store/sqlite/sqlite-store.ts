@@ -13,6 +13,7 @@ import type {
   ConnectorSyncStatus,
   CredentialRecord,
   ScheduleRecord,
+  SyncEvent,
   SyncRecord,
 } from "../../domain/model.js";
 import { FINISHED_STATES, type SyncState } from "../../domain/syncs.js";
@@ -219,6 +220,17 @@ class SqliteReader implements StoreReader {
     );
   }
 
+  async listSyncEvents(syncId: string): Promise<SyncEvent[]> {
+    return this.all("SELECT * FROM sync_events WHERE sync_id = ? ORDER BY seq", syncId).map(
+      (row) => ({
+        at: Number(row.at),
+        state: String(row.state) as SyncState,
+        attempt: Number(row.attempt),
+        error: String(row.error),
+      }),
+    );
+  }
+
   async getCredentialByClientId(clientId: string): Promise<CredentialRecord | null> {
     const row = this.one("SELECT * FROM credentials WHERE client_id = ?", clientId);
     return row ? credentialFromRow(row) : null;
@@ -298,6 +310,17 @@ class SqliteReader implements StoreReader {
 }
 
 class SqliteTx extends SqliteReader implements StoreTx {
+  /** Records the sync's state as it is now in its history (after every transition). */
+  private recordEvent(syncId: string, at: number): void {
+    this.run(
+      `INSERT INTO sync_events (sync_id, seq, at, state, attempt, error)
+       SELECT id, coalesce((SELECT max(seq) FROM sync_events e WHERE e.sync_id = s.id), 0) + 1, ?, state, attempt, error
+       FROM sync_lifecycles s WHERE id = ?`,
+      at,
+      syncId,
+    );
+  }
+
   async lockApp(id: string): Promise<AppRecord | null> {
     // BEGIN IMMEDIATE already holds the database write lock for the whole transaction.
     return this.getApp(id);
@@ -518,16 +541,19 @@ class SqliteTx extends SqliteReader implements StoreTx {
       sync.requestedBy,
       sync.queuedAt,
     );
+    this.recordEvent(sync.id, sync.queuedAt);
   }
 
   async cancelQueuedSyncs(connectorId: string, reason: string, now: number): Promise<string[]> {
-    return this.all(
+    const ids = this.all(
       `UPDATE sync_lifecycles SET state = 'CANCELED', error = ?, finished_at = NULL, updated_at = ?
        WHERE connector_id = ? AND state = 'QUEUED' RETURNING id`,
       reason,
       now,
       connectorId,
     ).map((row) => String(row.id));
+    for (const id of ids) this.recordEvent(id, now);
+    return ids;
   }
 
   async latestFinishedSync(connectorId: string): Promise<SyncRecord | null> {
@@ -554,6 +580,7 @@ class SqliteTx extends SqliteReader implements StoreTx {
       finish.finishedAt,
       id,
     );
+    this.recordEvent(id, finish.finishedAt);
   }
 
   async runnableSyncs(now: number, limit: number): Promise<SyncRecord[]> {
@@ -568,7 +595,7 @@ class SqliteTx extends SqliteReader implements StoreTx {
   }
 
   async startSync(id: string, worker: string, now: number, leaseUntil: number): Promise<boolean> {
-    return (
+    const started =
       this.run(
         `UPDATE sync_lifecycles SET state = 'RUNNING', attempt = attempt + 1, started_at = ?,
            lease_owner = ?, lease_expires_at = ?, updated_at = ?
@@ -578,8 +605,9 @@ class SqliteTx extends SqliteReader implements StoreTx {
         leaseUntil,
         now,
         id,
-      ) > 0
-    );
+      ) > 0;
+    if (started) this.recordEvent(id, now);
+    return started;
   }
 
   async renewLease(
@@ -612,7 +640,7 @@ class SqliteTx extends SqliteReader implements StoreTx {
   }
 
   async requeueSync(id: string, runAfter: number, error: string, now: number): Promise<void> {
-    this.run(
+    const changed = this.run(
       `UPDATE sync_lifecycles SET state = 'QUEUED', run_after = ?, error = ?, lease_owner = NULL,
          lease_expires_at = NULL, updated_at = ? WHERE id = ? AND state = 'RUNNING'`,
       runAfter,
@@ -620,6 +648,7 @@ class SqliteTx extends SqliteReader implements StoreTx {
       now,
       id,
     );
+    if (changed > 0) this.recordEvent(id, now);
   }
 
   async insertInventory(syncId: string, batch: InventoryBatch): Promise<void> {
@@ -706,16 +735,27 @@ class SqliteTx extends SqliteReader implements StoreTx {
   }
 
   async supersedeHeldSyncs(connectorId: string, now: number): Promise<string[]> {
-    return this.all(
+    const ids = this.all(
       `UPDATE sync_lifecycles SET state = 'SUPERSEDED', updated_at = ?
        WHERE connector_id = ? AND state = 'ERRORED_NO_DATA' RETURNING id`,
       now,
       connectorId,
     ).map((row) => String(row.id));
+    for (const id of ids) this.recordEvent(id, now);
+    return ids;
   }
 
   async setSyncState(id: string, state: SyncState, now: number): Promise<void> {
-    this.run("UPDATE sync_lifecycles SET state = ?, updated_at = ? WHERE id = ?", state, now, id);
+    if (
+      this.run(
+        "UPDATE sync_lifecycles SET state = ?, updated_at = ? WHERE id = ?",
+        state,
+        now,
+        id,
+      ) > 0
+    ) {
+      this.recordEvent(id, now);
+    }
   }
 
   async insertCredential(c: CredentialRecord): Promise<void> {

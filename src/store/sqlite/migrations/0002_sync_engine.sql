@@ -47,3 +47,14 @@ CREATE TABLE inventory_grants (
   principal_id      TEXT NOT NULL,
   PRIMARY KEY (sync_id, id)
 ) WITHOUT ROWID;
+
+-- Every state a sync lifecycle went through, in order (sync history).
+CREATE TABLE sync_events (
+  sync_id TEXT NOT NULL,
+  seq     INTEGER NOT NULL,
+  at      INTEGER NOT NULL,
+  state   TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  error   TEXT NOT NULL DEFAULT '',
+  PRIMARY KEY (sync_id, seq)
+) WITHOUT ROWID;
