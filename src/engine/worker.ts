@@ -11,7 +11,8 @@ import { EventEmitter } from "node:events";
 import { randomBytes } from "node:crypto";
 import type { Runtime } from "../commands/context.js";
 import { runnerFor, syncTimeoutMs } from "../connectors/registry.js";
-import { ConnectorError } from "../connectors/runner.js";
+import { ConnectorError, type ConnectorRunner } from "../connectors/runner.js";
+import type { ConnectorRecord } from "../domain/model.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "../domain/retry.js";
 import { recordFailure, recordSnapshot, type SyncEnd } from "./apply.js";
 import { claimNextSync, recoverLostLeases, type ClaimedSync } from "./queue.js";
@@ -25,6 +26,8 @@ export interface WorkerOptions {
   readonly retryPolicy?: RetryPolicy;
   /** Overrides the per-connector sync timeout (tests). */
   readonly timeoutMs?: number;
+  /** Which runner runs a connector (default: connectors/registry.ts). */
+  readonly runnerFor?: (connector: ConnectorRecord) => ConnectorRunner;
 }
 
 export interface WorkerEvents {
@@ -158,7 +161,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
     try {
       // A retried sync starts clean: an earlier attempt may have stored part of its data.
       if (claimed.sync.attempt > 1) await this.discardStaged(claimed.sync.id);
-      const snapshot = await runnerFor(claimed.connector).sync(controller.signal);
+      const snapshot = await (this.options.runnerFor ?? runnerFor)(claimed.connector).sync(
+        controller.signal,
+      );
       try {
         end = await recordSnapshot(this.runtime, claimed, this.id, snapshot);
       } finally {

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { until } from "../helpers/wait.js";
 import { startTestServer, tempDir, type TestServer } from "../helpers/server.js";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -39,20 +40,6 @@ function inventory(path: string, users: number): void {
       })),
     }),
   );
-}
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | null | undefined | false>,
-  ms = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 const latest = async (base: string): Promise<Json | undefined> =>
@@ -147,5 +134,32 @@ describe("sync engine end to end", () => {
       ["RESUME", "INITIAL"],
     );
     assert.equal(resumed.attempt, 1);
+  });
+});
+
+describe("with the data-drop guard turned off", () => {
+  it("the same drop is applied", async () => {
+    const path = join(dir, "unguarded.json");
+    inventory(path, 200);
+    const app = await server.call("POST", "/api/v1/apps", { body: { displayName: "Unguarded" } });
+    const appId = (app.body.app as Json).id as string;
+    const created = await server.call("POST", `/api/v1/apps/${appId}/connectors/create`, {
+      body: {
+        catalogId: "file",
+        config: { "@type": "type.googleapis.com/syncplane.v1.FileConnectorConfig", path },
+      },
+    });
+    const id = ((created.body.connectorView as Json).connector as Json).id as string;
+    const base = `/api/v1/apps/${appId}/connectors/${id}`;
+    await ended(base, "INITIAL", "SUCCEEDED");
+    const off = await server.call("POST", base, {
+      body: { connector: { disableCheckBadSync: true }, updateMask: "disableCheckBadSync" },
+    });
+    assert.equal(off.status, 200);
+    inventory(path, 20);
+    await server.call("POST", `${base}/force_sync`);
+    const applied = await ended(base, "FORCE", "SUCCEEDED");
+    assert.deepEqual(applied.counts.resources, { user: 20, group: 1 });
+    assert.equal((await connector(base)).status.status, "SYNC_STATUS_DONE");
   });
 });

@@ -6,6 +6,7 @@ import type { ChildProcess } from "node:child_process";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { serveProcess, slowInventory } from "../helpers/processes.js";
+import { until } from "../helpers/wait.js";
 import { startTestServer, tempDir, type TestServer } from "../helpers/server.js";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -24,20 +25,6 @@ after(async () => {
   await new Promise((resolve) => worker.once("exit", resolve));
   await server.stop();
 });
-
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | null | undefined | false>,
-  ms = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 async function slowConnector(name: string): Promise<string> {
   const path = join(dir, `${name}.yaml`);

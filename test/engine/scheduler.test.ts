@@ -10,10 +10,10 @@ import type { Runtime } from "../../src/commands/context.js";
 import { createConnector } from "../../src/commands/connectors.js";
 import { pauseSync } from "../../src/commands/pause-sync.js";
 import { updateConnectorSchedule } from "../../src/commands/update-schedule.js";
-import type { ConnectorRecord } from "../../src/domain/model.js";
 import { Scheduler } from "../../src/engine/scheduler.js";
 import { newId } from "../../src/runtime.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
+import { connectorRecord } from "../helpers/fixtures.js";
 import { tempDir } from "../helpers/server.js";
 
 const actor = { name: "test", requestId: "" };
@@ -191,30 +191,7 @@ describe("racing schedulers", () => {
         updatedAt: due,
       });
       for (let i = 0; i < 1000; i++) {
-        const connector: ConnectorRecord = {
-          id: newId(),
-          appId: app,
-          displayName: `c${i}`,
-          description: "",
-          catalogId: "file",
-          config: { "@type": "type.googleapis.com/syncplane.v1.FileConnectorConfig", path: "/x" },
-          configUpdatedAt: due,
-          disableCheckBadSync: false,
-          syncResourceTypeIds: [],
-          userIds: [],
-          syncStatus: {
-            status: "SYNC_STATUS_UNSPECIFIED",
-            startedAt: null,
-            completedAt: null,
-            updatedAt: null,
-            lastError: "",
-          },
-          appliedSyncId: null,
-          dataDropPolicy: null,
-          createdAt: due,
-          updatedAt: due,
-          deletedAt: null,
-        };
+        const connector = connectorRecord(app, due, { displayName: `c${i}` });
         ids.push(connector.id);
         await tx.insertConnector(connector);
         await tx.upsertSchedule({

@@ -11,10 +11,12 @@ import type { Runtime } from "../../src/commands/context.js";
 import { createConnector, updateConnector } from "../../src/commands/connectors.js";
 import { forceSync } from "../../src/commands/force-sync.js";
 import type { SyncRecord } from "../../src/domain/model.js";
+import { ConnectorError } from "../../src/connectors/runner.js";
 import { Worker } from "../../src/engine/worker.js";
 import { systemClock } from "../../src/runtime.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { tempDir } from "../helpers/server.js";
+import { until } from "../helpers/wait.js";
 
 const actor = { name: "test", requestId: "" };
 let dir: string;
@@ -45,25 +47,11 @@ function inventory(users: number, path = join(dir, "inventory.json")): string {
   return path;
 }
 
-async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T | null | undefined | false>,
-  ms = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 const latest = async (connectorId: string): Promise<SyncRecord | undefined> =>
   (await store.listSyncs(connectorId, { pageSize: 1, after: null })).items[0];
 
 const finished = (connectorId: string, state: string) =>
-  waitFor(`a ${state} sync`, async () => {
+  until(`a ${state} sync`, async () => {
     const sync = await latest(connectorId);
     return sync?.state === state ? sync : null;
   });
@@ -139,11 +127,11 @@ describe("worker with the file connector", () => {
     assert.deepEqual(await store.listHolds(id), []);
     assert.equal((await store.getSync(id, held.id))?.state, "SUPERSEDED");
     assert.equal((await store.findConnector(id))?.appliedSyncId, recovered.id);
-    await waitFor(
+    await until(
       "the old inventory to be cleaned up",
       async () => (await store.inventoryRowCounts(first.id)).resources === 0,
     );
-    await waitFor(
+    await until(
       "the superseded inventory to be cleaned up",
       async () => (await store.inventoryRowCounts(held.id)).resources === 0,
     );
@@ -159,7 +147,7 @@ describe("worker with the file connector", () => {
     await confirmSyncValid(runtime, actor, { appId, connectorId: id, syncLifecycleId: held.id });
     assert.equal((await store.getSync(id, held.id))?.state, "CONFIRMED");
     assert.equal((await store.findConnector(id))?.appliedSyncId, held.id);
-    const confirmRun = await waitFor("the CONFIRM sync", async () => {
+    const confirmRun = await until("the CONFIRM sync", async () => {
       const sync = await latest(id);
       return sync?.trigger === "CONFIRM" && sync.state === "SUCCEEDED" ? sync : null;
     });
@@ -182,7 +170,7 @@ describe("worker with the file connector", () => {
     });
     inventory(1, path);
     await forceSync(runtime, actor, { appId, connectorId: id });
-    const sync = await waitFor("the forced sync", async () => {
+    const sync = await until("the forced sync", async () => {
       const s = await latest(id);
       return s?.trigger === "FORCE" && s.state !== "QUEUED" && s.state !== "RUNNING" ? s : null;
     });
@@ -215,5 +203,36 @@ describe("worker with the file connector", () => {
     const status = (await store.findConnector(id))?.syncStatus;
     assert.equal(status?.status, "SYNC_STATUS_ERROR");
     assert.match(status?.lastError ?? "", /does not exist/);
+  });
+});
+
+describe("worker shutdown", () => {
+  it("waits for a running sync, then releases it to be retried when the grace period ends", async () => {
+    // A fake connector that hangs until it is canceled: the real ones finish too fast to stop mid-run.
+    const hanging = {
+      sync: (signal: AbortSignal) =>
+        new Promise<never>((_, reject) =>
+          signal.addEventListener("abort", () => reject(ConnectorError.fatal("canceled"))),
+        ),
+      grant: async () => undefined,
+      revoke: async () => undefined,
+    };
+    await worker.stop(0); // the suite's worker: this test runs its own
+    const own = new Worker(runtime, { pollMs: 20, leaseMs: 5_000, runnerFor: () => hanging });
+    own.start();
+    const id = await fileConnector(inventory(3));
+    await until("the sync to run", async () => (await latest(id))?.state === "RUNNING");
+    const stopping = own.stop(300);
+    assert.equal(own.currentState, "draining");
+    await stopping;
+    assert.equal(own.currentState, "stopped");
+    const released = await latest(id);
+    assert.equal(released?.state, "QUEUED", "released, not lost");
+    assert.match(
+      released?.error ?? "",
+      /worker shut down before the sync finished; it will be retried/,
+    );
+    assert.ok((released?.runAfter ?? 0) > Date.now(), "after a backoff");
+    worker = new Worker(runtime, { pollMs: 20, leaseMs: 5_000 }); // for afterEach
   });
 });

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { ConnectorRecord } from "../../src/domain/model.js";
+import { connectorRecord } from "../helpers/fixtures.js";
 import { newId } from "../../src/runtime.js";
 import type { Store } from "../../src/store/store.js";
 
@@ -33,30 +34,10 @@ export function storeContract(backend: string, open: () => Promise<Store>): void
           }),
         );
       }
-      const connector: ConnectorRecord = {
-        id: newId(),
-        appId: app,
-        displayName: "c",
-        description: "",
-        catalogId: "file",
-        config: { "@type": "t", path: "/p" },
-        configUpdatedAt: now,
-        disableCheckBadSync: false,
+      const connector = connectorRecord(app, now, {
         syncResourceTypeIds: ["user"],
-        userIds: [],
-        syncStatus: {
-          status: "SYNC_STATUS_UNSPECIFIED",
-          startedAt: null,
-          completedAt: null,
-          updatedAt: null,
-          lastError: "",
-        },
-        appliedSyncId: null,
-        dataDropPolicy: null,
-        createdAt: now,
-        updatedAt: now,
-        deletedAt: null,
-      };
+        config: { "@type": "t", path: "/p" },
+      });
       await store.transaction((tx) => tx.insertConnector(connector));
       return connector;
     }
