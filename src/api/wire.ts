@@ -106,6 +106,7 @@ export function syncJson(sync: SyncRecord, events?: readonly SyncEvent[]): SyncL
     baselineCounts: countsJson(sync.baselineCounts),
     error: text(sync.error),
     requestedBy: text(sync.requestedBy),
+    exemptResourceTypeIds: list(sync.exemptResourceTypeIds),
     events: events?.map((event) => ({
       at: timestamp(event.at) as string,
       state: event.state,

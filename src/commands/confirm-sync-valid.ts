@@ -4,6 +4,7 @@
 
 import { failedPrecondition, notFound } from "../domain/errors.js";
 import { hasHold } from "../domain/holds.js";
+import { canTransition } from "../domain/syncs.js";
 import { audit, type Actor, type Runtime } from "./context.js";
 import { applySync } from "./apply-sync.js";
 import { enqueueSync } from "./enqueue.js";
@@ -30,7 +31,7 @@ export async function confirmSyncValid(
     }
     const now = runtime.clock.now();
     if (sync.state === "CONFIRMED") return; // confirmed before: no change
-    if (sync.state !== "ERRORED_NO_DATA") {
+    if (!canTransition(sync.state, "CONFIRMED")) {
       throw failedPrecondition(
         `sync lifecycle ${sync.id} is ${sync.state}; only a sync in ERRORED_NO_DATA (held for a data drop) can be confirmed`,
       );

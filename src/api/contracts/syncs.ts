@@ -25,6 +25,8 @@ export const SyncLifecycle = Type.Object(
     baselineCounts: Type.Optional(ref("syncplane.v1.SyncCounts")),
     error: Type.Optional(Type.String()),
     requestedBy: Type.Optional(Type.String()),
+    /** Resource types the connector exempted from the data-drop guard in this sync. */
+    exemptResourceTypeIds: Type.Optional(Type.Array(Type.String())),
     /** Only when one lifecycle is read: every state it went through, oldest first. */
     events: Type.Optional(
       Type.Array(
@@ -53,6 +55,7 @@ export interface SyncLifecycle {
   baselineCounts?: { resources?: Record<string, number>; entitlements?: number; grants?: number };
   error?: string;
   requestedBy?: string;
+  exemptResourceTypeIds?: string[];
   events?: { at: string; state: string; attempt: number; error?: string }[];
 }
 
