@@ -4,7 +4,7 @@ import Database from "better-sqlite3";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { ConnectorRecord } from "../../src/domain/model.js";
+import { NEVER_SYNCED, type ConnectorRecord } from "../../src/domain/model.js";
 import { nextFireAfter } from "../../src/domain/schedule.js";
 import { Scheduler } from "../../src/engine/scheduler.js";
 import { newId } from "../../src/runtime.js";
@@ -85,13 +85,7 @@ async function populate(store: SqliteStore, count: number): Promise<void> {
           disableCheckBadSync: false,
           syncResourceTypeIds: [],
           userIds: [],
-          syncStatus: {
-            status: "SYNC_STATUS_UNSPECIFIED",
-            startedAt: null,
-            completedAt: null,
-            updatedAt: null,
-            lastError: "",
-          },
+          syncStatus: NEVER_SYNCED,
           appliedSyncId: null,
           dataDropPolicy: null,
           createdAt: START,

@@ -7,7 +7,7 @@ import {
   restoreRedacted,
 } from "../domain/catalog.js";
 import { invalidArgument } from "../domain/errors.js";
-import type { ConnectorRecord } from "../domain/model.js";
+import { NEVER_SYNCED, type ConnectorRecord } from "../domain/model.js";
 import { defaultSchedule, nextFireAfter } from "../domain/schedule.js";
 import { newId } from "../runtime.js";
 import type { ConnectorPatch } from "../store/store.js";
@@ -54,13 +54,7 @@ export async function createConnector(
       disableCheckBadSync: input.disableCheckBadSync ?? false,
       syncResourceTypeIds: input.syncResourceTypeIds ?? [],
       userIds: input.userIds ?? [],
-      syncStatus: {
-        status: "SYNC_STATUS_UNSPECIFIED",
-        startedAt: null,
-        completedAt: null,
-        updatedAt: null,
-        lastError: "",
-      },
+      syncStatus: NEVER_SYNCED,
       appliedSyncId: null,
       dataDropPolicy: input.dataDropPolicy ?? null,
       createdAt: now,

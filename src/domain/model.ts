@@ -32,6 +32,15 @@ export interface ConnectorSyncStatus {
   readonly lastError: string;
 }
 
+/** The status of a connector that has never synced. */
+export const NEVER_SYNCED: ConnectorSyncStatus = {
+  status: "SYNC_STATUS_UNSPECIFIED",
+  startedAt: null,
+  completedAt: null,
+  updatedAt: null,
+  lastError: "",
+};
+
 export interface ConnectorConfig {
   readonly "@type": string;
   readonly [key: string]: unknown;

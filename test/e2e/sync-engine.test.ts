@@ -2,9 +2,9 @@
 // its data collapses and is held, ConfirmSyncValid applies it, a pause stops scheduled fires.
 
 import assert from "node:assert/strict";
-import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { writeDirectory } from "../helpers/inventory.js";
 import { until } from "../helpers/wait.js";
 import { startTestServer, tempDir, type TestServer } from "../helpers/server.js";
 
@@ -21,25 +21,25 @@ after(async () => {
   await server.stop();
 });
 
-function inventory(path: string, users: number): void {
-  writeFileSync(
-    path,
-    JSON.stringify({
-      resourceTypes: [
-        { id: "user", traits: ["USER"] },
-        { id: "group", traits: ["GROUP"] },
-      ],
-      resources: [
-        ...Array.from({ length: users }, (_, i) => ({ resourceType: "user", id: `u${i}` })),
-        { resourceType: "group", id: "g" },
-      ],
-      entitlements: [{ resourceType: "group", resourceId: "g", slug: "member" }],
-      grants: Array.from({ length: Math.min(users, 10) }, (_, i) => ({
-        entitlement: "group:g:member",
-        principal: { resourceType: "user", id: `u${i}` },
-      })),
-    }),
-  );
+const inventory = (path: string, users: number): void => writeDirectory(path, users, 10);
+
+/** An app with a file connector reading `name`.json (`users` users); returns the connector's path. */
+async function fileConnector(
+  name: string,
+  users: number,
+): Promise<{ base: string; path: string; id: string }> {
+  const path = join(dir, `${name}.json`);
+  inventory(path, users);
+  const app = await server.call("POST", "/api/v1/apps", { body: { displayName: name } });
+  const appId = (app.body.app as Json).id as string;
+  const created = await server.call("POST", `/api/v1/apps/${appId}/connectors/create`, {
+    body: {
+      catalogId: "file",
+      config: { "@type": "type.googleapis.com/syncplane.v1.FileConnectorConfig", path },
+    },
+  });
+  const id = ((created.body.connectorView as Json).connector as Json).id as string;
+  return { base: `/api/v1/apps/${appId}/connectors/${id}`, path, id };
 }
 
 const latest = async (base: string): Promise<Json | undefined> =>
@@ -54,18 +54,7 @@ const ended = (base: string, trigger: string, state: string) =>
 
 describe("sync engine end to end", () => {
   it("syncs, holds a data drop, is forced while held, and applies it on ConfirmSyncValid", async () => {
-    const path = join(dir, "directory.json");
-    inventory(path, 200);
-    const app = await server.call("POST", "/api/v1/apps", { body: { displayName: "Directory" } });
-    const appId = (app.body.app as Json).id as string;
-    const created = await server.call("POST", `/api/v1/apps/${appId}/connectors/create`, {
-      body: {
-        catalogId: "file",
-        config: { "@type": "type.googleapis.com/syncplane.v1.FileConnectorConfig", path },
-      },
-    });
-    const id = ((created.body.connectorView as Json).connector as Json).id as string;
-    const base = `/api/v1/apps/${appId}/connectors/${id}`;
+    const { base, path } = await fileConnector("directory", 200);
 
     const initial = await ended(base, "INITIAL", "SUCCEEDED");
     assert.deepEqual(initial.counts.resources, { user: 200, group: 1 });
@@ -101,18 +90,7 @@ describe("sync engine end to end", () => {
   });
 
   it("skips scheduled fires while paused and runs exactly one sync on resume", async () => {
-    const path = join(dir, "paused.json");
-    inventory(path, 5);
-    const app = await server.call("POST", "/api/v1/apps", { body: { displayName: "Paused" } });
-    const appId = (app.body.app as Json).id as string;
-    const created = await server.call("POST", `/api/v1/apps/${appId}/connectors/create`, {
-      body: {
-        catalogId: "file",
-        config: { "@type": "type.googleapis.com/syncplane.v1.FileConnectorConfig", path },
-      },
-    });
-    const id = ((created.body.connectorView as Json).connector as Json).id as string;
-    const base = `/api/v1/apps/${appId}/connectors/${id}`;
+    const { base, id } = await fileConnector("paused", 5);
     await ended(base, "INITIAL", "SUCCEEDED");
     await server.call("POST", `${base}/pause`);
     // Make the schedule due now; the scheduler advances it without queueing anything.
@@ -139,18 +117,7 @@ describe("sync engine end to end", () => {
 
 describe("with the data-drop guard turned off", () => {
   it("the same drop is applied", async () => {
-    const path = join(dir, "unguarded.json");
-    inventory(path, 200);
-    const app = await server.call("POST", "/api/v1/apps", { body: { displayName: "Unguarded" } });
-    const appId = (app.body.app as Json).id as string;
-    const created = await server.call("POST", `/api/v1/apps/${appId}/connectors/create`, {
-      body: {
-        catalogId: "file",
-        config: { "@type": "type.googleapis.com/syncplane.v1.FileConnectorConfig", path },
-      },
-    });
-    const id = ((created.body.connectorView as Json).connector as Json).id as string;
-    const base = `/api/v1/apps/${appId}/connectors/${id}`;
+    const { base, path } = await fileConnector("unguarded", 200);
     await ended(base, "INITIAL", "SUCCEEDED");
     const off = await server.call("POST", base, {
       body: { connector: { disableCheckBadSync: true }, updateMask: "disableCheckBadSync" },

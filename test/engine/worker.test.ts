@@ -2,7 +2,7 @@
 // ConfirmSyncValid, recovery, failures and clean-up.
 
 import assert from "node:assert/strict";
-import { rmSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, it } from "node:test";
 import { createApp } from "../../src/commands/apps.js";
@@ -16,6 +16,7 @@ import { Worker } from "../../src/engine/worker.js";
 import { systemClock } from "../../src/runtime.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { tempDir } from "../helpers/server.js";
+import { writeDirectory } from "../helpers/inventory.js";
 import { until } from "../helpers/wait.js";
 
 const actor = { name: "test", requestId: "" };
@@ -26,24 +27,7 @@ let worker: Worker;
 let appId: string;
 
 function inventory(users: number, path = join(dir, "inventory.json")): string {
-  writeFileSync(
-    path,
-    JSON.stringify({
-      resourceTypes: [
-        { id: "user", traits: ["USER"] },
-        { id: "group", traits: ["GROUP"] },
-      ],
-      resources: [
-        ...Array.from({ length: users }, (_, i) => ({ resourceType: "user", id: `u${i}` })),
-        { resourceType: "group", id: "g1" },
-      ],
-      entitlements: [{ resourceType: "group", resourceId: "g1", slug: "member" }],
-      grants: Array.from({ length: Math.min(users, 20) }, (_, i) => ({
-        entitlement: "group:g1:member",
-        principal: { resourceType: "user", id: `u${i}` },
-      })),
-    }),
-  );
+  writeDirectory(path, users, 20);
   return path;
 }
 

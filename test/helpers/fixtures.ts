@@ -1,6 +1,6 @@
 // Records for tests that write to a store directly.
 
-import type { ConnectorRecord } from "../../src/domain/model.js";
+import { NEVER_SYNCED, type ConnectorRecord } from "../../src/domain/model.js";
 import { newId } from "../../src/runtime.js";
 
 export function connectorRecord(
@@ -22,13 +22,7 @@ export function connectorRecord(
     disableCheckBadSync: false,
     syncResourceTypeIds: [],
     userIds: [],
-    syncStatus: {
-      status: "SYNC_STATUS_UNSPECIFIED",
-      startedAt: null,
-      completedAt: null,
-      updatedAt: null,
-      lastError: "",
-    },
+    syncStatus: NEVER_SYNCED,
     appliedSyncId: null,
     dataDropPolicy: null,
     createdAt: at,
