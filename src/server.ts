@@ -11,6 +11,7 @@ import { TokenService } from "./auth/tokens.js";
 import { derivePublicUrl, type ServeConfig } from "./config/config.js";
 import { Scheduler } from "./engine/scheduler.js";
 import { Worker } from "./engine/worker.js";
+import { ArtifactStore } from "./engine/artifacts.js";
 import { systemClock, type Clock } from "./runtime.js";
 import { openStore } from "./store/open.js";
 import { PUBLIC_URL_SETTING } from "./store/settings.js";
@@ -56,6 +57,7 @@ export async function startServer(
   let publicUrl = config.publicUrl ?? derivePublicUrl(config.listenHost, config.listenPort, !!tls);
   const publicHost = () => new URL(publicUrl).host;
   const runtime = { store, clock };
+  const artifacts = new ArtifactStore(join(config.dataDir, "artifacts"), config.artifactRetention);
   const roles = new Set(config.roles);
 
   let api: FastifyInstance | null = null;
@@ -67,6 +69,12 @@ export async function startServer(
       tls,
       get publicHost() {
         return publicHost();
+      },
+      files: {
+        artifacts,
+        get publicUrl() {
+          return publicUrl;
+        },
       },
     });
     try {
@@ -87,10 +95,22 @@ export async function startServer(
       })
     : null;
   const worker = roles.has("worker")
-    ? new Worker(runtime, { concurrency: config.workerConcurrency, leaseMs: config.workerLeaseMs })
+    ? new Worker(runtime, {
+        concurrency: config.workerConcurrency,
+        leaseMs: config.workerLeaseMs,
+        workRoot: join(config.dataDir, "runs"),
+        artifacts,
+        inheritedEnv: config.connectorEnv,
+      })
     : null;
   if (worker) {
     worker.on("error", (error) => logger.error({ err: error }, "worker error"));
+    worker.on("connectorLog", (claimed, line) =>
+      logger.debug(
+        { syncId: claimed.sync.id, connectorId: claimed.connector.id, connector: line },
+        line.message,
+      ),
+    );
     worker.on("finished", (claimed, end) =>
       logger.info(
         {

@@ -21,6 +21,10 @@ export function serveCommand(program: Command): void {
       "--worker-lease-seconds <n>",
       "how long a running sync stays claimed without a heartbeat; a dead worker's sync is retried after it (default 60)",
     )
+    .option(
+      "--artifact-retention <n>",
+      "c1z files and logs kept per connector, newest first; the applied and held syncs' are always kept (default 10)",
+    )
     .option("--log-level <level>", "trace, debug, info, warn, error (default info)")
     .action(async (flags: Record<string, string | undefined>) => {
       const server = await startServer(parseServeConfig(flags));

@@ -24,6 +24,10 @@ export interface ServeConfig extends StoreConfig {
   readonly workerConcurrency: number;
   /** How long a worker's claim on a running sync lasts without a heartbeat. */
   readonly workerLeaseMs: number;
+  /** How many syncs' c1z files and logs are kept per connector (besides applied and held). */
+  readonly artifactRetention: number;
+  /** What connector subprocesses inherit from the server's environment. */
+  readonly connectorEnv: Readonly<Record<string, string>>;
 }
 
 export interface ClientConfig {
@@ -106,8 +110,14 @@ export function parseServeConfig(flags: Flags, env: Flags = environment()): Serv
   if (!Number.isFinite(leaseSeconds) || leaseSeconds < 1 || leaseSeconds > 3600) {
     throw new ConfigError("--worker-lease-seconds must be from 1 to 3600");
   }
+  const retention = Number(pick(flags, env, "artifactRetention") ?? 10);
+  if (!Number.isInteger(retention) || retention < 1 || retention > 10_000) {
+    throw new ConfigError("--artifact-retention must be a whole number from 1 to 10000");
+  }
   return {
     ...store,
+    artifactRetention: retention,
+    connectorEnv: inheritedConnectorEnv(env),
     listenHost: listen.host,
     listenPort: listen.port,
     publicUrl: publicUrl?.replace(/\/+$/, "") ?? null,
@@ -118,6 +128,19 @@ export function parseServeConfig(flags: Flags, env: Flags = environment()): Serv
     workerConcurrency: concurrency,
     workerLeaseMs: Math.round(leaseSeconds * 1000),
   };
+}
+
+/**
+ * Connectors get PATH and HOME from the server and nothing else of its environment (no
+ * credentials of syncplane's or of other connectors); their config adds what they need.
+ */
+export function inheritedConnectorEnv(env: Flags = environment()): Record<string, string> {
+  const inherited: Record<string, string> = {};
+  for (const key of ["PATH", "HOME"]) {
+    const value = env[key];
+    if (value) inherited[key] = value;
+  }
+  return inherited;
 }
 
 export function parseClientConfig(flags: Flags, env: Flags = environment()): ClientConfig {

@@ -1,13 +1,17 @@
 // Which runner runs a connector, by its catalog id.
 
 import type { ConnectorRecord } from "../domain/model.js";
+import { BatonOneShotConnector, type RunEnvironment } from "./baton/one-shot.js";
 import { FileConnector } from "./builtin/file.js";
 import { ConnectorError, type ConnectorRunner } from "./runner.js";
 
 /** How long a sync may run when the connector's config does not say. */
 export const DEFAULT_SYNC_TIMEOUT_MS = 60 * 60 * 1000;
 
-export function runnerFor(connector: ConnectorRecord): ConnectorRunner {
+export function runnerFor(
+  connector: ConnectorRecord,
+  environment: RunEnvironment,
+): ConnectorRunner {
   const config = connector.config;
   switch (connector.catalogId) {
     case "file":
@@ -15,9 +19,21 @@ export function runnerFor(connector: ConnectorRecord): ConnectorRunner {
         throw ConnectorError.fatal("the file connector has no config.path");
       }
       return new FileConnector(config.path);
+    case "baton":
+      if (!config || typeof config.command !== "string") {
+        throw ConnectorError.fatal("the baton connector has no config.command");
+      }
+      return new BatonOneShotConnector(
+        {
+          command: config.command,
+          args: (config.args as string[] | undefined) ?? [],
+          env: (config.env as Record<string, string> | undefined) ?? {},
+        },
+        environment,
+      );
     default:
-      // Baton connectors (one-shot and service mode) get their runners in later releases; the
-      // sync fails with this message instead of pretending to run.
+      // Service-mode connectors dial in and get their runner in a later release; the sync fails
+      // with this message instead of pretending to run.
       throw ConnectorError.fatal(
         `connectors of catalog "${connector.catalogId}" cannot run syncs in this release yet`,
       );

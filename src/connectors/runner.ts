@@ -18,8 +18,17 @@ export interface SyncSnapshot {
   resources(): AsyncIterable<readonly ResourceRecord[]>;
   entitlements(): AsyncIterable<readonly EntitlementRecord[]>;
   grants(): AsyncIterable<readonly GrantRecord[]>;
+  /** The file the connector wrote (a baton c1z), kept for download once the sync is recorded. */
+  readonly artifact?: SyncArtifact;
   /** Frees what the snapshot holds (temporary files); call once the data is stored. */
   release(): Promise<void>;
+}
+
+export interface SyncArtifact {
+  readonly path: string;
+  readonly sizeBytes: number;
+  /** The sync run's id inside the file (baton's own KSUID). */
+  readonly sourceSyncId: string;
 }
 
 export interface ConnectorRunner {

@@ -1,6 +1,7 @@
 // The connector kinds syncplane can run, chosen by `catalogId`, and the validation of their
 // `config` (a protobuf Any in C1's JSON form: an "@type" plus the message's fields).
 
+import { FORCED_BATON_ENV, REFUSED_BATON_ENV } from "./baton.js";
 import { invalidArgument } from "./errors.js";
 import type { ConnectorConfig } from "./model.js";
 
@@ -98,6 +99,16 @@ function batonConfig(config: Record<string, unknown>): ConnectorConfig {
       throw invalidArgument(`config.env has a bad variable name "${key}"`);
     }
     if (typeof value !== "string") throw invalidArgument(`config.env.${key} must be a string`);
+    if ((REFUSED_BATON_ENV as readonly string[]).includes(key)) {
+      throw invalidArgument(
+        `config.env.${key} cannot be set: syncplane runs baton connectors one-shot with a file of its own (use catalogId "baton-service" for service mode)`,
+      );
+    }
+    if (key in FORCED_BATON_ENV) {
+      throw invalidArgument(
+        `config.env.${key} cannot be set: syncplane sets it to "${FORCED_BATON_ENV[key]}" for every run`,
+      );
+    }
   }
   const timeout = Number(timeoutSeconds);
   if (!Number.isInteger(timeout) || timeout < 1 || timeout > 7 * 24 * 3600) {

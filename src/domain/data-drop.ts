@@ -96,7 +96,14 @@ export function checkDataDrop(
     drops.push({ what: "all data", before: total(baseline), after: 0, percent: 100 });
   }
   if (drops.length === 0) return NOT_FLAGGED;
-  drops.sort((a, b) => b.percent - a.percent || b.before - b.after - (a.before - a.after));
+  // Worst first: the steepest fall; on a tie a resource type (it names what vanished) before the
+  // entitlement and grant totals that fall with it, then the larger fall.
+  const isTotal = (drop: CountDrop) =>
+    drop.what === "entitlements" || drop.what === "grants" ? 1 : 0;
+  drops.sort(
+    (a, b) =>
+      b.percent - a.percent || isTotal(a) - isTotal(b) || b.before - b.after - (a.before - a.after),
+  );
   return { flagged: true, drops, summary: describeDrop(drops[0] as CountDrop) };
 }
 

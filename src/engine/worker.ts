@@ -9,9 +9,13 @@
 
 import { EventEmitter } from "node:events";
 import { randomBytes } from "node:crypto";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Runtime } from "../commands/context.js";
 import { runnerFor, syncTimeoutMs } from "../connectors/registry.js";
 import { ConnectorError, type ConnectorRunner } from "../connectors/runner.js";
+import type { ConnectorLogLine, RunEnvironment } from "../connectors/baton/one-shot.js";
+import type { ArtifactStore, SyncLog } from "./artifacts.js";
 import type { ConnectorRecord } from "../domain/model.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "../domain/retry.js";
 import { recordFailure, recordSnapshot, type SyncEnd } from "./apply.js";
@@ -27,12 +31,21 @@ export interface WorkerOptions {
   /** Overrides the per-connector sync timeout (tests). */
   readonly timeoutMs?: number;
   /** Which runner runs a connector (default: connectors/registry.ts). */
-  readonly runnerFor?: (connector: ConnectorRecord) => ConnectorRunner;
+  readonly runnerFor?: (connector: ConnectorRecord, environment: RunEnvironment) => ConnectorRunner;
+  /** Where connector subprocesses get their run directories (default: the OS temp dir). */
+  readonly workRoot?: string;
+  /** Keeps c1z files and sync logs; without it, nothing outlives a run. */
+  readonly artifacts?: ArtifactStore;
+  /** Variables connector subprocesses inherit (PATH, HOME). */
+  readonly inheritedEnv?: Readonly<Record<string, string>>;
+  /** How long a connector may take to exit after SIGINT before SIGKILL. */
+  readonly killGraceMs?: number;
 }
 
 export interface WorkerEvents {
   claimed: [ClaimedSync];
   finished: [ClaimedSync, SyncEnd];
+  connectorLog: [ClaimedSync, ConnectorLogLine];
   error: [unknown];
 }
 
@@ -157,14 +170,32 @@ export class Worker extends EventEmitter<WorkerEvents> {
         })
         .catch((error: unknown) => this.emit("error", error));
     }, this.heartbeatMs);
-    let end: SyncEnd;
+    let end: SyncEnd = { state: "LOST" };
+    const { artifacts } = this.options;
+    let log: SyncLog | null = null;
     try {
+      log =
+        (await artifacts?.openLog(claimed.connector.id, claimed.sync.id, claimed.sync.attempt)) ??
+        null;
       // A retried sync starts clean: an earlier attempt may have stored part of its data.
       if (claimed.sync.attempt > 1) await this.discardStaged(claimed.sync.id);
-      const snapshot = await (this.options.runnerFor ?? runnerFor)(claimed.connector).sync(
-        controller.signal,
-      );
+      const environment: RunEnvironment = {
+        workRoot: this.options.workRoot ?? join(tmpdir(), "syncplane-runs"),
+        inheritedEnv: this.options.inheritedEnv ?? {},
+        killGraceMs: this.options.killGraceMs,
+        log: (line) => {
+          log?.write(line);
+          this.emit("connectorLog", claimed, line);
+        },
+      };
+      const snapshot = await (this.options.runnerFor ?? runnerFor)(
+        claimed.connector,
+        environment,
+      ).sync(controller.signal);
       try {
+        // Kept before the outcome is recorded, so a sync shown SUCCEEDED has its file.
+        if (snapshot.artifact && artifacts)
+          await artifacts.keepC1z(claimed.connector.id, claimed.sync.id, snapshot.artifact.path);
         end = await recordSnapshot(this.runtime, claimed, this.id, snapshot);
       } finally {
         await snapshot.release();
@@ -189,7 +220,18 @@ export class Worker extends EventEmitter<WorkerEvents> {
     } finally {
       clearTimeout(timeout);
       clearInterval(heartbeat);
+      const failed = "error" in end ? `: ${end.error}` : "";
+      log?.write({
+        at: Date.now(),
+        stream: "syncplane",
+        level: end.state === "SUCCEEDED" ? "info" : "warn",
+        message: `attempt ${claimed.sync.attempt} ended ${end.state}${failed}`,
+      });
+      await log?.close();
     }
+    await artifacts?.prune(this.runtime.store, claimed.connector.id).catch((error: unknown) => {
+      this.emit("error", error);
+    });
     // A LOST run leaves its rows: a newer attempt of the same sync may be using them. The
     // sweep below removes them once no attempt is running.
     await this.cleanUp();

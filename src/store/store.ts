@@ -23,6 +23,7 @@ import type {
   EntitlementRecord,
   GrantRecord,
   ResourceRecord,
+  ResourceRef,
   ResourceTypeRecord,
 } from "../domain/inventory.js";
 
@@ -87,6 +88,21 @@ export interface InventoryRowCounts {
   readonly grants: number;
 }
 
+export interface ResourceFilter {
+  readonly resourceTypeId?: string;
+}
+
+export interface EntitlementFilter {
+  readonly resourceTypeId?: string;
+  /** Only with resourceTypeId. */
+  readonly resourceId?: string;
+}
+
+export interface GrantFilter {
+  readonly entitlementId?: string;
+  readonly principal?: ResourceRef;
+}
+
 export interface AccessTokenRecord {
   readonly tokenHash: string;
   readonly credentialId: string;
@@ -128,6 +144,26 @@ export interface StoreReader {
   getSetting(key: string): Promise<string | null>;
   /** How many inventory rows are stored under a sync. */
   inventoryRowCounts(syncId: string): Promise<InventoryRowCounts>;
+  /** A stored sync's resource types, by id. */
+  listInventoryResourceTypes(syncId: string): Promise<ResourceTypeRecord[]>;
+  /** A stored sync's resources, by type then id. */
+  listInventoryResources(
+    syncId: string,
+    filter: ResourceFilter,
+    page: PageQuery,
+  ): Promise<Page<ResourceRecord>>;
+  /** A stored sync's entitlements, by id (by resource then id when filtered by resource). */
+  listInventoryEntitlements(
+    syncId: string,
+    filter: EntitlementFilter,
+    page: PageQuery,
+  ): Promise<Page<EntitlementRecord>>;
+  /** A stored sync's grants, by id. */
+  listInventoryGrants(
+    syncId: string,
+    filter: GrantFilter,
+    page: PageQuery,
+  ): Promise<Page<GrantRecord>>;
   /** Syncs whose stored inventory nobody needs any more (not applied, not held, not running). */
   unneededInventorySyncs(limit: number): Promise<string[]>;
 }

@@ -82,6 +82,12 @@ const ROUTES: RouteCase[] = [
   { method: "GET", path: () => `${ids.base}/schedule`, allowed: READERS },
   { method: "GET", path: () => `${ids.base}/syncs`, allowed: READERS },
   { method: "GET", path: () => `${ids.base}/syncs/${syncId}`, allowed: READERS },
+  { method: "GET", path: () => `${ids.base}/syncs/${syncId}/download_url`, allowed: READERS },
+  { method: "GET", path: () => `${ids.base}/syncs/${syncId}/log`, allowed: READERS },
+  { method: "GET", path: () => `${ids.base}/inventory/resource_types`, allowed: READERS },
+  { method: "GET", path: () => `${ids.base}/inventory/resources`, allowed: READERS },
+  { method: "GET", path: () => `${ids.base}/inventory/entitlements`, allowed: READERS },
+  { method: "GET", path: () => `${ids.base}/inventory/grants`, allowed: READERS },
   { method: "GET", path: () => "/api/v1/audit_events", allowed: READERS },
 ];
 
@@ -139,6 +145,7 @@ function templateOf(path: string): string {
       "/api/v1/apps/{app_id}/connectors/{id}",
     )
     .replace(/confirm_sync_valid\/[^/]+$/, "confirm_sync_valid/{sync_lifecycle_id}")
+    .replace(/syncs\/[^/]+\/(download_url|log)$/, "syncs/{sync_id}/$1")
     .replace(/syncs\/[^/]+$/, "syncs/{sync_lifecycle_id}")
     .replace(/^\/api\/v1\/apps\/[^/{]+\/connectors/, "/api/v1/apps/{app_id}/connectors")
     .replace(/^\/api\/v1\/apps\/[^/{]+$/, "/api/v1/apps/{id}");

@@ -488,5 +488,100 @@ export function storeContract(backend: string, open: () => Promise<Store>): void
       assert.equal(seenInside, 0, "the reader does not see the open transaction");
       assert.equal((await store.listHolds(connector.id)).length, 1);
     });
+
+    it("lists a stored sync's inventory with filters, pages and keys that contain colons", async () => {
+      const syncId = newId();
+      const other = newId();
+      const types = [
+        { id: "group", displayName: "Group", traits: ["GROUP" as const], skipDataDropCheck: false },
+        { id: "user", displayName: "User", traits: ["USER" as const], skipDataDropCheck: true },
+      ];
+      const users = Array.from({ length: 7 }, (_, i) => ({
+        resourceTypeId: "user",
+        resourceId: `u:${i}`,
+        displayName: `User ${i}`,
+        parent: i === 0 ? { resourceTypeId: "group", resourceId: "g1" } : null,
+      }));
+      const entitlements = ["g1", "g2"].map((g) => ({
+        id: `group:${g}:member`,
+        resourceTypeId: "group",
+        resourceId: g,
+        slug: "member",
+        displayName: `${g} member`,
+      }));
+      const grants = users.map((u, i) => ({
+        id: `group:g${(i % 2) + 1}:member:user:${u.resourceId}`,
+        entitlementId: `group:g${(i % 2) + 1}:member`,
+        principal: { resourceTypeId: "user", resourceId: u.resourceId },
+      }));
+      await store.transaction((tx) =>
+        tx.insertInventory(syncId, {
+          resourceTypes: types,
+          resources: [
+            ...users,
+            { resourceTypeId: "group", resourceId: "g1", displayName: "G1", parent: null },
+          ],
+          entitlements,
+          grants,
+        }),
+      );
+      await store.transaction((tx) =>
+        tx.insertInventory(other, { resourceTypes: types, resources: users.slice(0, 1) }),
+      );
+
+      assert.deepEqual(await store.listInventoryResourceTypes(syncId), types);
+      const all: string[] = [];
+      let after: string | null = null;
+      do {
+        const page = await store.listInventoryResources(syncId, {}, { pageSize: 3, after });
+        all.push(...page.items.map((r) => `${r.resourceTypeId}/${r.resourceId}`));
+        after = page.nextKey;
+      } while (after);
+      assert.deepEqual(all, ["group/g1", ...users.map((u) => `user/${u.resourceId}`)]);
+      const usersOnly = await store.listInventoryResources(
+        syncId,
+        { resourceTypeId: "user" },
+        { pageSize: 2, after: null },
+      );
+      assert.deepEqual(usersOnly.items[0], users[0]);
+      const next = await store.listInventoryResources(
+        syncId,
+        { resourceTypeId: "user" },
+        { pageSize: 10, after: usersOnly.nextKey },
+      );
+      assert.equal(next.items.length, 5);
+      assert.equal(next.nextKey, null);
+
+      const byResource = await store.listInventoryEntitlements(
+        syncId,
+        { resourceTypeId: "group", resourceId: "g2" },
+        { pageSize: 10, after: null },
+      );
+      assert.deepEqual(byResource.items, [entitlements[1]]);
+
+      const ofEntitlement = await store.listInventoryGrants(
+        syncId,
+        { entitlementId: "group:g1:member" },
+        { pageSize: 10, after: null },
+      );
+      assert.equal(ofEntitlement.items.length, 4);
+      const ofPrincipal = await store.listInventoryGrants(
+        syncId,
+        { principal: { resourceTypeId: "user", resourceId: "u:3" } },
+        { pageSize: 10, after: null },
+      );
+      assert.deepEqual(ofPrincipal.items, [grants[3]]);
+      const firstPage = await store.listInventoryGrants(syncId, {}, { pageSize: 5, after: null });
+      const rest = await store.listInventoryGrants(
+        syncId,
+        {},
+        { pageSize: 5, after: firstPage.nextKey },
+      );
+      assert.equal(firstPage.items.length + rest.items.length, grants.length);
+      await assert.rejects(
+        store.listInventoryGrants(syncId, {}, { pageSize: 5, after: "not a key" }),
+        /page_token/,
+      );
+    });
   });
 }

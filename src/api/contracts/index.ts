@@ -6,6 +6,7 @@ import * as audit from "./audit.js";
 import * as auth from "./auth.js";
 import { ErrorBody } from "./common.js";
 import * as connectors from "./connectors.js";
+import * as inventory from "./inventory.js";
 import * as syncs from "./syncs.js";
 
 export const NAMED_SCHEMAS = [
@@ -55,6 +56,17 @@ export const NAMED_SCHEMAS = [
   auth.IntrospectResponse,
   audit.AuditEvent,
   audit.ListAuditEventsResponse,
+  inventory.InventoryResourceType,
+  inventory.InventoryResource,
+  inventory.InventoryEntitlement,
+  inventory.InventoryGrant,
+  inventory.ListResourceTypesResponse,
+  inventory.ListResourcesResponse,
+  inventory.ListEntitlementsResponse,
+  inventory.ListGrantsResponse,
+  inventory.GetDownloadUrlResponse,
+  inventory.SyncLogLine,
+  inventory.GetSyncLogResponse,
 ];
 
-export { apps, audit, auth, connectors, syncs };
+export { apps, audit, auth, connectors, inventory, syncs };

@@ -14,6 +14,12 @@ import type {
   SyncStatus,
 } from "../../domain/model.js";
 import type { SyncState, SyncTrigger } from "../../domain/syncs.js";
+import type {
+  EntitlementRecord,
+  GrantRecord,
+  ResourceRecord,
+  ResourceTypeRecord,
+} from "../../domain/inventory.js";
 
 export type Row = Record<string, unknown>;
 
@@ -137,3 +143,53 @@ export function splitKey(key: string): [number, string] {
 
 export const invalidPageToken = () =>
   invalidArgument("page_token is not a token this server issued; start again without it");
+
+/** A page key written by the list methods below: a JSON array of `size` strings. */
+export function parseKey(key: string, size: number): string[] {
+  try {
+    const parts = JSON.parse(key) as unknown;
+    if (
+      Array.isArray(parts) &&
+      parts.length === size &&
+      parts.every((part) => typeof part === "string")
+    )
+      return parts as string[];
+  } catch {
+    // fall through
+  }
+  throw invalidPageToken();
+}
+
+export const resourceTypeFromRow = (row: Row): ResourceTypeRecord => ({
+  id: String(row.id),
+  displayName: String(row.display_name),
+  traits: JSON.parse(String(row.traits)) as ResourceTypeRecord["traits"],
+  skipDataDropCheck: Number(row.skip_data_drop_check) === 1,
+});
+
+export const resourceFromRow = (row: Row): ResourceRecord => ({
+  resourceTypeId: String(row.resource_type_id),
+  resourceId: String(row.resource_id),
+  displayName: String(row.display_name),
+  parent:
+    row.parent_type_id !== null && row.parent_id !== null
+      ? { resourceTypeId: String(row.parent_type_id), resourceId: String(row.parent_id) }
+      : null,
+});
+
+export const entitlementFromRow = (row: Row): EntitlementRecord => ({
+  id: String(row.id),
+  resourceTypeId: String(row.resource_type_id),
+  resourceId: String(row.resource_id),
+  slug: String(row.slug),
+  displayName: String(row.display_name),
+});
+
+export const grantFromRow = (row: Row): GrantRecord => ({
+  id: String(row.id),
+  entitlementId: String(row.entitlement_id),
+  principal: {
+    resourceTypeId: String(row.principal_type_id),
+    resourceId: String(row.principal_id),
+  },
+});

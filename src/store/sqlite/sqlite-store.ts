@@ -17,6 +17,12 @@ import type {
   SyncRecord,
 } from "../../domain/model.js";
 import { FINISHED_STATES, type SyncState } from "../../domain/syncs.js";
+import type {
+  EntitlementRecord,
+  GrantRecord,
+  ResourceRecord,
+  ResourceTypeRecord,
+} from "../../domain/inventory.js";
 import { loadMigrations, pendingMigrations } from "../migrate.js";
 import { Checkpointer } from "./checkpointer.js";
 import type {
@@ -33,6 +39,9 @@ import type {
   StoreReader,
   StoreTx,
   SyncFinish,
+  ResourceFilter,
+  EntitlementFilter,
+  GrantFilter,
 } from "../store.js";
 import {
   appFromRow,
@@ -44,6 +53,11 @@ import {
   scheduleFromRow,
   invalidPageToken,
   splitKey,
+  parseKey,
+  resourceTypeFromRow,
+  resourceFromRow,
+  entitlementFromRow,
+  grantFromRow,
   syncFromRow,
 } from "./rows.js";
 
@@ -264,6 +278,93 @@ class SqliteReader implements StoreReader {
       entitlements: count("inventory_entitlements"),
       grants: count("inventory_grants"),
     };
+  }
+
+  async listInventoryResourceTypes(syncId: string): Promise<ResourceTypeRecord[]> {
+    return this.all(
+      "SELECT * FROM inventory_resource_types WHERE sync_id = ? ORDER BY id",
+      syncId,
+    ).map(resourceTypeFromRow);
+  }
+
+  async listInventoryResources(
+    syncId: string,
+    filter: ResourceFilter,
+    query: PageQuery,
+  ): Promise<Page<ResourceRecord>> {
+    const [afterType, afterId] = query.after ? parseKey(query.after, 2) : ["", ""];
+    const rows = filter.resourceTypeId
+      ? this.all(
+          `SELECT * FROM inventory_resources
+           WHERE sync_id = ? AND resource_type_id = ? AND resource_id > ?
+           ORDER BY resource_type_id, resource_id LIMIT ?`,
+          syncId,
+          filter.resourceTypeId,
+          query.after ? afterId : "",
+          query.pageSize + 1,
+        )
+      : this.all(
+          `SELECT * FROM inventory_resources
+           WHERE sync_id = ? AND (resource_type_id, resource_id) > (?, ?)
+           ORDER BY resource_type_id, resource_id LIMIT ?`,
+          syncId,
+          afterType,
+          afterId,
+          query.pageSize + 1,
+        );
+    return page(rows, query.pageSize, resourceFromRow, (row) =>
+      JSON.stringify([row.resource_type_id, row.resource_id]),
+    );
+  }
+
+  async listInventoryEntitlements(
+    syncId: string,
+    filter: EntitlementFilter,
+    query: PageQuery,
+  ): Promise<Page<EntitlementRecord>> {
+    const [after] = query.after ? parseKey(query.after, 1) : [""];
+    const byType = filter.resourceTypeId
+      ? filter.resourceId !== undefined
+        ? "AND resource_type_id = ? AND resource_id = ?"
+        : "AND resource_type_id = ?"
+      : "";
+    const params = [filter.resourceTypeId, filter.resourceId].filter((p) => p !== undefined);
+    const rows = this.all(
+      `SELECT * FROM inventory_entitlements
+       WHERE sync_id = ? ${byType} AND id > ? ORDER BY id LIMIT ?`,
+      syncId,
+      ...params,
+      after,
+      query.pageSize + 1,
+    );
+    return page(rows, query.pageSize, entitlementFromRow, (row) => JSON.stringify([row.id]));
+  }
+
+  async listInventoryGrants(
+    syncId: string,
+    filter: GrantFilter,
+    query: PageQuery,
+  ): Promise<Page<GrantRecord>> {
+    const [after] = query.after ? parseKey(query.after, 1) : [""];
+    const conditions: string[] = [];
+    const params: unknown[] = [];
+    if (filter.entitlementId !== undefined) {
+      conditions.push("AND entitlement_id = ?");
+      params.push(filter.entitlementId);
+    }
+    if (filter.principal) {
+      conditions.push("AND principal_type_id = ? AND principal_id = ?");
+      params.push(filter.principal.resourceTypeId, filter.principal.resourceId);
+    }
+    const rows = this.all(
+      `SELECT * FROM inventory_grants
+       WHERE sync_id = ? ${conditions.join(" ")} AND id > ? ORDER BY id LIMIT ?`,
+      syncId,
+      ...params,
+      after,
+      query.pageSize + 1,
+    );
+    return page(rows, query.pageSize, grantFromRow, (row) => JSON.stringify([row.id]));
   }
 
   async unneededInventorySyncs(limit: number): Promise<string[]> {

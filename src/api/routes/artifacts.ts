@@ -1,0 +1,134 @@
+// A sync's files: C1's GetConnectorSyncDownloadURL hands out a short-lived signed URL for the
+// sync's c1z, which this server serves itself (the signature is the credential, so the download
+// needs no bearer token); the sync's log (the connector's output and syncplane's notes on each
+// attempt) is read through the API.
+
+import { readFile } from "node:fs/promises";
+import type { FastifyInstance } from "fastify";
+import { Type } from "typebox";
+import { requireConnector } from "../../commands/lookups.js";
+import { notFound } from "../../domain/errors.js";
+import {
+  DOWNLOAD_URL_TTL_MS,
+  signDownload,
+  signingKey,
+  verifyDownload,
+} from "../../auth/signed-urls.js";
+import type { ArtifactStore } from "../../engine/artifacts.js";
+import { addRoute, pathParams, type ApiContext } from "../http.js";
+
+export interface ArtifactContext {
+  readonly artifacts: ArtifactStore;
+  /** The server's public URL (scheme, host, port), for the URLs it hands out. */
+  readonly publicUrl: string;
+}
+
+const SYNC_PATH = "/api/v1/apps/:app_id/connectors/:connector_id/syncs/:sync_id";
+
+export function artifactRoutes(
+  app: FastifyInstance,
+  ctx: ApiContext & { readonly files: ArtifactContext },
+): void {
+  const { store, clock } = ctx.runtime;
+  const { artifacts } = ctx.files;
+
+  const requireSync = async (params: { app_id: string; connector_id: string; sync_id: string }) => {
+    await requireConnector(store, params.app_id, params.connector_id);
+    const sync = await store.getSync(params.connector_id, params.sync_id);
+    if (!sync) {
+      throw notFound(`sync "${params.sync_id}" not found for connector "${params.connector_id}"`);
+    }
+    return sync;
+  };
+
+  addRoute(app, {
+    method: "GET",
+    url: `${SYNC_PATH}/download_url`,
+    operationId: "c1.api.app.v1.ConnectorService.GetConnectorSyncDownloadURL",
+    summary: "Get a short-lived URL to download the sync's c1z file",
+    tags: ["Connector"],
+    permission: "syncs.read",
+    params: pathParams("app_id", "connector_id", "sync_id"),
+    response: { $ref: "c1.api.app.v1.GetConnectorSyncDownloadURLResponse#" },
+    handler: async (request) => {
+      const params = request.params as { app_id: string; connector_id: string; sync_id: string };
+      const sync = await requireSync(params);
+      if ((await artifacts.size(sync.connectorId, sync.id, "c1z")) === null) {
+        throw notFound(
+          `sync "${sync.id}" has no c1z file: only baton connectors' successful syncs keep one, for the newest ${artifacts.retention} syncs (see --artifact-retention)`,
+        );
+      }
+      const now = clock.now();
+      const key = await signingKey(store, now);
+      const path = signDownload(key, {
+        connectorId: sync.connectorId,
+        syncId: sync.id,
+        expires: Math.floor((now + DOWNLOAD_URL_TTL_MS) / 1000),
+      });
+      return { downloadUrl: `${ctx.files.publicUrl}${path}` };
+    },
+  });
+
+  addRoute(app, {
+    method: "GET",
+    url: "/downloads/syncs/:sync_id/sync.c1z",
+    operationId: "syncplane.v1.Downloads.GetSyncFile",
+    summary: "Download a sync's c1z through a signed URL from GetConnectorSyncDownloadURL",
+    tags: ["Connector"],
+    params: pathParams("sync_id"),
+    querystring: Type.Object({
+      connector: Type.Optional(Type.String()),
+      expires: Type.Optional(Type.String()),
+      signature: Type.Optional(Type.String()),
+    }),
+    response: { type: "string", format: "binary" },
+    handler: async (request, reply) => {
+      const { sync_id } = request.params as { sync_id: string };
+      const now = clock.now();
+      const grant = verifyDownload(
+        await signingKey(store, now),
+        sync_id,
+        request.query as Record<string, string | undefined>,
+        now,
+      );
+      const size = await artifacts.size(grant.connectorId, grant.syncId, "c1z");
+      if (size === null) {
+        throw notFound(`the c1z of sync "${grant.syncId}" is no longer kept`);
+      }
+      return reply
+        .header("content-type", "application/octet-stream")
+        .header("content-length", size)
+        .header("content-disposition", `attachment; filename="${grant.syncId}.c1z"`)
+        .header("cache-control", "private, no-store")
+        .send(artifacts.read(grant.connectorId, grant.syncId, "c1z"));
+    },
+  });
+
+  addRoute(app, {
+    method: "GET",
+    url: `${SYNC_PATH}/log`,
+    operationId: "syncplane.v1.SyncService.GetLog",
+    summary: "Read a sync's log: the connector's output and syncplane's notes on each attempt",
+    tags: ["Sync"],
+    permission: "syncs.read",
+    params: pathParams("app_id", "connector_id", "sync_id"),
+    response: { $ref: "syncplane.v1.GetSyncLogResponse#" },
+    handler: async (request) => {
+      const params = request.params as { app_id: string; connector_id: string; sync_id: string };
+      const sync = await requireSync(params);
+      if ((await artifacts.size(sync.connectorId, sync.id, "log")) === null) return { lines: [] };
+      const text = await readFile(artifacts.path(sync.connectorId, sync.id, "log"), "utf8");
+      const lines = text
+        .split("\n")
+        .filter((line) => line !== "")
+        .flatMap((line) => {
+          try {
+            return [JSON.parse(line) as Record<string, string>];
+          } catch {
+            return []; // a line cut short by a crash
+          }
+        });
+      return { lines };
+    },
+  });
+}

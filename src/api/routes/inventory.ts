@@ -1,0 +1,205 @@
+// Browsing what a connector synced: resource types, resources, entitlements and grants of its
+// applied sync — or, with `sync_id`, of a sync held in ERRORED_NO_DATA, to look at a suspicious
+// sync before confirming it. Page tokens remember the sync they started on: a page never mixes
+// two syncs, and a token whose sync was replaced and cleaned up asks the client to start again.
+
+import type { FastifyInstance } from "fastify";
+import { Type } from "typebox";
+import { requireConnector } from "../../commands/lookups.js";
+import { aborted, failedPrecondition, invalidArgument, notFound } from "../../domain/errors.js";
+import type { ConnectorRecord } from "../../domain/model.js";
+import { encodePageToken, parsePageRequest } from "../../domain/pagination.js";
+import type { Page, StoreReader } from "../../store/store.js";
+import { addRoute, pathParams, type ApiContext } from "../http.js";
+
+const TAGS = ["Inventory"];
+const BASE = "/api/v1/apps/:app_id/connectors/:connector_id/inventory";
+
+const query = (...filters: string[]) =>
+  Type.Object(
+    {
+      page_size: Type.Optional(Type.String({ pattern: "^[0-9]*$" })),
+      page_token: Type.Optional(Type.String()),
+      sync_id: Type.Optional(Type.String()),
+      ...Object.fromEntries(filters.map((name) => [name, Type.Optional(Type.String())])),
+    },
+    { additionalProperties: false },
+  );
+
+type Query = Readonly<Record<string, string | undefined>>;
+
+interface Selected {
+  readonly syncId: string;
+  readonly after: string | null;
+  readonly pageSize: number;
+}
+
+/** Which sync a request reads, and where its page starts. */
+async function selectSync(
+  store: StoreReader,
+  connector: ConnectorRecord,
+  q: Query,
+): Promise<Selected> {
+  const request = parsePageRequest(q.page_size, q.page_token);
+  let syncId = q.sync_id || connector.appliedSyncId;
+  let after: string | null = null;
+  if (request.after !== null) {
+    let token: { s?: unknown; k?: unknown };
+    try {
+      token = JSON.parse(request.after) as { s?: unknown; k?: unknown };
+    } catch {
+      throw invalidArgument("page_token does not belong to this list; start again without it");
+    }
+    if (typeof token.s !== "string" || typeof token.k !== "string") {
+      throw invalidArgument("page_token does not belong to this list; start again without it");
+    }
+    if (q.sync_id && q.sync_id !== token.s) {
+      throw invalidArgument("page_token was issued for another sync_id; start again without it");
+    }
+    syncId = token.s;
+    after = token.k;
+  }
+  if (!syncId) {
+    throw failedPrecondition(
+      `connector "${connector.id}" has no applied sync yet; run one with ForceSync`,
+    );
+  }
+  if (syncId !== connector.appliedSyncId) {
+    const sync = await store.getSync(connector.id, syncId);
+    if (!sync) {
+      throw notFound(`sync "${syncId}" not found for connector "${connector.id}"`);
+    }
+    if (sync.state !== "ERRORED_NO_DATA") {
+      if (request.after !== null) {
+        throw aborted(
+          `the connector's inventory changed since the first page (sync ${syncId} is no longer applied); start again without page_token`,
+        );
+      }
+      throw failedPrecondition(
+        `sync "${syncId}" is ${sync.state}: only the applied sync and syncs held in ERRORED_NO_DATA keep their inventory`,
+      );
+    }
+  }
+  return { syncId, after, pageSize: request.pageSize };
+}
+
+function listJson<T, J>(syncId: string, page: Page<T>, map: (item: T) => J) {
+  return {
+    syncId,
+    list: page.items.map(map),
+    nextPageToken: page.nextKey
+      ? encodePageToken(JSON.stringify({ s: syncId, k: page.nextKey }))
+      : undefined,
+  };
+}
+
+const identity = <T>(item: T): T => item;
+
+export function inventoryRoutes(app: FastifyInstance, ctx: ApiContext): void {
+  const { store } = ctx.runtime;
+  const params = pathParams("app_id", "connector_id");
+  const load = async (request: { params: unknown; query: unknown }) => {
+    const { app_id, connector_id } = request.params as { app_id: string; connector_id: string };
+    const connector = await requireConnector(store, app_id, connector_id);
+    const q = request.query as Query;
+    return { q, selected: await selectSync(store, connector, q) };
+  };
+
+  addRoute(app, {
+    method: "GET",
+    url: `${BASE}/resource_types`,
+    operationId: "syncplane.v1.InventoryService.ListResourceTypes",
+    summary: "List the resource types of the connector's applied sync",
+    tags: TAGS,
+    permission: "syncs.read",
+    params,
+    querystring: query(),
+    response: { $ref: "syncplane.v1.ListInventoryResourceTypesResponse#" },
+    handler: async (request) => {
+      const { selected } = await load(request);
+      const types = await store.listInventoryResourceTypes(selected.syncId);
+      return { syncId: selected.syncId, list: types };
+    },
+  });
+
+  addRoute(app, {
+    method: "GET",
+    url: `${BASE}/resources`,
+    operationId: "syncplane.v1.InventoryService.ListResources",
+    summary: "List the resources of the connector's applied sync, optionally of one type",
+    tags: TAGS,
+    permission: "syncs.read",
+    params,
+    querystring: query("resource_type_id"),
+    response: { $ref: "syncplane.v1.ListInventoryResourcesResponse#" },
+    handler: async (request) => {
+      const { q, selected } = await load(request);
+      const page = await store.listInventoryResources(
+        selected.syncId,
+        { resourceTypeId: q.resource_type_id || undefined },
+        { pageSize: selected.pageSize, after: selected.after },
+      );
+      return listJson(selected.syncId, page, (r) => ({
+        resourceTypeId: r.resourceTypeId,
+        resourceId: r.resourceId,
+        displayName: r.displayName,
+        parent: r.parent ?? undefined,
+      }));
+    },
+  });
+
+  addRoute(app, {
+    method: "GET",
+    url: `${BASE}/entitlements`,
+    operationId: "syncplane.v1.InventoryService.ListEntitlements",
+    summary: "List the entitlements of the connector's applied sync, optionally of one resource",
+    tags: TAGS,
+    permission: "syncs.read",
+    params,
+    querystring: query("resource_type_id", "resource_id"),
+    response: { $ref: "syncplane.v1.ListInventoryEntitlementsResponse#" },
+    handler: async (request) => {
+      const { q, selected } = await load(request);
+      if (q.resource_id && !q.resource_type_id) {
+        throw invalidArgument("resource_id needs resource_type_id (resource ids are per type)");
+      }
+      const page = await store.listInventoryEntitlements(
+        selected.syncId,
+        { resourceTypeId: q.resource_type_id || undefined, resourceId: q.resource_id || undefined },
+        { pageSize: selected.pageSize, after: selected.after },
+      );
+      return listJson(selected.syncId, page, identity);
+    },
+  });
+
+  addRoute(app, {
+    method: "GET",
+    url: `${BASE}/grants`,
+    operationId: "syncplane.v1.InventoryService.ListGrants",
+    summary: "List the grants of the connector's applied sync, by entitlement or principal",
+    tags: TAGS,
+    permission: "syncs.read",
+    params,
+    querystring: query("entitlement_id", "principal_resource_type_id", "principal_resource_id"),
+    response: { $ref: "syncplane.v1.ListInventoryGrantsResponse#" },
+    handler: async (request) => {
+      const { q, selected } = await load(request);
+      const type = q.principal_resource_type_id || undefined;
+      const id = q.principal_resource_id || undefined;
+      if ((type === undefined) !== (id === undefined)) {
+        throw invalidArgument(
+          "principal_resource_type_id and principal_resource_id go together: give both or neither",
+        );
+      }
+      const page = await store.listInventoryGrants(
+        selected.syncId,
+        {
+          entitlementId: q.entitlement_id || undefined,
+          principal: type && id ? { resourceTypeId: type, resourceId: id } : undefined,
+        },
+        { pageSize: selected.pageSize, after: selected.after },
+      );
+      return listJson(selected.syncId, page, identity);
+    },
+  });
+}

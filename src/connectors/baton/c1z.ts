@@ -1,0 +1,404 @@
+// Reading a baton `.c1z` sync file (shared/reference/baton.md §1.3–1.6).
+//
+// A v1 file is the 5 bytes "C1ZF\0" and then one zstd frame holding a SQLite database. The frame
+// is decompressed as a stream into a temporary file (memory stays bounded by the zstd window, and
+// the decoded size by a limit), the database is opened read-only, and the last finished full sync
+// run in it is read: resource types (with their traits and the SkipSyncAnomalyDetection
+// annotation), resources, entitlements and grants, in batches. Ids come from the row columns —
+// the SDK's source of truth, also for "slim" grants that carry no embedded objects — and display
+// names from the protobuf `data` blobs.
+//
+// v3 files ("C1Z3\0", a Pebble store) and damaged files fail with an error that says what to do.
+
+import { createReadStream } from "node:fs";
+import { closeSync, openSync, readSync, writeSync } from "node:fs";
+import { open, rm } from "node:fs/promises";
+import Database from "better-sqlite3";
+import { Decompress } from "fzstd";
+import type { SyncCounts } from "../../domain/model.js";
+import type {
+  EntitlementRecord,
+  GrantRecord,
+  ResourceRecord,
+  ResourceTypeRecord,
+} from "../../domain/inventory.js";
+import { decodeNames, decodeResourceType } from "./messages.js";
+
+export const C1Z_V1_MAGIC = Buffer.from("C1ZF\0", "latin1");
+export const C1Z_V3_MAGIC = Buffer.from("C1Z3\0", "latin1");
+
+export interface C1zLimits {
+  /** The largest database a c1z may decompress to (default 10 GiB, as baton's own decoder). */
+  readonly maxDecodedBytes: number;
+  /** The largest zstd window accepted: the memory the decoder needs (default 128 MiB). */
+  readonly maxWindowBytes: number;
+}
+
+export const DEFAULT_C1Z_LIMITS: C1zLimits = {
+  maxDecodedBytes: 10 * 1024 ** 3,
+  maxWindowBytes: 128 * 1024 ** 2,
+};
+
+/** A c1z that cannot be read, with a message that says why and what to do. */
+export class C1zError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "C1zError";
+  }
+}
+
+const READ_CHUNK = 1 << 20;
+const WRITE_BUFFER = 4 << 20;
+export const READ_BATCH = 2000;
+
+/** Decompresses the c1z at `path` into the SQLite file `dbPath`; returns its size. */
+export async function decompressC1z(
+  path: string,
+  dbPath: string,
+  limits: C1zLimits = DEFAULT_C1Z_LIMITS,
+): Promise<number> {
+  await checkMagic(path);
+  const out = openSync(dbPath, "wx+", 0o600);
+  let pending = Buffer.allocUnsafe(WRITE_BUFFER);
+  let used = 0;
+  let written = 0;
+  let ended = false;
+  const flush = () => {
+    let offset = 0;
+    while (offset < used) offset += writeSync(out, pending, offset, used - offset);
+    used = 0;
+  };
+  const decoder = new Decompress((chunk, final) => {
+    written += chunk.length;
+    if (written > limits.maxDecodedBytes) {
+      throw new C1zError(
+        `the c1z decompresses to more than ${formatBytes(limits.maxDecodedBytes)}, the limit; raise it if the connector's data really is that large`,
+      );
+    }
+    if (chunk.length > WRITE_BUFFER - used) flush();
+    if (chunk.length > WRITE_BUFFER) {
+      for (let offset = 0; offset < chunk.length;)
+        offset += writeSync(out, chunk, offset, chunk.length - offset);
+    } else {
+      pending.set(chunk, used);
+      used += chunk.length;
+    }
+    if (final) ended = true;
+  });
+  let headerChecked = false;
+  try {
+    const stream = createReadStream(path, {
+      start: C1Z_V1_MAGIC.length,
+      highWaterMark: READ_CHUNK,
+    });
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      if (!headerChecked) {
+        checkFrameHeader(chunk, limits);
+        headerChecked = true;
+      }
+      decoder.push(chunk);
+    }
+    if (!headerChecked) throw new C1zError("the c1z holds no data after its 5-byte header");
+    decoder.push(new Uint8Array(0), true);
+    if (!ended) throw new C1zError("the c1z's zstd stream ends early (the file is truncated)");
+    flush();
+    // A database saved in WAL mode would need a -shm file to open read-only; this private copy
+    // has no WAL to replay, so it is marked a rollback-journal database (header bytes 18–19).
+    const header = Buffer.alloc(2);
+    readSync(out, header, 0, 2, 18);
+    if (header[0] === 2 && header[1] === 2) writeSync(out, Buffer.from([1, 1]), 0, 2, 18);
+  } catch (error) {
+    throw error instanceof C1zError
+      ? error
+      : new C1zError(
+          `the c1z is damaged: its zstd data cannot be decoded (${(error as Error).message}); run the sync again`,
+        );
+  } finally {
+    pending = Buffer.alloc(0);
+    closeSync(out);
+  }
+  return written;
+}
+
+async function checkMagic(path: string): Promise<void> {
+  const file = await open(path, "r").catch((error: NodeJS.ErrnoException) => {
+    throw new C1zError(
+      error.code === "ENOENT" ? `no c1z file at ${path}` : `cannot read ${path}: ${error.code}`,
+    );
+  });
+  try {
+    const head = Buffer.alloc(5);
+    const { bytesRead } = await file.read(head, 0, 5, 0);
+    if (bytesRead === 5 && head.equals(C1Z_V1_MAGIC)) return;
+    if (bytesRead === 5 && head.equals(C1Z_V3_MAGIC)) {
+      throw new C1zError(
+        "the c1z is in baton's v3 (Pebble) format, which syncplane cannot read; run the connector with BATON_STORAGE_ENGINE=sqlite (syncplane sets it; the connector ignored it or was given --storage-engine pebble)",
+      );
+    }
+    throw new C1zError(
+      `not a c1z file: it starts with ${JSON.stringify(head.subarray(0, bytesRead).toString("latin1"))}, not "C1ZF\\0"`,
+    );
+  } finally {
+    await file.close();
+  }
+}
+
+/** Refuses frames whose window would need more memory than allowed (RFC 8878 §3.1.1.1). */
+function checkFrameHeader(chunk: Buffer, limits: C1zLimits): void {
+  if (chunk.length < 6 || chunk.readUInt32LE(0) !== 0xfd2fb528) {
+    throw new C1zError(
+      "the c1z is damaged: its data is not a zstd frame (bad magic number); run the sync again",
+    );
+  }
+  const descriptor = chunk.readUInt8(4);
+  const singleSegment = (descriptor & 0x20) !== 0;
+  let window: number;
+  if (singleSegment) {
+    // No window descriptor: the window is the frame content size that follows.
+    const sizeBytes = [1, 2, 4, 8][descriptor >> 6] ?? 8;
+    const at = 5 + ([0, 1, 2, 4][descriptor & 3] ?? 0);
+    if (chunk.length < at + sizeBytes) return; // the decoder reports the short header
+    window =
+      sizeBytes === 1
+        ? chunk.readUInt8(at)
+        : sizeBytes === 2
+          ? chunk.readUInt16LE(at) + 256
+          : sizeBytes === 4
+            ? chunk.readUInt32LE(at)
+            : Number(chunk.readBigUInt64LE(at));
+  } else {
+    const wd = chunk.readUInt8(5);
+    const base = 2 ** (10 + (wd >> 3));
+    window = base + (base / 8) * (wd & 7);
+  }
+  if (window > limits.maxWindowBytes) {
+    throw new C1zError(
+      `the c1z's zstd window is ${formatBytes(window)}, more than the ${formatBytes(limits.maxWindowBytes)} syncplane allows a decoder`,
+    );
+  }
+}
+
+function formatBytes(bytes: number): string {
+  if (bytes >= 1024 ** 3) return `${(bytes / 1024 ** 3).toFixed(1)} GiB`;
+  return `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+}
+
+/** What the reader found in a c1z: the chosen sync run, its types and counts, and its rows. */
+export interface C1zSync {
+  readonly syncId: string;
+  readonly syncType: string;
+  readonly startedAt: string | null;
+  readonly endedAt: string | null;
+  readonly resourceTypes: readonly ResourceTypeRecord[];
+  readonly counts: SyncCounts;
+  resources(): AsyncIterable<readonly ResourceRecord[]>;
+  entitlements(): AsyncIterable<readonly EntitlementRecord[]>;
+  grants(): AsyncIterable<readonly GrantRecord[]>;
+  close(): void;
+}
+
+const REQUIRED_TABLES = [
+  "v1_sync_runs",
+  "v1_resource_types",
+  "v1_resources",
+  "v1_entitlements",
+  "v1_grants",
+];
+
+/** Opens a decompressed c1z database read-only and picks the sync run to read. */
+export function openC1zDatabase(dbPath: string): C1zSync {
+  let db: Database.Database;
+  try {
+    db = new Database(dbPath, { readonly: true, fileMustExist: true });
+    db.pragma("query_only = ON");
+    db.prepare("SELECT count(*) FROM sqlite_master").get();
+  } catch (error) {
+    throw new C1zError(
+      `the c1z does not hold a readable SQLite database (${(error as Error).message}); run the sync again`,
+    );
+  }
+  try {
+    return readRun(db);
+  } catch (error) {
+    db.close();
+    if (error instanceof C1zError) throw error;
+    throw new C1zError(
+      `the c1z's database cannot be read (${(error as Error).message}); run the sync again`,
+    );
+  }
+}
+
+function readRun(db: Database.Database): C1zSync {
+  const tables = new Set(
+    db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[],
+  );
+  const missing = REQUIRED_TABLES.filter((name) => !tables.has(name));
+  if (missing.length > 0) {
+    throw new C1zError(`not a baton sync file: its database has no ${missing.join(", ")} table`);
+  }
+  const runColumns = new Set(
+    db.prepare("SELECT name FROM pragma_table_info('v1_sync_runs')").pluck().all() as string[],
+  );
+  // Old files (baton-sdk before sync types) have no sync_type column: every run there is full.
+  const hasType = runColumns.has("sync_type");
+  const run = db
+    .prepare(
+      `SELECT sync_id AS syncId, ${hasType ? "sync_type" : "'full'"} AS syncType,
+              started_at AS startedAt, ended_at AS endedAt
+         FROM v1_sync_runs
+        WHERE ended_at IS NOT NULL ${hasType ? "AND sync_type = 'full'" : ""}
+        ORDER BY ended_at DESC, sync_id DESC LIMIT 1`,
+    )
+    .get() as
+    | { syncId: string; syncType: string; startedAt: string | null; endedAt: string | null }
+    | undefined;
+  if (!run) {
+    const runs = db.prepare("SELECT count(*) FROM v1_sync_runs").pluck().get() as number;
+    throw new C1zError(
+      runs === 0
+        ? "the c1z holds no sync run: the connector wrote an empty file"
+        : "the c1z holds no finished full sync: the connector stopped before its sync ended (see the sync's log)",
+    );
+  }
+  const syncId = run.syncId;
+
+  const resourceTypes: ResourceTypeRecord[] = [];
+  for (const row of db
+    .prepare("SELECT external_id AS id, data FROM v1_resource_types WHERE sync_id = ? ORDER BY id")
+    .iterate(syncId) as IterableIterator<{ id: string; data: Buffer | null }>) {
+    const decoded = row.data ? decodeResourceType(row.data) : null;
+    resourceTypes.push({
+      id: row.id,
+      displayName: decoded?.displayName || row.id,
+      traits: decoded?.traits ?? [],
+      skipDataDropCheck: decoded?.skipAnomalyDetection ?? false,
+    });
+  }
+
+  const countBy = (table: string) =>
+    Object.fromEntries(
+      (
+        db
+          .prepare(
+            `SELECT resource_type_id AS type, count(*) AS n FROM ${table} WHERE sync_id = ? GROUP BY resource_type_id`,
+          )
+          .all(syncId) as { type: string; n: number }[]
+      ).map((row) => [row.type, row.n]),
+    ) as Record<string, number>;
+  const sum = (counts: Record<string, number>) =>
+    Object.values(counts).reduce((total, n) => total + n, 0);
+  const entitlementsByResourceType = countBy("v1_entitlements");
+  const grantsByResourceType = countBy("v1_grants");
+  const counts: SyncCounts = {
+    resources: countBy("v1_resources"),
+    entitlements: sum(entitlementsByResourceType),
+    grants: sum(grantsByResourceType),
+    entitlementsByResourceType,
+    grantsByResourceType,
+  };
+
+  async function* batches<Row, Out>(sql: string, map: (row: Row) => Out) {
+    let batch: Out[] = [];
+    for (const row of db.prepare(sql).iterate(syncId) as IterableIterator<Row>) {
+      batch.push(map(row));
+      if (batch.length >= READ_BATCH) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield batch;
+  }
+
+  return {
+    ...run,
+    resourceTypes,
+    counts,
+    resources: () =>
+      batches(
+        `SELECT resource_type_id AS type, external_id AS externalId,
+                parent_resource_type_id AS parentType, parent_resource_id AS parentId, data
+           FROM v1_resources WHERE sync_id = ?`,
+        (row: {
+          type: string;
+          externalId: string;
+          parentType: string | null;
+          parentId: string | null;
+          data: Buffer | null;
+        }): ResourceRecord => {
+          const id = row.externalId.startsWith(`${row.type}:`)
+            ? row.externalId.slice(row.type.length + 1)
+            : row.externalId;
+          return {
+            resourceTypeId: row.type,
+            resourceId: id,
+            displayName: (row.data ? decodeNames(row.data).displayName : "") || id,
+            parent:
+              row.parentType && row.parentId
+                ? { resourceTypeId: row.parentType, resourceId: row.parentId }
+                : null,
+          };
+        },
+      ),
+    entitlements: () =>
+      batches(
+        `SELECT external_id AS id, resource_type_id AS type, resource_id AS resourceId, data
+           FROM v1_entitlements WHERE sync_id = ?`,
+        (row: {
+          id: string;
+          type: string;
+          resourceId: string;
+          data: Buffer | null;
+        }): EntitlementRecord => {
+          const names = row.data ? decodeNames(row.data) : { displayName: "", slug: "" };
+          const prefix = `${row.type}:${row.resourceId}:`;
+          const slug = names.slug || (row.id.startsWith(prefix) ? row.id.slice(prefix.length) : "");
+          return {
+            id: row.id,
+            resourceTypeId: row.type,
+            resourceId: row.resourceId,
+            slug,
+            displayName: names.displayName || row.id,
+          };
+        },
+      ),
+    grants: () =>
+      batches(
+        `SELECT external_id AS id, entitlement_id AS entitlementId,
+                principal_resource_type_id AS principalType, principal_resource_id AS principalId
+           FROM v1_grants WHERE sync_id = ?`,
+        (row: {
+          id: string;
+          entitlementId: string;
+          principalType: string;
+          principalId: string;
+        }): GrantRecord => ({
+          id: row.id,
+          entitlementId: row.entitlementId,
+          principal: { resourceTypeId: row.principalType, resourceId: row.principalId },
+        }),
+      ),
+    close: () => db.close(),
+  };
+}
+
+/** Decompresses a c1z next to `workDir` and opens it; close() also deletes the database. */
+export async function readC1z(
+  path: string,
+  dbPath: string,
+  limits: C1zLimits = DEFAULT_C1Z_LIMITS,
+): Promise<C1zSync> {
+  try {
+    await decompressC1z(path, dbPath, limits);
+    const sync = openC1zDatabase(dbPath);
+    return {
+      ...sync,
+      close: () => {
+        sync.close();
+        void rm(dbPath, { force: true });
+      },
+    };
+  } catch (error) {
+    await rm(dbPath, { force: true });
+    throw error;
+  }
+}

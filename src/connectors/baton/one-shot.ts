@@ -1,0 +1,215 @@
+// A baton connector run one-shot: the configured binary is started in a fresh, empty working
+// directory (no stray .baton.yaml is read) with `--file <run>/sync.c1z`, an environment made of
+// PATH and HOME, the config's variables and syncplane's own (SQLite c1z, JSON logs, TZ=UTC; never
+// BATON_CLIENT_ID/SECRET, which would switch it to service mode). Its output lines go to the
+// sync's log as they come. Cancelling (timeout, pause, shutdown) sends SIGINT to its process
+// group — baton cancels its sync on SIGINT — and SIGKILL if it has not exited after a grace
+// period. A non-zero exit is a failure carrying the last stderr lines, classified by
+// domain/baton.ts; exit 0 is followed by reading the c1z it wrote (c1z.ts).
+
+import { spawn } from "node:child_process";
+import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { batonRunEnv, classifyBatonExit } from "../../domain/baton.js";
+import type { ResourceRef } from "../../domain/inventory.js";
+import { C1zError, DEFAULT_C1Z_LIMITS, readC1z, type C1zLimits } from "./c1z.js";
+import { ConnectorError, type ConnectorRunner, type SyncSnapshot } from "../runner.js";
+
+export interface BatonOneShotConfig {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+}
+
+/** One line a connector wrote, as the sync's log keeps it. */
+export interface ConnectorLogLine {
+  readonly at: number;
+  readonly stream: "stdout" | "stderr";
+  /** From a JSON log line's "level"; "info" for stdout text, "error" for stderr text. */
+  readonly level: string;
+  readonly message: string;
+}
+
+export interface RunEnvironment {
+  /** Where run directories are made (one per sync attempt, removed when it is released). */
+  readonly workRoot: string;
+  /** Variables the connector inherits from syncplane (PATH, HOME). */
+  readonly inheritedEnv: Readonly<Record<string, string>>;
+  readonly log: (line: ConnectorLogLine) => void;
+  /** How long a connector may take to exit after SIGINT before it is killed. */
+  readonly killGraceMs?: number;
+  readonly c1zLimits?: C1zLimits;
+}
+
+const STDERR_TAIL_LINES = 12;
+const MAX_LINE_CHARS = 4000;
+const DEFAULT_KILL_GRACE_MS = 10_000;
+
+export class BatonOneShotConnector implements ConnectorRunner {
+  constructor(
+    private readonly config: BatonOneShotConfig,
+    private readonly environment: RunEnvironment,
+  ) {}
+
+  async sync(signal: AbortSignal): Promise<SyncSnapshot> {
+    signal.throwIfAborted();
+    await mkdir(this.environment.workRoot, { recursive: true, mode: 0o700 });
+    const runDir = await mkdtemp(join(this.environment.workRoot, "run-"));
+    const release = () => rm(runDir, { recursive: true, force: true });
+    try {
+      const c1zPath = join(runDir, "sync.c1z");
+      await this.run(["--file", c1zPath], runDir, signal);
+      const size = await stat(c1zPath).then(
+        (s) => s.size,
+        () => -1,
+      );
+      if (size < 0) {
+        throw ConnectorError.fatal(
+          "the connector exited 0 but wrote no c1z file at --file (is it a baton connector?)",
+        );
+      }
+      const c1z = await readC1z(
+        c1zPath,
+        join(runDir, "sync.sqlite"),
+        this.environment.c1zLimits ?? DEFAULT_C1Z_LIMITS,
+      ).catch((error: unknown) => {
+        throw error instanceof C1zError ? ConnectorError.fatal(error.message) : error;
+      });
+      return {
+        resourceTypes: c1z.resourceTypes,
+        counts: c1z.counts,
+        resources: c1z.resources,
+        entitlements: c1z.entitlements,
+        grants: c1z.grants,
+        artifact: { path: c1zPath, sizeBytes: size, sourceSyncId: c1z.syncId },
+        release: async () => {
+          c1z.close();
+          await release();
+        },
+      };
+    } catch (error) {
+      await release();
+      throw error;
+    }
+  }
+
+  grant(_entitlementId: string, _principal: ResourceRef, _signal: AbortSignal): Promise<void> {
+    return Promise.reject(
+      ConnectorError.fatal(
+        "provisioning through one-shot baton connectors is not supported; run the connector in service mode (catalogId baton-service)",
+      ),
+    );
+  }
+
+  revoke(entitlementId: string, principal: ResourceRef, signal: AbortSignal): Promise<void> {
+    return this.grant(entitlementId, principal, signal);
+  }
+
+  /** Runs the connector to its exit; resolves on exit 0, throws a ConnectorError otherwise. */
+  private async run(extraArgs: readonly string[], runDir: string, signal: AbortSignal) {
+    const workDir = join(runDir, "work");
+    const tempDir = join(runDir, "tmp");
+    await mkdir(workDir);
+    await mkdir(tempDir);
+    const child = spawn(this.config.command, [...this.config.args, ...extraArgs], {
+      cwd: workDir,
+      env: batonRunEnv(this.environment.inheritedEnv, this.config.env, tempDir),
+      stdio: ["ignore", "pipe", "pipe"],
+      detached: true, // its own process group: signals reach the connector's subprocesses too
+    });
+    const stderrTail: string[] = [];
+    const follow = (stream: NodeJS.ReadableStream, name: "stdout" | "stderr") => {
+      const lines = createInterface({ input: stream, crlfDelay: Infinity });
+      lines.on("line", (raw) => {
+        const line = parseLogLine(raw.slice(0, MAX_LINE_CHARS), name);
+        if (line.message === "") return;
+        this.environment.log(line);
+        if (name === "stderr") {
+          stderrTail.push(line.message);
+          if (stderrTail.length > STDERR_TAIL_LINES) stderrTail.shift();
+        }
+      });
+      return new Promise<void>((resolve) => lines.once("close", resolve));
+    };
+    const outputs = Promise.all([follow(child.stdout, "stdout"), follow(child.stderr, "stderr")]);
+
+    let stoppedByUs = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    const signalGroup = (name: NodeJS.Signals) => {
+      try {
+        if (child.pid) process.kill(-child.pid, name);
+      } catch {
+        // already gone
+      }
+    };
+    const onAbort = () => {
+      stoppedByUs = true;
+      signalGroup("SIGINT");
+      killTimer = setTimeout(
+        () => signalGroup("SIGKILL"),
+        this.environment.killGraceMs ?? DEFAULT_KILL_GRACE_MS,
+      );
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    try {
+      const exit = await new Promise<{ code: number | null; signal: string | null }>(
+        (resolve, reject) => {
+          child.once("error", (error: NodeJS.ErrnoException) =>
+            reject(spawnError(error, this.config.command)),
+          );
+          child.once("exit", (code, sig) => resolve({ code, signal: sig }));
+        },
+      );
+      await outputs;
+      if (stoppedByUs) {
+        const reason = (signal.reason as Error | undefined)?.message ?? "the sync was canceled";
+        throw ConnectorError.retryable(reason);
+      }
+      if (exit.code === 0) return;
+      const verdict = classifyBatonExit({ ...exit, stderrTail, stoppedByUs });
+      throw new ConnectorError(verdict.message, verdict.retryable);
+    } finally {
+      signal.removeEventListener("abort", onAbort);
+      clearTimeout(killTimer);
+      // Nothing of the run outlives it: stray subprocesses of the group go too.
+      if (child.exitCode !== null || child.signalCode !== null) signalGroup("SIGKILL");
+    }
+  }
+}
+
+function spawnError(error: NodeJS.ErrnoException, command: string): ConnectorError {
+  if (error.code === "ENOENT") {
+    return ConnectorError.fatal(
+      `cannot start the connector: "${command}" was not found (config.command must be an absolute path or a program on the server's PATH)`,
+    );
+  }
+  if (error.code === "EACCES") {
+    return ConnectorError.fatal(
+      `cannot start the connector: "${command}" is not executable by the server's user`,
+    );
+  }
+  return ConnectorError.retryable(`cannot start the connector "${command}": ${error.message}`);
+}
+
+/** A zap JSON line becomes its level and message (plus its error field); text stays as it is. */
+export function parseLogLine(raw: string, stream: "stdout" | "stderr"): ConnectorLogLine {
+  const at = Date.now();
+  const text = raw.trimEnd();
+  if (text.startsWith("{")) {
+    try {
+      const fields = JSON.parse(text) as Record<string, unknown>;
+      const message = typeof fields.msg === "string" ? fields.msg : text;
+      const error = typeof fields.error === "string" ? `: ${fields.error}` : "";
+      return {
+        at,
+        stream,
+        level: typeof fields.level === "string" ? fields.level : "info",
+        message: `${message}${error}`,
+      };
+    } catch {
+      // not JSON after all
+    }
+  }
+  return { at, stream, level: stream === "stderr" ? "error" : "info", message: text };
+}
