@@ -20,7 +20,7 @@ import { connectorRoutes } from "./routes/connectors.js";
 import { healthRoutes } from "./routes/health.js";
 import { syncControlRoutes } from "./routes/sync-controls.js";
 import { syncRoutes } from "./routes/syncs.js";
-import { artifactRoutes, type ArtifactContext } from "./routes/artifacts.js";
+import { artifactRoutes } from "./routes/artifacts.js";
 import { inventoryRoutes } from "./routes/inventory.js";
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -29,7 +29,6 @@ export interface ApiOptions extends ApiContext {
   readonly logger: Logger;
   readonly tls?: { readonly key: Buffer; readonly cert: Buffer };
   readonly bodyLimit?: number;
-  readonly files: ArtifactContext;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;

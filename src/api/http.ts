@@ -7,6 +7,7 @@ import type { Actor, Runtime } from "../commands/context.js";
 import { unauthenticated } from "../domain/errors.js";
 import type { Permission } from "../domain/roles.js";
 import type { TokenService } from "../auth/tokens.js";
+import type { ArtifactStore } from "../engine/artifacts.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -22,6 +23,11 @@ export interface ApiContext {
   readonly tokens: TokenService;
   /** host[:port] of the public URL, for the introspection tenant id. */
   readonly publicHost: string;
+  /** Sync files (c1z, logs) and the public URL that download links point at. */
+  readonly files: {
+    readonly artifacts: ArtifactStore;
+    readonly publicUrl: string;
+  };
 }
 
 export type Handler<

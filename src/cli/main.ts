@@ -8,6 +8,7 @@ import { appsCommand } from "./apps.js";
 import { auditCommand } from "./audit.js";
 import { connectorsCommand } from "./connectors.js";
 import { credentialsCommand } from "./credentials.js";
+import { inventoryCommand } from "./inventory.js";
 import { createOutput } from "./output.js";
 import { serveCommand } from "./serve.js";
 import { syncsCommand } from "./syncs.js";
@@ -30,6 +31,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   appsCommand(program, () => out);
   connectorsCommand(program, () => out);
   syncsCommand(program, () => out);
+  inventoryCommand(program, () => out);
   auditCommand(program, () => out);
 
   try {

@@ -1,5 +1,6 @@
+import { resolve } from "node:path";
 import type { Command } from "commander";
-import type { SyncLifecycle } from "../client/index.js";
+import type { SyncLifecycle, SyncLogLine } from "../client/index.js";
 import type { Output } from "./output.js";
 import { clientFor, wantsJson } from "./remote.js";
 
@@ -70,7 +71,51 @@ export function syncsCommand(program: Command, out: () => Output): void {
         requestedBy: sync.requestedBy,
       });
     });
+
+  syncs
+    .command("log <syncLifecycleId>")
+    .description("show a sync's log: syncplane's notes on each attempt and the connector's output")
+    .requiredOption("--app <appId>", "the app")
+    .requiredOption("--connector <connectorId>", "the connector")
+    .action(async (id: string, flags: { app: string; connector: string }, command: Command) => {
+      const log = await clientFor(command).syncs.getSyncLog({
+        appId: flags.app,
+        connectorId: flags.connector,
+        syncLifecycleId: id,
+      });
+      if (wantsJson(command)) return out().json(log);
+      if (log.lines.length === 0) return out().line("(no log kept for this sync)");
+      for (const line of log.lines) out().line(logLine(line));
+    });
+
+  syncs
+    .command("download <syncLifecycleId>")
+    .description("download a sync's c1z file (kept for baton connectors' recent successful syncs)")
+    .requiredOption("--app <appId>", "the app")
+    .requiredOption("--connector <connectorId>", "the connector")
+    .requiredOption("--out <file>", "where to write it")
+    .action(
+      async (
+        id: string,
+        flags: { app: string; connector: string; out: string },
+        command: Command,
+      ) => {
+        const path = resolve(flags.out);
+        const bytes = await clientFor(command).syncs.download({
+          appId: flags.app,
+          connectorId: flags.connector,
+          syncLifecycleId: id,
+          path,
+        });
+        if (wantsJson(command)) return out().json({ path, bytes });
+        out().line(`wrote ${path} (${bytes} bytes)`);
+      },
+    );
 }
+
+/** A log line as `syncs log` prints it: time, level, message. */
+export const logLine = (line: SyncLogLine): string =>
+  `${line.at}  ${line.level.toUpperCase().padEnd(5)}  ${line.message}`;
 
 const describeCounts = (sync: SyncLifecycle): string => {
   if (!sync.counts) return "";

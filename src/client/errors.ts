@@ -33,3 +33,22 @@ export class SyncplaneError extends Error {
     return CODE_NAMES[this.code] ?? `CODE_${this.code}`;
   }
 }
+
+/** The error a failed response stands for: its grpc-gateway body `{code, message}`, if it has one. */
+export function errorFromResponse(httpStatus: number, text: string): SyncplaneError {
+  let parsed: { code?: unknown; message?: unknown };
+  try {
+    parsed = (text ? JSON.parse(text) : {}) as typeof parsed;
+  } catch {
+    return new SyncplaneError(
+      13,
+      `server sent a non-JSON response (HTTP ${httpStatus})`,
+      httpStatus,
+    );
+  }
+  return new SyncplaneError(
+    typeof parsed.code === "number" ? parsed.code : 2,
+    typeof parsed.message === "string" ? parsed.message : `HTTP ${httpStatus}`,
+    httpStatus,
+  );
+}

@@ -20,8 +20,18 @@ import type {
   UpdateConnectorRequest,
   UpdateConnectorScheduleRequest,
 } from "../api/contracts/connectors.js";
+import type {
+  GetDownloadUrlResponse,
+  GetSyncLogResponse,
+  InventoryEntitlement,
+  InventoryGrant,
+  InventoryList,
+  InventoryResource,
+  InventoryResourceType,
+} from "../api/contracts/inventory.js";
 import type { GetSyncResponse, ListSyncsResponse } from "../api/contracts/syncs.js";
-import { SyncplaneError } from "./errors.js";
+import { downloadTo } from "./download.js";
+import { SyncplaneError, errorFromResponse } from "./errors.js";
 import { ClientCredentialsTokenSource } from "./token-source.js";
 
 export { SyncplaneError } from "./errors.js";
@@ -30,6 +40,23 @@ export type * from "../api/contracts/connectors.js";
 export type * from "../api/contracts/syncs.js";
 export type * from "../api/contracts/audit.js";
 export type { IntrospectResponse, TokenResponse } from "../api/contracts/auth.js";
+export type {
+  GetDownloadUrlResponse,
+  GetSyncLogResponse,
+  InventoryEntitlement,
+  InventoryGrant,
+  InventoryList,
+  InventoryResource,
+  InventoryResourceType,
+  SyncLogLine,
+} from "../api/contracts/inventory.js";
+
+/** C1's name for the response of connector.getConnectorSyncDownloadURL. */
+export type GetConnectorSyncDownloadURLResponse = GetDownloadUrlResponse;
+export type ListInventoryResourceTypesResponse = InventoryList<InventoryResourceType>;
+export type ListInventoryResourcesResponse = InventoryList<InventoryResource>;
+export type ListInventoryEntitlementsResponse = InventoryList<InventoryEntitlement>;
+export type ListInventoryGrantsResponse = InventoryList<InventoryGrant>;
 
 export interface Security {
   /** A bearer token obtained elsewhere. */
@@ -56,6 +83,31 @@ interface ConnectorParams {
   readonly appId: string;
   readonly connectorId: string;
 }
+
+/** Which sync an inventory list reads: the applied one unless `syncId` names a held sync. */
+export interface InventorySyncParams {
+  readonly syncId?: string;
+}
+
+export type ListInventoryResourceTypesRequest = ConnectorParams & InventorySyncParams;
+export type ListInventoryResourcesRequest = ConnectorParams &
+  InventorySyncParams &
+  PageParams & { readonly resourceTypeId?: string };
+export type ListInventoryEntitlementsRequest = ConnectorParams &
+  InventorySyncParams &
+  PageParams & {
+    readonly resourceTypeId?: string;
+    /** Needs resourceTypeId: resource ids are per type. */
+    readonly resourceId?: string;
+  };
+export type ListInventoryGrantsRequest = ConnectorParams &
+  InventorySyncParams &
+  PageParams & {
+    readonly entitlementId?: string;
+    /** Both principal fields or neither. */
+    readonly principalResourceTypeId?: string;
+    readonly principalResourceId?: string;
+  };
 
 type Query = Record<string, string | number | undefined>;
 
@@ -101,27 +153,22 @@ class Transport {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.text();
-    let parsed: unknown = {};
-    if (text) {
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        throw new SyncplaneError(
-          13,
-          `server sent a non-JSON response (HTTP ${response.status})`,
-          response.status,
-        );
-      }
-    }
-    if (!response.ok) {
-      const error = parsed as { code?: number; message?: string };
+    if (!response.ok) throw errorFromResponse(response.status, text);
+    if (!text) return {} as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
       throw new SyncplaneError(
-        error.code ?? 2,
-        error.message ?? `HTTP ${response.status}`,
+        13,
+        `server sent a non-JSON response (HTTP ${response.status})`,
         response.status,
       );
     }
-    return parsed as T;
+  }
+
+  /** A plain GET with no credentials (a signed URL carries its own). */
+  fetchUnauthenticated(url: string): Promise<Response> {
+    return this.fetchImpl(url, { method: "GET" });
   }
 }
 
@@ -129,6 +176,13 @@ const enc = encodeURIComponent;
 const connectorPath = (p: ConnectorParams) =>
   `/api/v1/apps/${enc(p.appId)}/connectors/${enc(p.connectorId)}`;
 const pageQuery = (p: PageParams): Query => ({ page_size: p.pageSize, page_token: p.pageToken });
+const syncPath = (p: ConnectorParams & { syncLifecycleId: string }) =>
+  `${connectorPath(p)}/syncs/${enc(p.syncLifecycleId)}`;
+const inventoryQuery = (p: InventorySyncParams & PageParams, filters: Query = {}): Query => ({
+  ...pageQuery(p),
+  sync_id: p.syncId,
+  ...filters,
+});
 
 export class Syncplane {
   private readonly transport: Transport;
@@ -231,6 +285,12 @@ export class Syncplane {
           count: p.count,
         },
       ),
+    /** A short-lived signed URL (5 minutes) for the sync's c1z; fetch it without credentials. */
+    getConnectorSyncDownloadURL: (p: ConnectorParams & { syncId: string }) =>
+      this.transport.request<GetConnectorSyncDownloadURLResponse>(
+        "GET",
+        `${syncPath({ ...p, syncLifecycleId: p.syncId })}/download_url`,
+      ),
   };
 
   readonly syncs = {
@@ -242,9 +302,59 @@ export class Syncplane {
         pageQuery(p),
       ),
     get: (p: ConnectorParams & { syncLifecycleId: string }) =>
-      this.transport.request<GetSyncResponse>(
+      this.transport.request<GetSyncResponse>("GET", syncPath(p)),
+    /** The sync's log: syncplane's notes on each attempt and the connector's output. */
+    getSyncLog: (p: ConnectorParams & { syncLifecycleId: string }) =>
+      this.transport.request<GetSyncLogResponse>("GET", `${syncPath(p)}/log`),
+    /**
+     * Downloads the sync's c1z to `path` (through connector.getConnectorSyncDownloadURL, then
+     * the signed URL without credentials); returns the bytes written. The file appears only
+     * once complete.
+     */
+    download: async (p: ConnectorParams & { syncLifecycleId: string; path: string }) => {
+      const { downloadUrl } = await this.connector.getConnectorSyncDownloadURL({
+        appId: p.appId,
+        connectorId: p.connectorId,
+        syncId: p.syncLifecycleId,
+      });
+      if (!downloadUrl) throw new SyncplaneError(2, "the server sent no download URL", 200);
+      return downloadTo(await this.transport.fetchUnauthenticated(downloadUrl), p.path);
+    },
+  };
+
+  /** What a connector synced: its applied sync (or, with syncId, a held one), page by page. */
+  readonly inventory = {
+    listResourceTypes: (p: ListInventoryResourceTypesRequest) =>
+      this.transport.request<ListInventoryResourceTypesResponse>(
         "GET",
-        `${connectorPath(p)}/syncs/${enc(p.syncLifecycleId)}`,
+        `${connectorPath(p)}/inventory/resource_types`,
+        undefined,
+        { sync_id: p.syncId },
+      ),
+    listResources: (p: ListInventoryResourcesRequest) =>
+      this.transport.request<ListInventoryResourcesResponse>(
+        "GET",
+        `${connectorPath(p)}/inventory/resources`,
+        undefined,
+        inventoryQuery(p, { resource_type_id: p.resourceTypeId }),
+      ),
+    listEntitlements: (p: ListInventoryEntitlementsRequest) =>
+      this.transport.request<ListInventoryEntitlementsResponse>(
+        "GET",
+        `${connectorPath(p)}/inventory/entitlements`,
+        undefined,
+        inventoryQuery(p, { resource_type_id: p.resourceTypeId, resource_id: p.resourceId }),
+      ),
+    listGrants: (p: ListInventoryGrantsRequest) =>
+      this.transport.request<ListInventoryGrantsResponse>(
+        "GET",
+        `${connectorPath(p)}/inventory/grants`,
+        undefined,
+        inventoryQuery(p, {
+          entitlement_id: p.entitlementId,
+          principal_resource_type_id: p.principalResourceTypeId,
+          principal_resource_id: p.principalResourceId,
+        }),
       ),
   };
 

@@ -14,21 +14,11 @@ import {
   signingKey,
   verifyDownload,
 } from "../../auth/signed-urls.js";
-import type { ArtifactStore } from "../../engine/artifacts.js";
 import { addRoute, pathParams, type ApiContext } from "../http.js";
-
-export interface ArtifactContext {
-  readonly artifacts: ArtifactStore;
-  /** The server's public URL (scheme, host, port), for the URLs it hands out. */
-  readonly publicUrl: string;
-}
 
 const SYNC_PATH = "/api/v1/apps/:app_id/connectors/:connector_id/syncs/:sync_id";
 
-export function artifactRoutes(
-  app: FastifyInstance,
-  ctx: ApiContext & { readonly files: ArtifactContext },
-): void {
+export function artifactRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const { store, clock } = ctx.runtime;
   const { artifacts } = ctx.files;
 

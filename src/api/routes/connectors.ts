@@ -195,6 +195,8 @@ export function connectorRoutes(app: FastifyInstance, ctx: ApiContext): void {
     handler: async (request) => {
       const { app_id: appId, id } = request.params as { app_id: string; id: string };
       await deleteConnector(runtime, actorOf(request), { appId, connectorId: id });
+      // Its c1z files and logs go with it (the inventory rows are swept by the workers).
+      await ctx.files.artifacts.removeConnector(id);
       return {};
     },
   });
