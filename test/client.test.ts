@@ -2,9 +2,23 @@
 // server URL changed (shared/seeds/*: conductoroneSDKTypescript.connector.<operation>(…)).
 
 import assert from "node:assert/strict";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { Syncplane as ConductoroneSDKTypescript, SyncplaneError } from "../src/client/index.js";
-import { createAppAndConnector, startTestServer, type TestServer } from "./helpers/server.js";
+import {
+  Syncplane as ConductoroneSDKTypescript,
+  Syncplane,
+  SyncplaneError,
+  type InventoryResource,
+} from "../src/client/index.js";
+import { writeDirectory } from "./helpers/inventory.js";
+import {
+  createAppAndConnector,
+  startTestServer,
+  tempDir,
+  type TestServer,
+} from "./helpers/server.js";
+import { until } from "./helpers/wait.js";
 
 let server: TestServer;
 before(async () => {
@@ -71,5 +85,175 @@ describe("the seed samples through the TypeScript client", () => {
       (await sdk.apps.get({ id: created.app?.id ?? "" })).app?.displayName,
       "from the SDK",
     );
+  });
+});
+
+describe("inventory, logs and downloads through the TypeScript client", () => {
+  it("pages the inventory: page_size 2 follows the tokens to the full list", async () => {
+    const engine = await startTestServer({ flags: { roles: "api,scheduler,worker" } });
+    try {
+      const path = join(tempDir("syncplane-client-inv-"), "inventory.json");
+      writeDirectory(path, 5, 2);
+      const { appId, connectorId } = await createAppAndConnector(engine, { path });
+      const sdk = new Syncplane({
+        serverURL: engine.url,
+        security: { bearerAuth: await engine.token("viewer") },
+      });
+      const syncId = await until("the initial sync to succeed", async () => {
+        const { list } = await sdk.syncs.list({ appId, connectorId });
+        return list.find((s) => s.trigger === "INITIAL" && s.state === "SUCCEEDED")?.id;
+      });
+
+      const types = await sdk.inventory.listResourceTypes({ appId, connectorId });
+      assert.equal(types.syncId, syncId);
+      assert.deepEqual(types.list.map((t) => t.id).sort(), ["group", "user"]);
+
+      const seen: InventoryResource[] = [];
+      let pages = 0;
+      let pageToken: string | undefined;
+      do {
+        const page = await sdk.inventory.listResources({
+          appId,
+          connectorId,
+          resourceTypeId: "user",
+          pageSize: 2,
+          pageToken,
+        });
+        assert.equal(page.syncId, syncId);
+        assert.ok(page.list.length <= 2);
+        seen.push(...page.list);
+        pageToken = page.nextPageToken;
+        pages++;
+      } while (pageToken);
+      assert.equal(pages, 3);
+      assert.deepEqual(
+        seen.map((r) => r.resourceId),
+        ["u0", "u1", "u2", "u3", "u4"],
+      );
+
+      const entitlements = await sdk.inventory.listEntitlements({
+        appId,
+        connectorId,
+        resourceTypeId: "group",
+        resourceId: "g1",
+      });
+      assert.deepEqual(
+        entitlements.list.map((e) => e.slug),
+        ["member"],
+      );
+      const grants = await sdk.inventory.listGrants({
+        appId,
+        connectorId,
+        entitlementId: entitlements.list[0]?.id,
+        pageSize: 1,
+      });
+      assert.equal(grants.list.length, 1);
+      assert.ok(grants.nextPageToken);
+      const byPrincipal = await sdk.inventory.listGrants({
+        appId,
+        connectorId,
+        principalResourceTypeId: "user",
+        principalResourceId: "u1",
+      });
+      assert.deepEqual(byPrincipal.list[0]?.principal, {
+        resourceTypeId: "user",
+        resourceId: "u1",
+      });
+      const halfPrincipal = await sdk.inventory
+        .listGrants({ appId, connectorId, principalResourceTypeId: "user" })
+        .catch((error: unknown) => error);
+      assert.ok(halfPrincipal instanceof SyncplaneError);
+      assert.equal(halfPrincipal.codeName, "INVALID_ARGUMENT");
+
+      const log = await sdk.syncs.getSyncLog({ appId, connectorId, syncLifecycleId: syncId });
+      assert.ok(log.lines.some((line) => line.message === "attempt 1 started"));
+
+      // File connectors keep no c1z: no URL, and no file written.
+      const dir = tempDir("syncplane-client-dl-");
+      const refused = await sdk.syncs
+        .download({ appId, connectorId, syncLifecycleId: syncId, path: join(dir, "s.c1z") })
+        .catch((error: unknown) => error);
+      assert.ok(refused instanceof SyncplaneError);
+      assert.equal(refused.codeName, "NOT_FOUND");
+      assert.deepEqual(readdirSync(dir), []);
+    } finally {
+      await engine.stop();
+    }
+  });
+
+  it("downloads through the signed URL without the bearer token, streaming to the file", async () => {
+    const body = Buffer.alloc(300_000, 7);
+    const seen: { url: string; authorization: string | null }[] = [];
+    const fakeFetch = (async (input: string | URL | Request, init?: RequestInit) => {
+      const url = String(input);
+      seen.push({ url, authorization: new Headers(init?.headers).get("authorization") });
+      if (url.endsWith("/syncs/s1/download_url")) {
+        return Response.json({ downloadUrl: "https://files.example/downloads/syncs/s1/sync.c1z" });
+      }
+      if (url.startsWith("https://files.example/")) {
+        return new Response(body, { headers: { "content-length": String(body.length) } });
+      }
+      return Response.json({ code: 5, message: "nope" }, { status: 404 });
+    }) as typeof fetch;
+    const sdk = new Syncplane({
+      serverURL: "https://syncplane.example/",
+      security: { bearerAuth: "secret" },
+      fetch: fakeFetch,
+    });
+    const dir = tempDir("syncplane-client-dl-");
+    const path = join(dir, "s1.c1z");
+    const bytes = await sdk.syncs.download({
+      appId: "a",
+      connectorId: "c",
+      syncLifecycleId: "s1",
+      path,
+    });
+    assert.equal(bytes, body.length);
+    assert.ok(readFileSync(path).equals(body));
+    assert.deepEqual(readdirSync(dir), ["s1.c1z"]);
+    assert.deepEqual(seen, [
+      {
+        url: "https://syncplane.example/api/v1/apps/a/connectors/c/syncs/s1/download_url",
+        authorization: "Bearer secret",
+      },
+      { url: "https://files.example/downloads/syncs/s1/sync.c1z", authorization: null },
+    ]);
+
+    // An expired or forged URL answers with a gRPC error body: raised, and no file left behind.
+    const expired = new Syncplane({
+      serverURL: "https://syncplane.example",
+      fetch: (async (input: string | URL | Request) =>
+        String(input).endsWith("/download_url")
+          ? Response.json({ downloadUrl: "https://files.example/x" })
+          : Response.json(
+              { code: 7, message: "download URL expired", details: [] },
+              { status: 403 },
+            )) as typeof fetch,
+    });
+    const other = join(dir, "expired.c1z");
+    const error = await expired.syncs
+      .download({ appId: "a", connectorId: "c", syncLifecycleId: "s1", path: other })
+      .catch((e: unknown) => e);
+    assert.ok(error instanceof SyncplaneError);
+    assert.equal(error.codeName, "PERMISSION_DENIED");
+    assert.equal(error.message, "download URL expired");
+    assert.equal(existsSync(other), false);
+
+    // A body shorter than its content-length (a connection cut) fails, again leaving no file.
+    const cut = new Syncplane({
+      serverURL: "https://syncplane.example",
+      fetch: (async (input: string | URL | Request) =>
+        String(input).endsWith("/download_url")
+          ? Response.json({ downloadUrl: "https://files.example/x" })
+          : new Response(body.subarray(0, 1000), {
+              headers: { "content-length": String(body.length) },
+            })) as typeof fetch,
+    });
+    const short = join(dir, "short.c1z");
+    await assert.rejects(
+      cut.syncs.download({ appId: "a", connectorId: "c", syncLifecycleId: "s1", path: short }),
+      /download cut short: got 1000 of 300000 bytes/,
+    );
+    assert.deepEqual(readdirSync(dir), ["s1.c1z"]);
   });
 });

@@ -14,7 +14,11 @@ import { join } from "node:path";
 import type { Runtime } from "../commands/context.js";
 import { runnerFor, syncTimeoutMs } from "../connectors/registry.js";
 import { ConnectorError, type ConnectorRunner } from "../connectors/runner.js";
-import type { ConnectorLogLine, RunEnvironment } from "../connectors/baton/one-shot.js";
+import {
+  sweepAbandonedRuns,
+  type ConnectorLogLine,
+  type RunEnvironment,
+} from "../connectors/baton/one-shot.js";
 import type { ArtifactStore, SyncLog } from "./artifacts.js";
 import type { ConnectorRecord } from "../domain/model.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "../domain/retry.js";
@@ -85,6 +89,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
   start(): void {
     if (this.state !== "idle") return;
     this.state = "running";
+    if (this.options.workRoot) {
+      sweepAbandonedRuns(this.options.workRoot).catch((error: unknown) =>
+        this.emit("error", error),
+      );
+    }
     this.loop = this.run();
   }
 

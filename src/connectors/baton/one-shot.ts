@@ -8,7 +8,8 @@
 // domain/baton.ts; exit 0 is followed by reading the c1z it wrote (c1z.ts).
 
 import { spawn } from "node:child_process";
-import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { batonRunEnv, classifyBatonExit } from "../../domain/baton.js";
@@ -43,6 +44,8 @@ export interface RunEnvironment {
 }
 
 const STDERR_TAIL_LINES = 12;
+const OWNER_FILE = "owner.json";
+const UNOWNED_RUN_MAX_AGE_MS = 24 * 3600 * 1000;
 const MAX_LINE_CHARS = 4000;
 const DEFAULT_KILL_GRACE_MS = 10_000;
 
@@ -57,6 +60,10 @@ export class BatonOneShotConnector implements ConnectorRunner {
     await mkdir(this.environment.workRoot, { recursive: true, mode: 0o700 });
     const runDir = await mkdtemp(join(this.environment.workRoot, "run-"));
     const release = () => rm(runDir, { recursive: true, force: true });
+    await writeFile(
+      join(runDir, OWNER_FILE),
+      JSON.stringify({ host: hostname(), pid: process.pid }),
+    );
     try {
       const c1zPath = join(runDir, "sync.c1z");
       await this.run(["--file", c1zPath], runDir, signal);
@@ -175,6 +182,52 @@ export class BatonOneShotConnector implements ConnectorRunner {
       // Nothing of the run outlives it: stray subprocesses of the group go too.
       if (child.exitCode !== null || child.signalCode !== null) signalGroup("SIGKILL");
     }
+  }
+}
+
+/**
+ * Deletes run directories whose process is gone (it crashed or was killed before releasing
+ * them): those made on this host by a process that no longer exists. Returns how many went.
+ */
+export async function sweepAbandonedRuns(workRoot: string, now = Date.now()): Promise<number> {
+  let names: string[];
+  try {
+    names = await readdir(workRoot);
+  } catch {
+    return 0;
+  }
+  let removed = 0;
+  for (const name of names.filter((n) => n.startsWith("run-"))) {
+    const dir = join(workRoot, name);
+    let abandoned: boolean;
+    try {
+      const owner = JSON.parse(await readFile(join(dir, OWNER_FILE), "utf8")) as {
+        host?: unknown;
+        pid?: unknown;
+      };
+      abandoned =
+        owner.host === hostname() && typeof owner.pid === "number" && !processAlive(owner.pid);
+    } catch {
+      // no owner file: a run that crashed while starting, or a foreign directory; only old ones
+      abandoned = await stat(dir).then(
+        (info) => now - info.mtimeMs > UNOWNED_RUN_MAX_AGE_MS,
+        () => false,
+      );
+    }
+    if (abandoned) {
+      await rm(dir, { recursive: true, force: true });
+      removed++;
+    }
+  }
+  return removed;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 
