@@ -229,12 +229,19 @@ export class Worker extends EventEmitter<WorkerEvents> {
     } finally {
       clearTimeout(timeout);
       clearInterval(heartbeat);
-      const failed = "error" in end ? `: ${end.error}` : "";
+      const outcome =
+        end.state === "QUEUED"
+          ? `failed and will be retried: ${end.error}`
+          : end.state === "ERRORED"
+            ? `ended ERRORED: ${end.error}`
+            : end.state === "ERRORED_NO_DATA"
+              ? `ended ERRORED_NO_DATA: ${end.summary}`
+              : `ended ${end.state}`;
       log?.write({
         at: Date.now(),
         stream: "syncplane",
         level: end.state === "SUCCEEDED" ? "info" : "warn",
-        message: `attempt ${claimed.sync.attempt} ended ${end.state}${failed}`,
+        message: `attempt ${claimed.sync.attempt} ${outcome}`,
       });
       await log?.close();
     }
