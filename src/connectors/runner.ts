@@ -17,12 +17,18 @@ export interface SyncSnapshot {
   readonly counts: SyncCounts;
   resources(): AsyncIterable<readonly ResourceRecord[]>;
   entitlements(): AsyncIterable<readonly EntitlementRecord[]>;
-  grants(): AsyncIterable<readonly GrantRecord[]>;
+  /**
+   * The grants, by id, or with "principal" by principal then id: the store keeps a lookup by
+   * principal, and feeding it in key order keeps its writes sequential.
+   */
+  grants(order?: GrantOrder): AsyncIterable<readonly GrantRecord[]>;
   /** The file the connector wrote (a baton c1z), kept for download once the sync is recorded. */
   readonly artifact?: SyncArtifact;
   /** Frees what the snapshot holds (temporary files); call once the data is stored. */
   release(): Promise<void>;
 }
+
+export type GrantOrder = "id" | "principal";
 
 export interface SyncArtifact {
   readonly path: string;

@@ -62,6 +62,7 @@ export async function recordSnapshot(
   await stage("resources", snapshot.resources());
   await stage("entitlements", snapshot.entitlements());
   await stage("grants", snapshot.grants());
+  await stage("grantPrincipals", snapshot.grants("principal"));
 
   const exempt = snapshot.resourceTypes
     .filter((type) => type.skipDataDropCheck)

@@ -79,6 +79,11 @@ export interface InventoryBatch {
   readonly resources?: readonly ResourceRecord[];
   readonly entitlements?: readonly EntitlementRecord[];
   readonly grants?: readonly GrantRecord[];
+  /**
+   * The same grants again, ordered by principal then id, for the store's lookup by principal
+   * (a separate pass so that its writes are sequential; grants listed by principal need it).
+   */
+  readonly grantPrincipals?: readonly GrantRecord[];
 }
 
 export interface InventoryRowCounts {

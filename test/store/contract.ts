@@ -523,6 +523,7 @@ export function storeContract(backend: string, open: () => Promise<Store>): void
           ],
           entitlements,
           grants,
+          grantPrincipals: grants,
         }),
       );
       await store.transaction((tx) =>

@@ -22,6 +22,7 @@ import type {
   ResourceRecord,
   ResourceTypeRecord,
 } from "../../domain/inventory.js";
+import type { GrantOrder } from "../runner.js";
 import { decodeNames, decodeResourceType } from "./messages.js";
 
 export const C1Z_V1_MAGIC = Buffer.from("C1ZF\0", "latin1");
@@ -193,7 +194,7 @@ export interface C1zSync {
   readonly counts: SyncCounts;
   resources(): AsyncIterable<readonly ResourceRecord[]>;
   entitlements(): AsyncIterable<readonly EntitlementRecord[]>;
-  grants(): AsyncIterable<readonly GrantRecord[]>;
+  grants(order?: GrantOrder): AsyncIterable<readonly GrantRecord[]>;
   close(): void;
 }
 
@@ -361,11 +362,12 @@ function readRun(db: Database.Database): C1zSync {
           };
         },
       ),
-    grants: () =>
+    grants: (order?: GrantOrder) =>
       batches(
         `SELECT external_id AS id, entitlement_id AS entitlementId,
                 principal_resource_type_id AS principalType, principal_resource_id AS principalId
-           FROM v1_grants WHERE sync_id = ?`,
+           FROM v1_grants WHERE sync_id = ?
+          ORDER BY ${order === "principal" ? "principal_resource_type_id, principal_resource_id, " : ""}external_id`,
         (row: {
           id: string;
           entitlementId: string;

@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { open, readFile, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { grantId, type ResourceRef } from "../../domain/inventory.js";
+import { grantId, type GrantRecord, type ResourceRef } from "../../domain/inventory.js";
 import {
   ConnectorError,
   countInventory,
@@ -172,6 +172,18 @@ function fileError(path: string, error: unknown): ConnectorError {
   }
 }
 
+function byPrincipal(grants: readonly GrantRecord[]): GrantRecord[] {
+  const key = (g: GrantRecord) => [g.principal.resourceTypeId, g.principal.resourceId, g.id];
+  return [...grants].sort((a, b) => {
+    const [ka, kb] = [key(a), key(b)];
+    for (let i = 0; i < ka.length; i++) {
+      if ((ka[i] as string) < (kb[i] as string)) return -1;
+      if ((ka[i] as string) > (kb[i] as string)) return 1;
+    }
+    return 0;
+  });
+}
+
 export function snapshotOf(inventory: Inventory): SyncSnapshot {
   const once = <T>(items: readonly T[]) =>
     async function* () {
@@ -182,7 +194,8 @@ export function snapshotOf(inventory: Inventory): SyncSnapshot {
     counts: countInventory(inventory.resources, inventory.entitlements, inventory.grants),
     resources: once(inventory.resources),
     entitlements: once(inventory.entitlements),
-    grants: once(inventory.grants),
+    grants: (order) =>
+      once(order === "principal" ? byPrincipal(inventory.grants) : inventory.grants)(),
     release: async () => undefined,
   };
 }

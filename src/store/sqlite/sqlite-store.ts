@@ -346,24 +346,30 @@ class SqliteReader implements StoreReader {
     query: PageQuery,
   ): Promise<Page<GrantRecord>> {
     const [after] = query.after ? parseKey(query.after, 1) : [""];
-    const conditions: string[] = [];
-    const params: unknown[] = [];
-    if (filter.entitlementId !== undefined) {
-      conditions.push("AND entitlement_id = ?");
-      params.push(filter.entitlementId);
-    }
-    if (filter.principal) {
-      conditions.push("AND principal_type_id = ? AND principal_id = ?");
-      params.push(filter.principal.resourceTypeId, filter.principal.resourceId);
-    }
-    const rows = this.all(
-      `SELECT * FROM inventory_grants
-       WHERE sync_id = ? ${conditions.join(" ")} AND id > ? ORDER BY id LIMIT ?`,
-      syncId,
-      ...params,
-      after,
-      query.pageSize + 1,
-    );
+    const byEntitlement = filter.entitlementId !== undefined ? "AND g.entitlement_id = ?" : "";
+    const entitlement = filter.entitlementId !== undefined ? [filter.entitlementId] : [];
+    const rows = filter.principal
+      ? this.all(
+          `SELECT g.* FROM inventory_grant_principals p
+           JOIN inventory_grants g ON g.sync_id = p.sync_id AND g.id = p.grant_id
+           WHERE p.sync_id = ? AND p.principal_type_id = ? AND p.principal_id = ?
+             AND p.grant_id > ? ${byEntitlement}
+           ORDER BY p.grant_id LIMIT ?`,
+          syncId,
+          filter.principal.resourceTypeId,
+          filter.principal.resourceId,
+          after,
+          ...entitlement,
+          query.pageSize + 1,
+        )
+      : this.all(
+          `SELECT g.* FROM inventory_grants g
+           WHERE g.sync_id = ? ${byEntitlement} AND g.id > ? ORDER BY g.id LIMIT ?`,
+          syncId,
+          ...entitlement,
+          after,
+          query.pageSize + 1,
+        );
     return page(rows, query.pageSize, grantFromRow, (row) => JSON.stringify([row.id]));
   }
 
@@ -803,11 +809,23 @@ class SqliteTx extends SqliteReader implements StoreTx {
         g.principal.resourceId,
       );
     }
+    for (const g of batch.grantPrincipals ?? []) {
+      this.run(
+        `INSERT INTO inventory_grant_principals (sync_id, principal_type_id, principal_id, grant_id)
+         VALUES (?, ?, ?, ?)
+         ON CONFLICT DO NOTHING`,
+        syncId,
+        g.principal.resourceTypeId,
+        g.principal.resourceId,
+        g.id,
+      );
+    }
   }
 
   async deleteInventory(syncId: string, limit: number): Promise<number> {
     // WITHOUT ROWID tables: delete a bounded slice by primary key.
     const tables: [string, string][] = [
+      ["inventory_grant_principals", "principal_type_id, principal_id, grant_id"],
       ["inventory_grants", "id"],
       ["inventory_entitlements", "id"],
       ["inventory_resources", "resource_type_id, resource_id"],
