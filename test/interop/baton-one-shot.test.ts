@@ -243,4 +243,64 @@ describe("baton one-shot connectors", interopBinary(FAKE_BATON_DEMO), () => {
       delete process.env.BATON_CLIENT_ID;
     }
   });
+
+  it("stops a connector that runs past its timeout (SIGINT) and queues a retry with the reason", async () => {
+    const upstream = seedUpstream("slow", 3);
+    const app = await server.call("POST", "/api/v1/apps", { body: { displayName: "slow" } });
+    const appId = (app.body.app as Json).id as string;
+    const created = await server.call("POST", `/api/v1/apps/${appId}/connectors/create`, {
+      body: {
+        catalogId: "baton",
+        config: {
+          "@type": BATON_CONFIG,
+          command: FAKE_BATON_DEMO,
+          args: ["--db-file", upstream, "--delay", "60s"],
+          timeoutSeconds: 1,
+        },
+      },
+    });
+    const id = ((created.body.connectorView as Json).connector as Json).id as string;
+    const base = `/api/v1/apps/${appId}/connectors/${id}`;
+    const started = Date.now();
+    const retried = await until(
+      "the timed-out sync to be queued again",
+      async () => {
+        const sync = ((await get(`${base}/syncs?page_size=1`)).list as Json[])[0];
+        return sync?.state === "QUEUED" && sync.error ? sync : null;
+      },
+      20_000,
+    );
+    assert.equal(retried.error, "the sync ran longer than its 1 s timeout");
+    assert.ok(Date.now() - started < 15_000, "stopped long before the connector's 60 s delay");
+    const log = await get(`${base}/syncs/${retried.id}/log`);
+    const messages = (log.lines as Json[]).map((l) => l.message as string);
+    assert.ok(
+      messages.some((m) => /sync canceled: context canceled/.test(m)),
+      messages.join("\n"),
+    );
+    assert.ok(messages.some((m) => /attempt 1 failed and will be retried/.test(m)));
+    // Nothing runs while the retry waits for its backoff: the connector can be deleted cleanly.
+    assert.equal((await server.call("DELETE", base, { body: {} })).status, 200);
+  });
+
+  it("exempts resource types the connector marks SkipSyncAnomalyDetection from the guard", async () => {
+    const upstream = seedUpstream("exempt");
+    const { base } = await batonConnector("exempt", [
+      "--db-file",
+      upstream,
+      "--skip-anomaly-type",
+      "user",
+    ]);
+    await ended(base, "INITIAL", "SUCCEEDED");
+    const types = await get(`${base}/inventory/resource_types`);
+    assert.equal((types.list as Json[]).find((t) => t.id === "user")?.skipDataDropCheck, true);
+    const db = new Database(upstream);
+    db.prepare("DELETE FROM users WHERE id > 'user-0000004'").run();
+    db.close();
+    await server.call("POST", `${base}/force_sync`);
+    // The users' drop is exempt; the grants that went with them are still counted.
+    const held = await ended(base, "FORCE", "ERRORED_NO_DATA");
+    assert.equal(held.error, "grants: 50 → 10 (-80.0%)");
+    assert.deepEqual(held.exemptResourceTypeIds, ["user"]);
+  });
 });

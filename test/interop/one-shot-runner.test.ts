@@ -57,6 +57,18 @@ describe("baton one-shot runner", interopBinary(FAKE_BATON_DEMO), () => {
     assert.deepEqual(runDirs(), []);
   });
 
+  it("reads the c1z schema of old SDKs (no sync_type, no stats)", async () => {
+    const snapshot = await runner(["--db-file", upstream, "--legacy-schema"]).sync(
+      new AbortController().signal,
+    );
+    try {
+      assert.equal(snapshot.counts.resources.user, 4);
+      assert.equal(snapshot.counts.grants, 8);
+    } finally {
+      await snapshot.release();
+    }
+  });
+
   it("cancels with SIGINT: the connector stops at once and the failure names the reason", async () => {
     const controller = new AbortController();
     const lines: ConnectorLogLine[] = [];
