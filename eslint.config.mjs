@@ -23,7 +23,16 @@ const layer = (files, forbidden, why) => ({
 });
 
 export default tseslint.config(
-  { ignores: ["dist/**", "node_modules/**", ".syncplane/**", "coverage/**"] },
+  {
+    ignores: [
+      "dist/**",
+      "node_modules/**",
+      ".syncplane/**",
+      "coverage/**",
+      "test/interop/.venv/**",
+      "test/interop/bin/**",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {

@@ -1,0 +1,133 @@
+// The official ConductorOne Python SDK (conductorone-sdk, unmodified) against a real syncplane:
+// connector Get and List, ConfirmSyncValid on a sync held for a data drop, PauseSync, ForceSync
+// refused while paused, ResumeSync, ForceSync, and GetConnectorSyncDownloadURL whose URL serves
+// the c1z. It stands in for the Go SDK, which cannot be installed here (test/interop/README.md).
+// The SDK is installed into test/interop/.venv by scripts/setup-python-sdk.sh (.ci/run runs it).
+
+import assert from "node:assert/strict";
+import { execFile, execFileSync } from "node:child_process";
+import { promisify } from "node:util";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { after, before, describe, it } from "node:test";
+import Database from "better-sqlite3";
+import { FAKE_BATON_DEMO, interopBinary } from "../helpers/baton.js";
+import { startTestServer, tempDir, type TestServer } from "../helpers/server.js";
+import { until } from "../helpers/wait.js";
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const HERE = fileURLToPath(new URL(".", import.meta.url));
+const PYTHON = join(HERE, ".venv/bin/python");
+
+describe(
+  "official C1 Python SDK",
+  { skip: interopBinary(FAKE_BATON_DEMO).skip || interopBinary(PYTHON).skip },
+  () => {
+    let server: TestServer;
+    before(async () => {
+      server = await startTestServer({ flags: { roles: "api,scheduler,worker" } });
+    });
+    after(async () => {
+      await server.stop();
+    });
+
+    it("drives the connector operations through the SDK's own models", async () => {
+      const dir = tempDir("syncplane-pysdk-");
+      const upstream = join(dir, "demo.db");
+      execFileSync(
+        FAKE_BATON_DEMO,
+        ["--db-file", upstream, "--init-db", "-f", join(dir, "s.c1z")],
+        {
+          stdio: "ignore",
+        },
+      );
+      const app = await server.call("POST", "/api/v1/apps", { body: { displayName: "py" } });
+      const appId = (app.body.app as Json).id as string;
+      const created = await server.call("POST", `/api/v1/apps/${appId}/connectors/create`, {
+        body: {
+          catalogId: "baton",
+          config: {
+            "@type": "type.googleapis.com/syncplane.v1.BatonConnectorConfig",
+            command: FAKE_BATON_DEMO,
+            args: ["--db-file", upstream],
+          },
+        },
+      });
+      const connectorId = ((created.body.connectorView as Json).connector as Json).id as string;
+      const base = `/api/v1/apps/${appId}/connectors/${connectorId}`;
+      const latest = async () =>
+        ((await server.call("GET", `${base}/syncs?page_size=1`)).body.list as Json[])[0];
+      const first = await until(
+        "the initial sync",
+        async () => {
+          const sync = await latest();
+          return sync?.state === "SUCCEEDED" ? sync : null;
+        },
+        30_000,
+      );
+      const db = new Database(upstream);
+      db.prepare("DELETE FROM users WHERE id > 'user-0000004'").run();
+      db.close();
+      await server.call("POST", `${base}/force_sync`);
+      const held = await until(
+        "the held sync",
+        async () => {
+          const sync = await latest();
+          return sync?.state === "ERRORED_NO_DATA" ? sync : null;
+        },
+        30_000,
+      );
+
+      const operator = await server.credential("operator");
+      // Asynchronously: the server under test runs in this process.
+      const { stdout } = await promisify(execFile)(
+        PYTHON,
+        [join(HERE, "python-sdk/drive_c1_sdk.py")],
+        {
+          env: {
+            PATH: process.env.PATH ?? "",
+            SERVER_URL: server.url,
+            CLIENT_ID: operator.clientId,
+            CLIENT_SECRET: operator.clientSecret,
+            APP_ID: appId,
+            CONNECTOR_ID: connectorId,
+            HELD_SYNC_ID: held.id as string,
+            APPLIED_SYNC_ID: first.id as string,
+          },
+          encoding: "utf8",
+          timeout: 60_000,
+        },
+      );
+      const seen = JSON.parse(stdout) as Json;
+      assert.deepEqual(seen.get, {
+        status: 200,
+        id: connectorId,
+        catalogId: "baton",
+        syncStatus: "SYNC_STATUS_ERROR",
+        lastError: "user: 25 → 5 (-80.0%)",
+        syncDisabledCategory: "DATA_DROP",
+      });
+      assert.deepEqual(seen.list, [connectorId]);
+      assert.equal(seen.confirm, 200);
+      assert.equal(seen.pause, 200);
+      assert.equal(seen.afterPause.syncStatus, "SYNC_STATUS_DISABLED");
+      assert.equal(seen.afterPause.canResumeSync, true);
+      assert.equal(seen.forceWhilePaused.status, 400);
+      assert.equal(seen.forceWhilePaused.code, 9);
+      assert.match(seen.forceWhilePaused.message, /paused/);
+      assert.equal(seen.resume, 200);
+      assert.equal(seen.force, 200);
+      assert.deepEqual(
+        { status: seen.download.status, magic: seen.download.magic },
+        { status: 200, magic: "C1ZF" },
+      );
+      assert.ok(seen.download.bytes > 1000);
+      assert.deepEqual(seen.getUnknown.status, 404);
+      assert.equal(seen.getUnknown.code, 5);
+      const confirmed = (await server.call("GET", `${base}/syncs/${held.id}`)).body
+        .syncLifecycle as Json;
+      assert.equal(confirmed.state, "CONFIRMED");
+    });
+  },
+);
