@@ -3,6 +3,7 @@
 // the SkipSyncAnomalyDetection annotation, and every way a file can be wrong.
 
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { existsSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -12,7 +13,14 @@ import {
   readC1z,
   type C1zSync,
 } from "../../src/connectors/baton/c1z.js";
-import { C1zBuilder, writeC1z, type C1zFixture, type C1zWriteOptions } from "../helpers/c1z.js";
+import Database from "better-sqlite3";
+import {
+  C1zBuilder,
+  readC1zDatabase,
+  writeC1z,
+  type C1zFixture,
+  type C1zWriteOptions,
+} from "../helpers/c1z.js";
 import { tempDir } from "../helpers/server.js";
 
 const fixture = (users: number, prefix = "u"): C1zFixture => ({
@@ -234,6 +242,32 @@ describe("c1z reader", () => {
         return true;
       });
       assert.equal(existsSync(dbPath), false, `${name}: temp database removed`);
+    }
+  });
+
+  it("names the row when a data blob is damaged, after the file opened fine", async () => {
+    const { path } = await write(fixture(3));
+    const dbPath = await readC1zDatabase(path, dir);
+    const db = new Database(dbPath);
+    // Field 3 (display name) claims 127 bytes that are not there.
+    db.prepare(
+      "UPDATE v1_resources SET data = x'1a7f41' WHERE rowid = (SELECT min(rowid) FROM v1_resources)",
+    ).run();
+    db.close();
+    const damaged = join(dir, "damaged.c1z");
+    writeFileSync(
+      damaged,
+      Buffer.concat([Buffer.from("C1ZF\0", "latin1"), execFileSync("zstd", ["-q", "-c", dbPath])]),
+    );
+    const sync = await read(damaged);
+    try {
+      assert.equal(sync.counts.grants, 3);
+      await assert.rejects(collect(sync.resources()), {
+        name: "C1zError",
+        message: /^row 1 of the c1z's v1_resources cannot be read \(.+\): the file is damaged/,
+      });
+    } finally {
+      sync.close();
     }
   });
 

@@ -298,16 +298,34 @@ function readRun(db: Database.Database): C1zSync {
     grantsByResourceType,
   };
 
+  /** Rows mapped in batches; a row that cannot be read or decoded is a C1zError naming it. */
   async function* batches<Row, Out>(sql: string, map: (row: Row) => Out) {
+    const table = /FROM (\w+)/.exec(sql)?.[1] ?? "a table";
+    const rows = db.prepare(sql).iterate(syncId) as IterableIterator<Row>;
     let batch: Out[] = [];
-    for (const row of db.prepare(sql).iterate(syncId) as IterableIterator<Row>) {
-      batch.push(map(row));
-      if (batch.length >= READ_BATCH) {
-        yield batch;
-        batch = [];
+    let read = 0;
+    try {
+      for (;;) {
+        let next: IteratorResult<Row>;
+        try {
+          next = rows.next();
+          if (!next.done) batch.push(map(next.value));
+        } catch (error) {
+          throw new C1zError(
+            `row ${read + 1} of the c1z's ${table} cannot be read (${(error as Error).message}): the file is damaged or was not written by baton; run the sync again`,
+          );
+        }
+        if (next.done) break;
+        read++;
+        if (batch.length >= READ_BATCH) {
+          yield batch;
+          batch = [];
+        }
       }
+      if (batch.length > 0) yield batch;
+    } finally {
+      rows.return?.();
     }
-    if (batch.length > 0) yield batch;
   }
 
   return {

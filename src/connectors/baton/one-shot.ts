@@ -86,9 +86,9 @@ export class BatonOneShotConnector implements ConnectorRunner {
       return {
         resourceTypes: c1z.resourceTypes,
         counts: c1z.counts,
-        resources: c1z.resources,
-        entitlements: c1z.entitlements,
-        grants: c1z.grants,
+        resources: () => asConnectorErrors(c1z.resources()),
+        entitlements: () => asConnectorErrors(c1z.entitlements()),
+        grants: (order) => asConnectorErrors(c1z.grants(order)),
         artifact: { path: c1zPath, sizeBytes: size, sourceSyncId: c1z.syncId },
         release: async () => {
           c1z.close();
@@ -228,6 +228,15 @@ function processAlive(pid: number): boolean {
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** A damaged c1z found while its rows are read fails the sync for good, like one found earlier. */
+async function* asConnectorErrors<T>(batches: AsyncIterable<T>): AsyncIterable<T> {
+  try {
+    yield* batches;
+  } catch (error) {
+    throw error instanceof C1zError ? ConnectorError.fatal(error.message) : error;
   }
 }
 
