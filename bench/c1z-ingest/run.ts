@@ -30,6 +30,7 @@ import { availableParallelism, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { generateC1z } from "./generate.js";
+import { percentile } from "../lib/stats.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 const REPLAY = join(import.meta.dirname, "replay-connector.sh");
@@ -154,11 +155,6 @@ function cpuMs(pid: number): number {
 interface Sample {
   at: number; // Date.now(), to line up with the server's RFC 3339 timestamps
   rssBytes: number;
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { percentile } from "../lib/stats.js";
 
 const ROOT = join(import.meta.dirname, "../..");
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
@@ -104,11 +105,6 @@ async function load(
   const seconds = (performance.now() - started) / 1000;
   agent.destroy();
   return { samples, seconds, errors };
-}
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 }
 
 interface Row {

@@ -40,16 +40,7 @@ export type * from "../api/contracts/connectors.js";
 export type * from "../api/contracts/syncs.js";
 export type * from "../api/contracts/audit.js";
 export type { IntrospectResponse, TokenResponse } from "../api/contracts/auth.js";
-export type {
-  GetDownloadUrlResponse,
-  GetSyncLogResponse,
-  InventoryEntitlement,
-  InventoryGrant,
-  InventoryList,
-  InventoryResource,
-  InventoryResourceType,
-  SyncLogLine,
-} from "../api/contracts/inventory.js";
+export type * from "../api/contracts/inventory.js";
 
 /** C1's name for the response of connector.getConnectorSyncDownloadURL. */
 export type GetConnectorSyncDownloadURLResponse = GetDownloadUrlResponse;
