@@ -118,7 +118,16 @@ export function inventoryRoutes(app: FastifyInstance, ctx: ApiContext): void {
     handler: async (request) => {
       const { selected } = await load(request);
       const types = await store.listInventoryResourceTypes(selected.syncId);
-      return { syncId: selected.syncId, list: types };
+      // protojson leaves out empty lists and false booleans.
+      return {
+        syncId: selected.syncId,
+        list: types.map((t) => ({
+          id: t.id,
+          displayName: t.displayName,
+          traits: t.traits.length > 0 ? t.traits : undefined,
+          skipDataDropCheck: t.skipDataDropCheck || undefined,
+        })),
+      };
     },
   });
 
