@@ -48,7 +48,9 @@ export class C1zError extends Error {
   }
 }
 
-const READ_CHUNK = 1 << 20;
+// Compressed bytes per decoder push: each push decodes synchronously (~16x its size), so small
+// pushes keep the event loop responsive while a big c1z is decoded.
+const READ_CHUNK = 256 << 10;
 const WRITE_BUFFER = 4 << 20;
 export const READ_BATCH = 2000;
 
