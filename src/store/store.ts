@@ -169,7 +169,10 @@ export interface StoreReader {
     filter: GrantFilter,
     page: PageQuery,
   ): Promise<Page<GrantRecord>>;
-  /** Syncs whose stored inventory nobody needs any more (not applied, not held, not running). */
+  /**
+   * Syncs whose stored inventory nobody needs any more: not running, and neither applied nor
+   * held in ERRORED_NO_DATA by a live connector (a deleted connector needs none of its rows).
+   */
   unneededInventorySyncs(limit: number): Promise<string[]>;
 }
 

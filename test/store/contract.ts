@@ -584,5 +584,61 @@ export function storeContract(backend: string, open: () => Promise<Store>): void
         /page_token/,
       );
     });
+
+    it("says which syncs' inventory is unneeded: replaced, finished, or of a deleted connector", async () => {
+      const connector = await seedConnector();
+      const other = await seedConnector();
+      const ids: Record<string, string> = {};
+      const states = ["SUCCEEDED", "ERRORED_NO_DATA", "SUCCEEDED", "RUNNING"] as const;
+      for (const [i, state] of states.entries()) {
+        const id = newId();
+        ids[`${state}${i}`] = id;
+        await store.transaction(async (tx) => {
+          await tx.insertSync({
+            id,
+            connectorId: connector.id,
+            appId: connector.appId,
+            trigger: "FORCE",
+            queuedAt: now + i,
+            requestedBy: "t",
+          });
+          if (state === "RUNNING") await tx.startSync(id, "w", now, now + 60_000);
+          else await tx.finishSync(id, { state, finishedAt: now + i });
+          await tx.insertInventory(id, {
+            resourceTypes: [{ id: "user", displayName: "U", traits: [], skipDataDropCheck: false }],
+          });
+        });
+      }
+      const applied = ids.SUCCEEDED2 as string;
+      await store.transaction((tx) => tx.setAppliedSync(connector.id, applied, now));
+      const otherSync = newId();
+      await store.transaction(async (tx) => {
+        await tx.insertSync({
+          id: otherSync,
+          connectorId: other.id,
+          appId: other.appId,
+          trigger: "FORCE",
+          queuedAt: now,
+          requestedBy: "t",
+        });
+        await tx.finishSync(otherSync, { state: "SUCCEEDED", finishedAt: now });
+        await tx.insertInventory(otherSync, {
+          resourceTypes: [{ id: "user", displayName: "U", traits: [], skipDataDropCheck: false }],
+        });
+        await tx.setAppliedSync(other.id, otherSync, now);
+      });
+      const unneeded = async () => new Set(await store.unneededInventorySyncs(100));
+      let found = await unneeded();
+      assert.ok(found.has(ids.SUCCEEDED0 as string), "a replaced sync");
+      assert.ok(!found.has(ids.ERRORED_NO_DATA1 as string), "a held sync");
+      assert.ok(!found.has(applied), "the applied sync");
+      assert.ok(!found.has(ids.RUNNING3 as string), "a running sync");
+      assert.ok(!found.has(otherSync), "another connector's applied sync");
+      await store.transaction((tx) => tx.deleteConnector(connector.id, now));
+      found = await unneeded();
+      assert.ok(found.has(applied) && found.has(ids.ERRORED_NO_DATA1 as string));
+      assert.ok(!found.has(ids.RUNNING3 as string), "still running");
+      assert.ok(!found.has(otherSync));
+    });
   });
 }

@@ -378,8 +378,10 @@ class SqliteReader implements StoreReader {
     return this.all(
       `SELECT DISTINCT t.sync_id FROM inventory_resource_types t
        JOIN sync_lifecycles s ON s.id = t.sync_id
-       WHERE s.state NOT IN ('RUNNING', 'ERRORED_NO_DATA')
-         AND NOT EXISTS (SELECT 1 FROM connectors c WHERE c.applied_sync_id = t.sync_id)
+       JOIN connectors c ON c.id = s.connector_id
+       WHERE s.state <> 'RUNNING'
+         AND (c.deleted_at IS NOT NULL
+              OR (s.state <> 'ERRORED_NO_DATA' AND c.applied_sync_id IS NOT t.sync_id))
        LIMIT ?`,
       limit,
     ).map((row) => String(row.sync_id));
