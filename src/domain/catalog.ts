@@ -91,6 +91,12 @@ function batonConfig(config: Record<string, unknown>): ConnectorConfig {
   if (!Array.isArray(args) || !args.every((arg) => typeof arg === "string")) {
     throw invalidArgument("config.args must be a list of strings");
   }
+  const serviceFlag = (args as string[]).find((arg) => /^--client-(id|secret)(=|$)/.test(arg));
+  if (serviceFlag !== undefined) {
+    throw invalidArgument(
+      `config.args cannot contain ${serviceFlag.split("=")[0]}: it switches a baton connector to service mode (use catalogId "baton-service")`,
+    );
+  }
   if (typeof env !== "object" || env === null || Array.isArray(env)) {
     throw invalidArgument("config.env must be an object of string values");
   }
@@ -104,7 +110,7 @@ function batonConfig(config: Record<string, unknown>): ConnectorConfig {
         `config.env.${key} cannot be set: syncplane runs baton connectors one-shot with a file of its own (use catalogId "baton-service" for service mode)`,
       );
     }
-    if (key in FORCED_BATON_ENV) {
+    if (Object.hasOwn(FORCED_BATON_ENV, key)) {
       throw invalidArgument(
         `config.env.${key} cannot be set: syncplane sets it to "${FORCED_BATON_ENV[key]}" for every run`,
       );

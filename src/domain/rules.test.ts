@@ -178,6 +178,19 @@ describe("connector configs", () => {
       },
       /config.env.A must be a string/,
     );
+    const batonWith = (extra: Record<string, unknown>) => ({
+      "@type": "type.googleapis.com/syncplane.v1.BatonConnectorConfig",
+      command: "x",
+      ...extra,
+    });
+    bad("baton", batonWith({ env: { BATON_CLIENT_ID: "a" } }), /switches|service mode/);
+    bad("baton", batonWith({ env: { TZ: "Asia/Tokyo" } }), /syncplane sets it to "UTC"/);
+    bad("baton", batonWith({ args: ["--client-secret=s"] }), /cannot contain --client-secret/);
+    // Names that happen to be Object.prototype members are ordinary variables.
+    assert.deepEqual(
+      parseConnectorConfig("baton", batonWith({ env: { constructor: "c", toString: "t" } }))?.env,
+      { constructor: "c", toString: "t" },
+    );
   });
 });
 

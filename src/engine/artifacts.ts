@@ -52,11 +52,20 @@ export class ArtifactStore {
   }
 
   /** A log for one sync attempt; attempts of the same sync append to the same file. */
-  async openLog(connectorId: string, syncId: string, attempt: number): Promise<SyncLog> {
+  async openLog(
+    connectorId: string,
+    syncId: string,
+    attempt: number,
+    onError?: (error: Error) => void,
+  ): Promise<SyncLog> {
     await mkdir(this.dir(connectorId), { recursive: true, mode: 0o700 });
     const path = this.path(connectorId, syncId, "log");
     const existing = (await this.size(connectorId, syncId, "log")) ?? 0;
-    const log = new SyncLog(createWriteStream(path, { flags: "a", mode: 0o600 }), existing);
+    const log = new SyncLog(
+      createWriteStream(path, { flags: "a", mode: 0o600 }),
+      existing,
+      onError,
+    );
     log.write({
       at: Date.now(),
       stream: "syncplane",
@@ -81,9 +90,10 @@ export class ArtifactStore {
       .filter((id) => SAFE_ID.test(id))
       .sort()
       .reverse();
-    const connector = await store.findConnector(connectorId);
     let removed = 0;
     for (const syncId of syncIds.slice(this.retention)) {
+      // Read right before the delete: a ConfirmSyncValid may just have applied this sync.
+      const connector = await store.findConnector(connectorId);
       if (connector?.appliedSyncId === syncId) continue;
       const sync = await store.getSync(connectorId, syncId);
       if (sync?.state === "ERRORED_NO_DATA" || sync?.state === "RUNNING") continue;
@@ -97,6 +107,11 @@ export class ArtifactStore {
     return removed;
   }
 
+  /** Removes one kept file of a sync. */
+  async discard(connectorId: string, syncId: string, kind: "c1z" | "log"): Promise<void> {
+    await rm(this.path(connectorId, syncId, kind), { force: true });
+  }
+
   /** Removes every file of a deleted connector. */
   async removeConnector(connectorId: string): Promise<void> {
     await rm(this.dir(connectorId), { recursive: true, force: true });
@@ -107,17 +122,27 @@ export interface SyncLogLine extends Omit<ConnectorLogLine, "stream"> {
   readonly stream: ConnectorLogLine["stream"] | "syncplane";
 }
 
-/** JSON lines, appended; capped at MAX_LOG_BYTES. */
+/**
+ * JSON lines, appended; capped at MAX_LOG_BYTES. A log that cannot be written (disk full) stops
+ * logging and says so through `onError`; the sync itself goes on.
+ */
 export class SyncLog {
   private full = false;
+  private failed = false;
 
   constructor(
     private readonly out: WriteStream,
     private bytes: number,
-  ) {}
+    onError: (error: Error) => void = () => undefined,
+  ) {
+    out.on("error", (error) => {
+      this.failed = true;
+      onError(error);
+    });
+  }
 
   write(line: SyncLogLine): void {
-    if (this.full) return;
+    if (this.full || this.failed) return;
     const text = `${JSON.stringify({ ...line, at: new Date(line.at).toISOString() })}\n`;
     if (this.bytes + text.length > MAX_LOG_BYTES) {
       this.full = true;
@@ -131,6 +156,10 @@ export class SyncLog {
   }
 
   close(): Promise<void> {
-    return new Promise((resolve) => this.out.end(resolve));
+    if (this.failed || this.out.destroyed) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.out.once("error", () => resolve());
+      this.out.end(resolve);
+    });
   }
 }

@@ -182,10 +182,15 @@ export class Worker extends EventEmitter<WorkerEvents> {
     let end: SyncEnd = { state: "LOST" };
     const { artifacts } = this.options;
     let log: SyncLog | null = null;
+    let kept = false;
     try {
       log =
-        (await artifacts?.openLog(claimed.connector.id, claimed.sync.id, claimed.sync.attempt)) ??
-        null;
+        (await artifacts?.openLog(
+          claimed.connector.id,
+          claimed.sync.id,
+          claimed.sync.attempt,
+          (error) => this.emit("error", error),
+        )) ?? null;
       // A retried sync starts clean: an earlier attempt may have stored part of its data.
       if (claimed.sync.attempt > 1) await this.discardStaged(claimed.sync.id);
       const environment: RunEnvironment = {
@@ -203,8 +208,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
       ).sync(controller.signal);
       try {
         // Kept before the outcome is recorded, so a sync shown SUCCEEDED has its file.
-        if (snapshot.artifact && artifacts)
+        if (snapshot.artifact && artifacts) {
           await artifacts.keepC1z(claimed.connector.id, claimed.sync.id, snapshot.artifact.path);
+          kept = true;
+        }
         end = await recordSnapshot(this.runtime, claimed, this.id, snapshot);
       } finally {
         await snapshot.release();
@@ -245,13 +252,34 @@ export class Worker extends EventEmitter<WorkerEvents> {
       });
       await log?.close();
     }
-    await artifacts?.prune(this.runtime.store, claimed.connector.id).catch((error: unknown) => {
+    try {
+      if (kept && artifacts) await this.settleArtifact(claimed, end, artifacts);
+      await artifacts?.prune(this.runtime.store, claimed.connector.id);
+    } catch (error) {
       this.emit("error", error);
-    });
+    }
     // A LOST run leaves its rows: a newer attempt of the same sync may be using them. The
     // sweep below removes them once no attempt is running.
     await this.cleanUp();
     this.emit("finished", claimed, end);
+  }
+
+  /**
+   * The c1z was kept before the outcome was recorded. It stays with a sync that succeeded or is
+   * held; a failed attempt (this worker still owns the sync) gives it up; a deleted connector's
+   * files all go. A LOST attempt leaves it: the attempt that took over writes the same path.
+   */
+  private async settleArtifact(
+    claimed: ClaimedSync,
+    end: SyncEnd,
+    artifacts: ArtifactStore,
+  ): Promise<void> {
+    const { connector, sync } = claimed;
+    if (!(await this.runtime.store.findConnector(connector.id))) {
+      await artifacts.removeConnector(connector.id);
+    } else if (end.state === "QUEUED" || end.state === "ERRORED") {
+      await artifacts.discard(connector.id, sync.id, "c1z");
+    }
   }
 
   /** Deletes inventory rows nobody needs any more (replaced, superseded, lost), in slices. */

@@ -2,13 +2,14 @@
 // and held ones; abandoned run directories of dead processes are swept, live ones are not.
 
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { createWriteStream, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { once } from "node:events";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { sweepAbandonedRuns } from "../../src/connectors/baton/one-shot.js";
-import { ArtifactStore } from "../../src/engine/artifacts.js";
+import { ArtifactStore, SyncLog } from "../../src/engine/artifacts.js";
 import { newId } from "../../src/runtime.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import type { Store } from "../../src/store/store.js";
@@ -84,6 +85,17 @@ describe("sync files", () => {
     assert.deepEqual(readdirSync(join(dir, "artifacts")), []);
   });
 
+  it("a log that cannot be written reports the error and stops; nothing crashes", async () => {
+    const errors: Error[] = [];
+    const log = new SyncLog(createWriteStream("/dev/full"), 0, (error) => errors.push(error));
+    log.write({ at: Date.now(), stream: "stderr", level: "info", message: "x".repeat(100_000) });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    log.write({ at: Date.now(), stream: "stderr", level: "info", message: "after" });
+    await log.close();
+    assert.equal(errors.length, 1);
+    assert.match(errors[0]?.message ?? "", /ENOSPC/);
+  });
+
   it("sweeps run directories of processes that are gone, never a live one's", async () => {
     const runs = join(dir, "runs");
     const dead = spawnSync(process.execPath, ["-e", "0"]).pid as number;
@@ -91,20 +103,28 @@ describe("sync files", () => {
       mkdirSync(join(runs, name), { recursive: true });
       if (owner) writeFileSync(join(runs, name, "owner.json"), JSON.stringify(owner));
     };
-    make("run-dead", { host: hostname(), pid: dead });
-    make("run-live", { host: hostname(), pid: process.pid });
-    make("run-elsewhere", { host: "another-host", pid: dead });
-    make("run-unowned-new", null);
-    make("not-a-run", null);
-    assert.equal(await sweepAbandonedRuns(runs), 1);
-    assert.deepEqual(readdirSync(runs).sort(), [
-      "not-a-run",
-      "run-elsewhere",
-      "run-live",
-      "run-unowned-new",
-    ]);
-    // An owner-less run directory is swept once it is a day old.
-    assert.equal(await sweepAbandonedRuns(runs, Date.now() + 25 * 3600 * 1000), 1);
-    assert.ok(!readdirSync(runs).includes("run-unowned-new"));
+    const live = spawn("sleep", ["30"], { stdio: "ignore" });
+    try {
+      make("run-dead", { host: hostname(), pid: dead });
+      make("run-live", { host: hostname(), pid: live.pid });
+      // Same pid as this process but another token: an earlier incarnation (pid 1 in containers).
+      make("run-earlier-self", { host: hostname(), pid: process.pid, token: "0000" });
+      make("run-elsewhere", { host: "another-host", pid: dead });
+      make("run-unowned-new", null);
+      make("not-a-run", null);
+      assert.equal(await sweepAbandonedRuns(runs), 2);
+      assert.deepEqual(readdirSync(runs).sort(), [
+        "not-a-run",
+        "run-elsewhere",
+        "run-live",
+        "run-unowned-new",
+      ]);
+    } finally {
+      live.kill();
+      await once(live, "exit");
+    }
+    // An owner-less run directory is swept once it is a day old; the sleep's is gone by now.
+    assert.equal(await sweepAbandonedRuns(runs, Date.now() + 25 * 3600 * 1000), 2);
+    assert.deepEqual(readdirSync(runs).sort(), ["not-a-run", "run-elsewhere"]);
   });
 });

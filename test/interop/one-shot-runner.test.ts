@@ -5,7 +5,7 @@
 
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import {
@@ -96,6 +96,35 @@ describe("baton one-shot runner", interopBinary(FAKE_BATON_DEMO), () => {
     await assert.rejects(run, { message: "paused" });
     const took = Date.now() - started;
     assert.ok(took >= 450 && took < 5000, `killed after the 300 ms grace (took ${took} ms)`);
+  });
+
+  it("honours a stop that came before the connector started: it never runs", async () => {
+    const controller = new AbortController();
+    controller.abort(new Error("the worker shut down"));
+    const lines: ConnectorLogLine[] = [];
+    await assert.rejects(
+      runner(["--db-file", upstream, "--delay", "30s"], lines).sync(controller.signal),
+      { message: "the worker shut down" },
+    );
+    assert.deepEqual(lines, []);
+    const late = new AbortController();
+    const run = runner(["--db-file", upstream, "--delay", "30s"]).sync(late.signal);
+    late.abort(new Error("lease lost")); // while the run directory is being made
+    const started = Date.now();
+    await assert.rejects(run, { message: "lease lost" });
+    assert.ok(Date.now() - started < 5000);
+  });
+
+  it("reports the exit at once even when a subprocess it left holds its output open", async () => {
+    const script = join(dir, "leaves-a-child.sh");
+    writeFileSync(script, "#!/bin/sh\nsleep 30 &\necho 'boom: upstream refused' >&2\nexit 14\n", {
+      mode: 0o755,
+    });
+    const started = Date.now();
+    await assert.rejects(runner([], [], script).sync(new AbortController().signal), {
+      message: /code 14 \(UNAVAILABLE\): boom: upstream refused/,
+    });
+    assert.ok(Date.now() - started < 4000, `took ${Date.now() - started} ms`);
   });
 
   it("fails clearly when the command does not exist or writes no c1z", async () => {

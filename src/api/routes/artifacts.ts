@@ -45,7 +45,7 @@ export function artifactRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const sync = await requireSync(params);
       if ((await artifacts.size(sync.connectorId, sync.id, "c1z")) === null) {
         throw notFound(
-          `sync "${sync.id}" has no c1z file: only baton connectors' successful syncs keep one, for the newest ${artifacts.retention} syncs (see --artifact-retention)`,
+          `sync "${sync.id}" has no c1z file: baton connectors' syncs that succeeded or are held keep one, for the newest ${artifacts.retention} syncs of the connector (see --artifact-retention)`,
         );
       }
       const now = clock.now();

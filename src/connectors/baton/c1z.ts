@@ -42,7 +42,11 @@ export const DEFAULT_C1Z_LIMITS: C1zLimits = {
 
 /** A c1z that cannot be read, with a message that says why and what to do. */
 export class C1zError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** A problem of this server (disk full), not of the file: trying again may work. */
+    readonly retryable = false,
+  ) {
     super(message);
     this.name = "C1zError";
   }
@@ -111,11 +115,17 @@ export async function decompressC1z(
     readSync(out, header, 0, 2, 18);
     if (header[0] === 2 && header[1] === 2) writeSync(out, Buffer.from([1, 1]), 0, 2, 18);
   } catch (error) {
-    throw error instanceof C1zError
-      ? error
-      : new C1zError(
-          `the c1z is damaged: its zstd data cannot be decoded (${(error as Error).message}); run the sync again`,
-        );
+    if (error instanceof C1zError) throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (typeof code === "string") {
+      throw new C1zError(
+        `cannot write the decompressed c1z to ${dbPath}: ${code}${code === "ENOSPC" ? " (the disk is full; free space in the data dir)" : ""}`,
+        true,
+      );
+    }
+    throw new C1zError(
+      `the c1z is damaged: its zstd data cannot be decoded (${(error as Error).message}); run the sync again`,
+    );
   } finally {
     pending = Buffer.alloc(0);
     closeSync(out);
@@ -210,12 +220,13 @@ const REQUIRED_TABLES = [
 
 /** Opens a decompressed c1z database read-only and picks the sync run to read. */
 export function openC1zDatabase(dbPath: string): C1zSync {
-  let db: Database.Database;
+  let db: Database.Database | undefined;
   try {
     db = new Database(dbPath, { readonly: true, fileMustExist: true });
     db.pragma("query_only = ON");
     db.prepare("SELECT count(*) FROM sqlite_master").get();
   } catch (error) {
+    db?.close();
     throw new C1zError(
       `the c1z does not hold a readable SQLite database (${(error as Error).message}); run the sync again`,
     );

@@ -8,6 +8,7 @@
 // domain/baton.ts; exit 0 is followed by reading the c1z it wrote (c1z.ts).
 
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
@@ -44,6 +45,10 @@ export interface RunEnvironment {
 }
 
 const STDERR_TAIL_LINES = 12;
+/** How long output may still arrive after the connector's group is gone. */
+const OUTPUT_DRAIN_MS = 5000;
+/** Tells this process apart from an earlier one that had the same pid (containers: pid 1). */
+const PROCESS_TOKEN = randomBytes(8).toString("hex");
 const OWNER_FILE = "owner.json";
 const UNOWNED_RUN_MAX_AGE_MS = 24 * 3600 * 1000;
 const MAX_LINE_CHARS = 4000;
@@ -62,7 +67,7 @@ export class BatonOneShotConnector implements ConnectorRunner {
     const release = () => rm(runDir, { recursive: true, force: true });
     await writeFile(
       join(runDir, OWNER_FILE),
-      JSON.stringify({ host: hostname(), pid: process.pid }),
+      JSON.stringify({ host: hostname(), pid: process.pid, token: PROCESS_TOKEN }),
     );
     try {
       const c1zPath = join(runDir, "sync.c1z");
@@ -81,7 +86,9 @@ export class BatonOneShotConnector implements ConnectorRunner {
         join(runDir, "sync.sqlite"),
         this.environment.c1zLimits ?? DEFAULT_C1Z_LIMITS,
       ).catch((error: unknown) => {
-        throw error instanceof C1zError ? ConnectorError.fatal(error.message) : error;
+        throw error instanceof C1zError
+          ? new ConnectorError(error.message, error.retryable)
+          : error;
       });
       return {
         resourceTypes: c1z.resourceTypes,
@@ -119,6 +126,8 @@ export class BatonOneShotConnector implements ConnectorRunner {
     const tempDir = join(runDir, "tmp");
     await mkdir(workDir);
     await mkdir(tempDir);
+    // A stop that came while the run directory was being made is honoured before anything runs.
+    signal.throwIfAborted();
     const child = spawn(this.config.command, [...this.config.args, ...extraArgs], {
       cwd: workDir,
       env: batonRunEnv(this.environment.inheritedEnv, this.config.env, tempDir),
@@ -129,7 +138,7 @@ export class BatonOneShotConnector implements ConnectorRunner {
     const follow = (stream: NodeJS.ReadableStream, name: "stdout" | "stderr") => {
       const lines = createInterface({ input: stream, crlfDelay: Infinity });
       lines.on("line", (raw) => {
-        const line = parseLogLine(raw.slice(0, MAX_LINE_CHARS), name);
+        const line = parseLogLine(raw, name);
         if (line.message === "") return;
         this.environment.log(line);
         if (name === "stderr") {
@@ -159,6 +168,7 @@ export class BatonOneShotConnector implements ConnectorRunner {
       );
     };
     signal.addEventListener("abort", onAbort, { once: true });
+    if (signal.aborted) onAbort();
     try {
       const exit = await new Promise<{ code: number | null; signal: string | null }>(
         (resolve, reject) => {
@@ -168,7 +178,19 @@ export class BatonOneShotConnector implements ConnectorRunner {
           child.once("exit", (code, sig) => resolve({ code, signal: sig }));
         },
       );
-      await outputs;
+      // Nothing of the run outlives the connector: subprocesses left in its group (which may
+      // hold its output open) go now, then the rest of its output is read.
+      signalGroup("SIGKILL");
+      await Promise.race([
+        outputs,
+        new Promise<void>((resolve) => {
+          setTimeout(() => {
+            child.stdout.destroy();
+            child.stderr.destroy();
+            resolve();
+          }, OUTPUT_DRAIN_MS).unref();
+        }),
+      ]);
       if (stoppedByUs) {
         const reason = (signal.reason as Error | undefined)?.message ?? "the sync was canceled";
         throw ConnectorError.retryable(reason);
@@ -179,8 +201,6 @@ export class BatonOneShotConnector implements ConnectorRunner {
     } finally {
       signal.removeEventListener("abort", onAbort);
       clearTimeout(killTimer);
-      // Nothing of the run outlives it: stray subprocesses of the group go too.
-      if (child.exitCode !== null || child.signalCode !== null) signalGroup("SIGKILL");
     }
   }
 }
@@ -204,9 +224,13 @@ export async function sweepAbandonedRuns(workRoot: string, now = Date.now()): Pr
       const owner = JSON.parse(await readFile(join(dir, OWNER_FILE), "utf8")) as {
         host?: unknown;
         pid?: unknown;
+        token?: unknown;
       };
+      const earlierSelf = owner.pid === process.pid && owner.token !== PROCESS_TOKEN;
       abandoned =
-        owner.host === hostname() && typeof owner.pid === "number" && !processAlive(owner.pid);
+        owner.host === hostname() &&
+        typeof owner.pid === "number" &&
+        (earlierSelf || !processAlive(owner.pid));
     } catch {
       // no owner file: a run that crashed while starting, or a foreign directory; only old ones
       abandoned = await stat(dir).then(
@@ -236,7 +260,7 @@ async function* asConnectorErrors<T>(batches: AsyncIterable<T>): AsyncIterable<T
   try {
     yield* batches;
   } catch (error) {
-    throw error instanceof C1zError ? ConnectorError.fatal(error.message) : error;
+    throw error instanceof C1zError ? new ConnectorError(error.message, error.retryable) : error;
   }
 }
 
@@ -267,11 +291,14 @@ export function parseLogLine(raw: string, stream: "stdout" | "stderr"): Connecto
         at,
         stream,
         level: typeof fields.level === "string" ? fields.level : "info",
-        message: `${message}${error}`,
+        message: clip(`${message}${error}`),
       };
     } catch {
       // not JSON after all
     }
   }
-  return { at, stream, level: stream === "stderr" ? "error" : "info", message: text };
+  return { at, stream, level: stream === "stderr" ? "error" : "info", message: clip(text) };
 }
+
+const clip = (text: string) =>
+  text.length > MAX_LINE_CHARS ? `${text.slice(0, MAX_LINE_CHARS)}… (line cut)` : text;

@@ -19,3 +19,7 @@ CREATE TABLE inventory_grant_principals (
   grant_id          TEXT NOT NULL,
   PRIMARY KEY (sync_id, principal_type_id, principal_id, grant_id)
 ) WITHOUT ROWID;
+
+-- Syncs stored before this migration get their lookup now.
+INSERT INTO inventory_grant_principals (sync_id, principal_type_id, principal_id, grant_id)
+  SELECT sync_id, principal_type_id, principal_id, id FROM inventory_grants;
