@@ -1,11 +1,14 @@
-// The official ConductorOne Python SDK (conductorone-sdk, unmodified) against a real syncplane:
-// connector Get and List, ConfirmSyncValid on a sync held for a data drop, PauseSync, ForceSync
-// refused while paused, ResumeSync, ForceSync, and GetConnectorSyncDownloadURL whose URL serves
-// the c1z. It stands in for the Go SDK, which cannot be installed here (test/interop/README.md).
+// The official ConductorOne Python SDK (conductorone-sdk, unmodified) against a real syncplane
+// serving HTTPS with a test CA that the SDK trusts through SSL_CERT_FILE, as a C1 client would be
+// set up for a self-hosted endpoint: connector Get and List, ConfirmSyncValid on a sync held for
+// a data drop, PauseSync, ForceSync refused while paused, ResumeSync, ForceSync, and
+// GetConnectorSyncDownloadURL whose URL serves the c1z. It stands in for the Go SDK, which cannot be installed here (test/interop/README.md).
 // The SDK is installed into test/interop/.venv by scripts/setup-python-sdk.sh (.ci/run runs it).
 
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { request } from "node:https";
 import { promisify } from "node:util";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -13,6 +16,7 @@ import { after, before, describe, it } from "node:test";
 import Database from "better-sqlite3";
 import { FAKE_BATON_DEMO, interopBinary } from "../helpers/baton.js";
 import { startTestServer, tempDir, type TestServer } from "../helpers/server.js";
+import { makeTestCertificates, type TestCertificates } from "../helpers/tls.js";
 import { until } from "../helpers/wait.js";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -25,9 +29,49 @@ describe(
   { skip: interopBinary(FAKE_BATON_DEMO).skip || interopBinary(PYTHON).skip },
   () => {
     let server: TestServer;
+    let certs: TestCertificates;
+    let adminToken = "";
     before(async () => {
-      server = await startTestServer({ flags: { roles: "api,scheduler,worker" } });
+      certs = makeTestCertificates(tempDir("syncplane-pysdk-tls-"));
+      server = await startTestServer({
+        flags: { roles: "api,scheduler,worker", tlsCert: certs.certFile, tlsKey: certs.keyFile },
+      });
+      const form = new URLSearchParams({
+        grant_type: "client_credentials",
+        client_id: server.admin.clientId,
+        client_secret: server.admin.clientSecret,
+      }).toString();
+      const token = await https(
+        "POST",
+        "/auth/v1/token",
+        form,
+        "application/x-www-form-urlencoded",
+      );
+      adminToken = (token as { access_token: string }).access_token;
     });
+
+    /** The test's own calls, over HTTPS with the test CA (fetch cannot be given a CA). */
+    function https(method: string, path: string, body?: string, type = "application/json") {
+      return new Promise<Json>((resolve, reject) => {
+        const headers: Record<string, string> = { "content-type": type };
+        if (adminToken) headers.authorization = `Bearer ${adminToken}`;
+        const req = request(
+          server.url + path,
+          { method, ca: readFileSync(certs.caFile), headers },
+          (res) => {
+            let text = "";
+            res.on("data", (chunk: Buffer) => (text += chunk.toString()));
+            res.on("end", () => {
+              if ((res.statusCode ?? 0) >= 300)
+                reject(new Error(`${path}: ${res.statusCode} ${text}`));
+              else resolve(text ? (JSON.parse(text) as Json) : {});
+            });
+          },
+        );
+        req.on("error", reject);
+        req.end(body);
+      });
+    }
     after(async () => {
       await server.stop();
     });
@@ -42,22 +86,24 @@ describe(
           stdio: "ignore",
         },
       );
-      const app = await server.call("POST", "/api/v1/apps", { body: { displayName: "py" } });
-      const appId = (app.body.app as Json).id as string;
-      const created = await server.call("POST", `/api/v1/apps/${appId}/connectors/create`, {
-        body: {
+      const app = await https("POST", "/api/v1/apps", JSON.stringify({ displayName: "py" }));
+      const appId = (app.app as Json).id as string;
+      const created = await https(
+        "POST",
+        `/api/v1/apps/${appId}/connectors/create`,
+        JSON.stringify({
           catalogId: "baton",
           config: {
             "@type": "type.googleapis.com/syncplane.v1.BatonConnectorConfig",
             command: FAKE_BATON_DEMO,
             args: ["--db-file", upstream],
           },
-        },
-      });
-      const connectorId = ((created.body.connectorView as Json).connector as Json).id as string;
+        }),
+      );
+      const connectorId = ((created.connectorView as Json).connector as Json).id as string;
       const base = `/api/v1/apps/${appId}/connectors/${connectorId}`;
       const latest = async () =>
-        ((await server.call("GET", `${base}/syncs?page_size=1`)).body.list as Json[])[0];
+        ((await https("GET", `${base}/syncs?page_size=1`)).list as Json[])[0];
       const first = await until(
         "the initial sync",
         async () => {
@@ -69,7 +115,7 @@ describe(
       const db = new Database(upstream);
       db.prepare("DELETE FROM users WHERE id > 'user-0000004'").run();
       db.close();
-      await server.call("POST", `${base}/force_sync`);
+      await https("POST", `${base}/force_sync`);
       const held = await until(
         "the held sync",
         async () => {
@@ -88,6 +134,7 @@ describe(
           env: {
             PATH: process.env.PATH ?? "",
             SERVER_URL: server.url,
+            SSL_CERT_FILE: certs.caFile,
             CLIENT_ID: operator.clientId,
             CLIENT_SECRET: operator.clientSecret,
             APP_ID: appId,
@@ -125,8 +172,8 @@ describe(
       assert.ok(seen.download.bytes > 1000);
       assert.deepEqual(seen.getUnknown.status, 404);
       assert.equal(seen.getUnknown.code, 5);
-      const confirmed = (await server.call("GET", `${base}/syncs/${held.id}`)).body
-        .syncLifecycle as Json;
+      assert.match(server.url, /^https:/);
+      const confirmed = (await https("GET", `${base}/syncs/${held.id}`)).syncLifecycle as Json;
       assert.equal(confirmed.state, "CONFIRMED");
     });
   },
