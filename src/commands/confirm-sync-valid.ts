@@ -2,13 +2,13 @@
 // CONFIRMED and the connector's applied baseline, the DATA_DROP hold is cleared, and a CONFIRM
 // sync is enqueued unless the connector is also paused. Confirming a CONFIRMED sync is a no-op.
 
-import { failedPrecondition, notFound } from "../domain/errors.js";
+import { failedPrecondition } from "../domain/errors.js";
 import { hasHold } from "../domain/holds.js";
 import { canTransition } from "../domain/syncs.js";
 import { audit, type Actor, type Runtime } from "./context.js";
 import { applySync } from "./apply-sync.js";
 import { enqueueSync } from "./enqueue.js";
-import { lockConnector } from "./lookups.js";
+import { lockConnector, requireSync } from "./lookups.js";
 
 export interface ConfirmSyncValidInput {
   readonly appId: string;
@@ -23,12 +23,7 @@ export async function confirmSyncValid(
 ): Promise<void> {
   await runtime.store.transaction(async (tx) => {
     const connector = await lockConnector(tx, input.appId, input.connectorId);
-    const sync = await tx.getSync(connector.id, input.syncLifecycleId);
-    if (!sync) {
-      throw notFound(
-        `sync lifecycle "${input.syncLifecycleId}" not found for connector "${connector.id}"`,
-      );
-    }
+    const sync = await requireSync(tx, connector.id, input.syncLifecycleId);
     const now = runtime.clock.now();
     if (sync.state === "CONFIRMED") return; // confirmed before: no change
     if (!canTransition(sync.state, "CONFIRMED")) {

@@ -1,7 +1,12 @@
 // Loading the objects a command works on, with NOT_FOUND errors that say what was missing.
 
 import { notFound } from "../domain/errors.js";
-import type { AppRecord, ConnectorAggregate, ConnectorRecord } from "../domain/model.js";
+import type {
+  AppRecord,
+  ConnectorAggregate,
+  ConnectorRecord,
+  SyncRecord,
+} from "../domain/model.js";
 import type { StoreReader, StoreTx } from "../store/store.js";
 
 export async function requireApp(reader: StoreReader, appId: string): Promise<AppRecord> {
@@ -18,6 +23,17 @@ export async function requireConnector(
   const connector = await reader.getConnector(appId, connectorId);
   if (!connector) throw notFound(connectorMissing(appId, connectorId));
   return connector;
+}
+
+/** One sync lifecycle of a connector. */
+export async function requireSync(
+  reader: StoreReader,
+  connectorId: string,
+  syncId: string,
+): Promise<SyncRecord> {
+  const sync = await reader.getSync(connectorId, syncId);
+  if (!sync) throw notFound(`sync "${syncId}" not found for connector "${connectorId}"`);
+  return sync;
 }
 
 /** Inside a transaction: load and lock the app so concurrent commands on it serialise. */

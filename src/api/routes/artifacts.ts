@@ -6,7 +6,7 @@
 import { readFile } from "node:fs/promises";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
-import { requireConnector } from "../../commands/lookups.js";
+import { requireConnector, requireSync } from "../../commands/lookups.js";
 import { notFound } from "../../domain/errors.js";
 import {
   DOWNLOAD_URL_TTL_MS,
@@ -22,13 +22,9 @@ export function artifactRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const { store, clock } = ctx.runtime;
   const { artifacts } = ctx.files;
 
-  const requireSync = async (params: { app_id: string; connector_id: string; sync_id: string }) => {
+  const syncOf = async (params: { app_id: string; connector_id: string; sync_id: string }) => {
     await requireConnector(store, params.app_id, params.connector_id);
-    const sync = await store.getSync(params.connector_id, params.sync_id);
-    if (!sync) {
-      throw notFound(`sync "${params.sync_id}" not found for connector "${params.connector_id}"`);
-    }
-    return sync;
+    return requireSync(store, params.connector_id, params.sync_id);
   };
 
   addRoute(app, {
@@ -42,7 +38,7 @@ export function artifactRoutes(app: FastifyInstance, ctx: ApiContext): void {
     response: { $ref: "c1.api.app.v1.GetConnectorSyncDownloadURLResponse#" },
     handler: async (request) => {
       const params = request.params as { app_id: string; connector_id: string; sync_id: string };
-      const sync = await requireSync(params);
+      const sync = await syncOf(params);
       if ((await artifacts.size(sync.connectorId, sync.id, "c1z")) === null) {
         throw notFound(
           `sync "${sync.id}" has no c1z file: baton connectors' syncs that succeeded or are held keep one, for the newest ${artifacts.retention} syncs of the connector (see --artifact-retention)`,
@@ -105,7 +101,7 @@ export function artifactRoutes(app: FastifyInstance, ctx: ApiContext): void {
     response: { $ref: "syncplane.v1.GetSyncLogResponse#" },
     handler: async (request) => {
       const params = request.params as { app_id: string; connector_id: string; sync_id: string };
-      const sync = await requireSync(params);
+      const sync = await syncOf(params);
       if ((await artifacts.size(sync.connectorId, sync.id, "log")) === null) return { lines: [] };
       const text = await readFile(artifacts.path(sync.connectorId, sync.id, "log"), "utf8");
       const lines = text

@@ -5,8 +5,8 @@
 
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
-import { requireConnector } from "../../commands/lookups.js";
-import { aborted, failedPrecondition, invalidArgument, notFound } from "../../domain/errors.js";
+import { requireConnector, requireSync } from "../../commands/lookups.js";
+import { aborted, failedPrecondition, invalidArgument } from "../../domain/errors.js";
 import type { ConnectorRecord } from "../../domain/model.js";
 import { encodePageToken, parsePageRequest } from "../../domain/pagination.js";
 import type { Page, StoreReader } from "../../store/store.js";
@@ -65,10 +65,7 @@ async function selectSync(
     );
   }
   if (syncId !== connector.appliedSyncId) {
-    const sync = await store.getSync(connector.id, syncId);
-    if (!sync) {
-      throw notFound(`sync "${syncId}" not found for connector "${connector.id}"`);
-    }
+    const sync = await requireSync(store, connector.id, syncId);
     if (sync.state !== "ERRORED_NO_DATA") {
       if (request.after !== null) {
         throw aborted(

@@ -1,8 +1,7 @@
 // Sync history: a connector's sync lifecycles, newest first, and one lifecycle by id.
 
 import type { FastifyInstance } from "fastify";
-import { requireConnector } from "../../commands/lookups.js";
-import { notFound } from "../../domain/errors.js";
+import { requireConnector, requireSync } from "../../commands/lookups.js";
 import { parsePageRequest } from "../../domain/pagination.js";
 import { PageQuery } from "../contracts/common.js";
 import { addRoute, pathParams, type ApiContext } from "../http.js";
@@ -50,12 +49,7 @@ export function syncRoutes(app: FastifyInstance, ctx: ApiContext): void {
         sync_lifecycle_id: string;
       };
       await requireConnector(store, params.app_id, params.connector_id);
-      const sync = await store.getSync(params.connector_id, params.sync_lifecycle_id);
-      if (!sync) {
-        throw notFound(
-          `sync lifecycle "${params.sync_lifecycle_id}" not found for connector "${params.connector_id}"`,
-        );
-      }
+      const sync = await requireSync(store, params.connector_id, params.sync_lifecycle_id);
       return { syncLifecycle: syncJson(sync, await store.listSyncEvents(sync.id)) };
     },
   });
