@@ -159,11 +159,20 @@ describe("inventory, logs and downloads through the TypeScript client", () => {
         resourceTypeId: "user",
         resourceId: "u1",
       });
-      const halfPrincipal = await sdk.inventory
-        .listGrants({ appId, connectorId, principalResourceTypeId: "user" })
-        .catch((error: unknown) => error);
-      assert.ok(halfPrincipal instanceof SyncplaneError);
-      assert.equal(halfPrincipal.codeName, "INVALID_ARGUMENT");
+      // A principal's type alone: every grant to users; its id alone: to "u1" of any type.
+      const toUsers = await sdk.inventory.listGrants({
+        appId,
+        connectorId,
+        principalResourceTypeId: "user",
+      });
+      assert.ok(toUsers.list.length > 0);
+      assert.ok(toUsers.list.every((grant) => grant.principal.resourceTypeId === "user"));
+      const toU1 = await sdk.inventory.listGrants({
+        appId,
+        connectorId,
+        principalResourceId: "u1",
+      });
+      assert.deepEqual(toU1.list, byPrincipal.list);
 
       const log = await sdk.syncs.getSyncLog({ appId, connectorId, syncLifecycleId: syncId });
       assert.ok(log.lines.some((line) => line.message === "attempt 1 started"));

@@ -4,15 +4,22 @@
 
 import type { Socket } from "node:net";
 import swagger from "@fastify/swagger";
-import Fastify, { LogController, type FastifyInstance, type FastifyRequest } from "fastify";
+import Fastify, {
+  LogController,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from "fastify";
 import type { Logger } from "pino";
-import secureJson from "secure-json-parse";
 import { AppError, permissionDenied, unauthenticated } from "../domain/errors.js";
+import { clip } from "../domain/limits.js";
 import { roleAllows } from "../domain/roles.js";
 import { newId } from "../runtime.js";
-import { NAMED_SCHEMAS } from "./contracts/index.js";
-import { errorBody, toErrorResponse } from "./errors.js";
+import { JSON_REQUEST_SCHEMAS, NAMED_SCHEMAS } from "./contracts/index.js";
+import { clientErrorResponse, errorBody, toErrorResponse, type ErrorResponse } from "./errors.js";
 import type { ApiContext } from "./http.js";
+import { ProtoJson, acceptNull, forbiddenKey, type JsonSchema } from "./protojson.js";
+import { RouteTable } from "./route-table.js";
 import { appRoutes } from "./routes/apps.js";
 import { auditRoutes } from "./routes/audit.js";
 import { authRoutes } from "./routes/auth.js";
@@ -24,6 +31,29 @@ import { artifactRoutes } from "./routes/artifacts.js";
 import { inventoryRoutes } from "./routes/inventory.js";
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+/** A request (headers and body) must arrive in full within this time. */
+export const REQUEST_TIMEOUT_MS = 60_000;
+/**
+ * Path segments longer than this are refused by the router itself; shorter ones reach the route,
+ * whose schema names the parameter and its limit (ids are at most 64 characters).
+ */
+const MAX_PATH_SEGMENT = 2048;
+
+interface OpenApiDocument {
+  paths?: Record<
+    string,
+    Record<
+      string,
+      | {
+          requestBody?: {
+            required?: boolean;
+            content?: Record<string, { schema?: { $ref?: unknown } }>;
+          };
+        }
+      | undefined
+    >
+  >;
+}
 
 export interface ApiOptions extends ApiContext {
   readonly logger: Logger;
@@ -55,19 +85,30 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
         useDefaults: false,
         allErrors: false,
         strict: false,
+        // Unions told apart by a field (a connector's catalogId, a config's "@type") validate
+        // the one branch that field names, so errors speak of that branch's fields.
+        discriminator: true,
+        verbose: true,
       },
     },
     // While closing, requests on kept-alive connections get UNAVAILABLE from the onRequest hook.
     return503OnClosing: false,
-    // Requests too malformed for the HTTP parser still get a grpc-gateway body.
-    clientErrorHandler: (_error: Error, socket: Socket) => {
+    // Requests too malformed for the HTTP parser, too large or too slow still get a
+    // grpc-gateway body.
+    clientErrorHandler: (error: Error & { code?: string }, socket: Socket) => {
       if (!socket.writable) return;
-      const body = JSON.stringify(
-        errorBody("INVALID_ARGUMENT", "the HTTP request could not be parsed"),
-      );
+      const { status, body } = clientErrorResponse(error.code);
+      const text = JSON.stringify(body);
       socket.end(
-        `HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        `HTTP/1.1 ${status} ${STATUS_TEXT[status] ?? "Error"}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
       );
+    },
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    routerOptions: { maxParamLength: MAX_PATH_SEGMENT },
+    // Errors the router raises before a route is chosen (a malformed percent-encoding, an
+    // over-long path segment) leave through the same error mapping as every other error.
+    frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
+      send(reply, toErrorResponse(error, String(request.id), bodyLimit, request.url));
     },
     // HTTP/2 with HTTP/1.1 fallback on the TLS port: the token endpoint and (later) gRPC
     // BatonService share it, as baton connectors require.
@@ -84,24 +125,23 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     (_request, body, done) => {
       const text = String(body);
       if (text.trim() === "") return done(null, undefined);
+      let value: unknown;
       try {
-        const value: unknown = secureJson.parse(text, undefined, {
-          protoAction: "error",
-          constructorAction: "error",
-        });
-        done(null, value === null ? undefined : value);
+        value = JSON.parse(text);
       } catch (error) {
-        const why =
-          error instanceof SyntaxError
-            ? `: ${error.message}`
-            : " (it must not set __proto__ or constructor)";
-        done(
-          Object.assign(new Error(`request body is not valid JSON${why}`), {
-            code: "SYNCPLANE_BAD_JSON",
-          }),
-          undefined,
+        return done(badJson(`request body is not valid JSON: ${(error as Error).message}`));
+      }
+      // Keys that could reach an object's prototype if a body were ever merged into another
+      // object are refused outright (the schemas declare it for free-form objects).
+      const forbidden = forbiddenKey(value);
+      if (forbidden !== null) {
+        return done(
+          badJson(
+            `request body must not use the key "${forbidden}" (refused anywhere in a body: it could reach an object's prototype)`,
+          ),
         );
       }
+      done(null, value === null ? undefined : value);
     },
   );
   app.addContentTypeParser(
@@ -122,7 +162,18 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     },
   );
 
-  for (const schema of NAMED_SCHEMAS) app.addSchema(schema);
+  // JSON request bodies declare protojson's null ("not set") on every optional field; ProtoJson
+  // reads every body and query string by the same schemas (see protojson.ts).
+  const registered = new Map<string, JsonSchema>();
+  const jsonRequests = new Set(JSON_REQUEST_SCHEMAS.map((schema) => schema.$id));
+  for (const named of NAMED_SCHEMAS) {
+    const schema = jsonRequests.has(named.$id)
+      ? acceptNull(named as JsonSchema)
+      : (named as JsonSchema);
+    registered.set(named.$id, schema);
+    app.addSchema(schema);
+  }
+  const protoJson = new ProtoJson((id) => registered.get(id));
 
   await app.register(swagger, {
     openapi: {
@@ -148,13 +199,26 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     refResolver: {
       buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`),
     },
+    // A body that may be left out is not a required one (swagger marks every body required).
+    transformObject: (documents) => {
+      const document = (documents as { openapiObject: OpenApiDocument }).openapiObject;
+      for (const operations of Object.values(document.paths ?? {})) {
+        for (const operation of Object.values(operations)) {
+          const body = operation?.requestBody;
+          const ref = body?.content?.["application/json"]?.schema?.$ref;
+          const id = typeof ref === "string" ? ref.replace(/^.*\//, "") : undefined;
+          const type = id ? registered.get(id)?.type : undefined;
+          if (body && Array.isArray(type) && type.includes("null")) body.required = false;
+        }
+      }
+      return document;
+    },
   });
 
-  const routePatterns: { method: string; pattern: RegExp }[] = [];
+  const routes = new RouteTable();
   app.addHook("onRoute", (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
-    const pattern = new RegExp(`^${route.url.replace(/:[A-Za-z_]+/g, "[^/]+")}/?$`);
-    for (const method of methods) routePatterns.push({ method: String(method), pattern });
+    for (const method of methods) routes.add(String(method), route.url);
   });
 
   let closing = false;
@@ -166,6 +230,23 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     void reply.header("x-request-id", String(request.id));
     void reply.header("x-content-type-options", "nosniff");
     if (closing) throw new AppError("UNAVAILABLE", "the server is shutting down; retry shortly");
+    // A path the document does not have, or one it has with another method: answered here,
+    // before anything (a body, a Content-Type) is read.
+    const path = request.url.split("?")[0] ?? "";
+    const documented = routes.resolve(path);
+    const routed = request.is404 ? null : request.routeOptions.url;
+    if (documented === null) {
+      if (routed === null) {
+        throw new AppError("NOT_FOUND", `no such route: ${request.method} ${clip(path)}`);
+      }
+    } else if (routed !== documented.template) {
+      const allow = documented.methods.join(", ");
+      void reply.header("allow", allow);
+      throw new AppError(
+        "UNIMPLEMENTED",
+        `method ${request.method} is not allowed here; use ${allow}`,
+      );
+    }
     const permission = request.routeOptions.config.permission;
     if (!permission) return;
     request.principal = await authenticate(request, options);
@@ -176,28 +257,46 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     }
   });
 
-  // Every route accepts an absent body as an empty object, as the C1 operations do.
+  // Every route accepts an absent body as an empty object, as the C1 operations do; bodies and
+  // query strings are read the protojson way (proto field names, null, typed query values).
   app.addHook("preValidation", async (request) => {
+    const schema = request.routeOptions.schema ?? {};
+    request.query = protoJson.query(
+      (request.query ?? {}) as Record<string, unknown>,
+      schema.querystring as JsonSchema | undefined,
+    );
     if (request.body === undefined && request.method !== "GET" && request.method !== "HEAD") {
       request.body = {};
     }
+    if (schema.body && !isForm(request)) {
+      request.body = protoJson.body(request.body, schema.body as JsonSchema);
+    }
   });
 
-  // Every mutation is already in the audit log (in the database, with actor and request id), so
-  // successful requests are logged at debug; client errors at info, server errors at error.
+  // One line per request that changed something (route, caller, the ids in its path, request
+  // id; never a body, which may hold secrets), so an operator can follow mutations at the default
+  // level. Reads log at debug, client errors at info, server errors at error.
   app.addHook("onResponse", async (request, reply) => {
-    const level = reply.statusCode >= 500 ? "error" : reply.statusCode >= 400 ? "info" : "debug";
+    // A change made by a principal (the public token endpoint changes nothing).
+    const mutation =
+      request.method !== "GET" && request.method !== "HEAD" && Boolean(request.principal);
+    const level =
+      reply.statusCode >= 500 ? "error" : reply.statusCode >= 400 || mutation ? "info" : "debug";
     if (!options.logger.isLevelEnabled(level)) return;
+    const routed = !request.is404 && reply.statusCode !== 405;
     request.log[level](
       {
         requestId: request.id,
         method: request.method,
-        url: request.url,
+        route: routed ? request.routeOptions.url : undefined,
+        operation: routed ? request.routeOptions.schema?.operationId : undefined,
+        ids: routed ? idsOf(request.params) : undefined,
+        url: routed ? undefined : clip(request.url),
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 100) / 100,
         client: request.principal?.clientId,
       },
-      "request",
+      reply.statusCode < 400 && mutation ? "mutation" : "request",
     );
   });
 
@@ -205,34 +304,17 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     const response = toErrorResponse(error, String(request.id), bodyLimit, request.url);
     if (response.unexpected)
       request.log.error({ err: error, requestId: request.id }, "unexpected error");
-    if (response.status === 401) void reply.header("www-authenticate", 'Bearer realm="syncplane"');
-    void reply.code(response.status).type("application/json").send(JSON.stringify(response.body));
+    send(reply, response);
   });
 
+  // Reached only if a request slips past the onRequest check above (it answers 404 and 405).
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split("?")[0] ?? "";
-    const allowed = [
-      ...new Set(routePatterns.filter((r) => r.pattern.test(path)).map((r) => r.method)),
-    ];
-    if (allowed.length > 0) {
-      void reply
-        .code(405)
-        .header("allow", allowed.join(", "))
-        .type("application/json")
-        .send(
-          JSON.stringify(
-            errorBody(
-              "UNIMPLEMENTED",
-              `method ${request.method} is not allowed here; use ${allowed.join(", ")}`,
-            ),
-          ),
-        );
-      return;
-    }
-    void reply
-      .code(404)
-      .type("application/json")
-      .send(JSON.stringify(errorBody("NOT_FOUND", `no such route: ${request.method} ${path}`)));
+    send(reply, {
+      status: 404,
+      body: errorBody("NOT_FOUND", `no such route: ${request.method} ${clip(path)}`),
+      unexpected: false,
+    });
   });
 
   healthRoutes(app, options);
@@ -250,6 +332,35 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   return app;
 }
 
+const badJson = (message: string) =>
+  Object.assign(new Error(message), { code: "SYNCPLANE_BAD_JSON" });
+
+function send(reply: FastifyReply, response: ErrorResponse): void {
+  if (response.status === 401) void reply.header("www-authenticate", 'Bearer realm="syncplane"');
+  void reply.code(response.status).type("application/json").send(JSON.stringify(response.body));
+}
+
+const isForm = (request: FastifyRequest): boolean =>
+  String(request.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded");
+
+/** The ids named in a request's path, for the log line (path parameters are ids, never secrets). */
+function idsOf(params: unknown): Record<string, string> | undefined {
+  if (!params || typeof params !== "object") return undefined;
+  const entries = Object.entries(params as Record<string, unknown>).map(
+    ([key, value]) => [key, String(value).slice(0, 80)] as const,
+  );
+  return entries.length ? Object.fromEntries(entries) : undefined;
+}
+
+const STATUS_TEXT: Record<number, string> = {
+  400: "Bad Request",
+  408: "Request Timeout",
+  413: "Payload Too Large",
+  431: "Request Header Fields Too Large",
+  500: "Internal Server Error",
+  504: "Gateway Timeout",
+};
+
 async function authenticate(request: FastifyRequest, context: ApiContext) {
   const header = request.headers.authorization;
   if (!header) {
@@ -257,9 +368,14 @@ async function authenticate(request: FastifyRequest, context: ApiContext) {
       "missing Authorization header; get a token from POST /auth/v1/token and send Authorization: Bearer <token>",
     );
   }
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  const match = /^Bearer(?:\s+(\S*))?\s*$/i.exec(header);
   if (!match) throw unauthenticated("Authorization header must be: Bearer <access token>");
-  const principal = await context.tokens.authenticate(match[1] as string);
+  if (!match[1]) {
+    throw unauthenticated(
+      "the Authorization header's bearer token is empty; send Authorization: Bearer <access token> (an SDK sends this when its token field is left empty)",
+    );
+  }
+  const principal = await context.tokens.authenticate(match[1]);
   if (!principal) {
     throw unauthenticated(
       "access token is invalid, expired or revoked; get a new one from POST /auth/v1/token",

@@ -1,8 +1,11 @@
 // FieldMask handling for the C1 update operations. The mask arrives as protojson writes it
 // ("displayName,description"); snake_case paths are accepted too. Without a mask, the fields
-// present in the object are updated, as grpc-gateway infers for body-bound updates.
+// present in the object are updated, as grpc-gateway infers for body-bound updates; an update that
+// names no field changes nothing and answers the object as it is.
 
 import { invalidArgument } from "../domain/errors.js";
+import { checkLength, quote } from "../domain/limits.js";
+import { updateMaskPattern } from "./contracts/common.js";
 
 const camel = (path: string) => path.trim().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
@@ -12,6 +15,7 @@ export function resolveUpdateMask(
   updatable: readonly string[],
   readOnly: readonly string[],
 ): string[] {
+  if (mask) checkLength("updateMask", mask, "updateMask");
   const fields =
     mask && mask.trim() !== ""
       ? mask.split(",").map(camel).filter(Boolean)
@@ -19,16 +23,17 @@ export function resolveUpdateMask(
   for (const field of fields) {
     if (updatable.includes(field)) continue;
     if (readOnly.includes(field)) {
-      throw invalidArgument(`updateMask: "${field}" is read-only and cannot be updated`);
+      throw invalidArgument(`updateMask: ${quote(field)} is read-only and cannot be updated`);
     }
     throw invalidArgument(
-      `updateMask: "${field}" is not an updatable field; use ${updatable.join(", ")}`,
+      `updateMask: ${quote(field)} is not an updatable field; use ${updatable.join(", ")}`,
     );
   }
-  if (fields.length === 0) {
+  if (mask && !new RegExp(updateMaskPattern(updatable)).test(mask)) {
     throw invalidArgument(
-      `nothing to update: set updateMask or send fields among ${updatable.join(", ")}`,
+      "updateMask: list field paths separated by commas (spaces and tabs around them are fine)",
     );
   }
+  // No field named (an empty body, or only read-only fields sent back): nothing changes.
   return [...new Set(fields)];
 }

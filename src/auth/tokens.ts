@@ -12,6 +12,7 @@
 import { createHash } from "node:crypto";
 import { decodeJwt, importJWK, jwtVerify, type CryptoKey, type KeyObject } from "jose";
 import { AppError } from "../domain/errors.js";
+import { LIMITS, quote, type LimitName } from "../domain/limits.js";
 import type { CredentialRecord } from "../domain/model.js";
 import type { Clock } from "../runtime.js";
 import type { Store } from "../store/store.js";
@@ -20,6 +21,15 @@ import { newAccessToken, secretMatches } from "./secrets.js";
 
 export const ACCESS_TOKEN_TTL_SECONDS = 3600;
 const JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+const FORM_LIMITS: readonly (readonly [string, LimitName])[] = [
+  ["grant_type", "shortText"],
+  ["client_id", "shortText"],
+  ["client_secret", "shortText"],
+  ["client_assertion_type", "shortText"],
+  ["client_assertion", "longText"],
+  ["scope", "shortText"],
+];
 /** Assertions must be short-lived: refuse ones valid for longer than this from now. */
 const MAX_ASSERTION_LIFETIME_SECONDS = 10 * 60;
 const CLOCK_SKEW_SECONDS = 60;
@@ -73,13 +83,22 @@ export class TokenService {
     form: Readonly<Record<string, string | undefined>>,
     basic?: { clientId: string; clientSecret: string },
   ): Promise<TokenResponse> {
+    for (const [field, limit] of FORM_LIMITS) {
+      const value = form[field];
+      if (value !== undefined && value.length > LIMITS[limit]) {
+        throw new OAuthError(
+          "invalid_request",
+          `${field} is too long: ${value.length} characters, at most ${LIMITS[limit]}`,
+        );
+      }
+    }
     const grantType = form.grant_type;
     if (!grantType)
       throw new OAuthError("invalid_request", "grant_type is required (client_credentials)");
     if (grantType !== "client_credentials") {
       throw new OAuthError(
         "unsupported_grant_type",
-        `grant_type "${grantType}" is not supported; use client_credentials`,
+        `grant_type ${quote(grantType)} is not supported; use client_credentials`,
       );
     }
     const credential = form.client_assertion

@@ -1,6 +1,7 @@
 // App commands: create, update, delete.
 
 import { failedPrecondition, invalidArgument } from "../domain/errors.js";
+import { checkAttributes, checkLength } from "../domain/limits.js";
 import type { AppRecord } from "../domain/model.js";
 import { newId } from "../runtime.js";
 import type { AppPatch } from "../store/store.js";
@@ -20,6 +21,9 @@ export async function createApp(
 ): Promise<AppRecord> {
   const displayName = input.displayName.trim();
   if (!displayName) throw invalidArgument("displayName is required and must not be blank");
+  checkLength("displayName", input.displayName, "displayName");
+  checkLength("description", input.description ?? "", "description");
+  checkAttributes(input.attributes ?? {});
   return runtime.store.transaction(async (tx) => {
     const now = runtime.clock.now();
     const app: AppRecord = {
@@ -50,8 +54,16 @@ export async function updateApp(
   if (patch.displayName !== undefined && patch.displayName.trim() === "") {
     throw invalidArgument("displayName must not be blank");
   }
+  checkLength("displayName", patch.displayName ?? "", "displayName");
+  checkLength("description", patch.description ?? "", "description");
+  checkAttributes(patch.attributes ?? {});
   return runtime.store.transaction(async (tx) => {
     const current = await lockApp(tx, appId);
+    const named =
+      patch.displayName !== undefined ||
+      patch.description !== undefined ||
+      Object.keys(patch.attributes ?? {}).length > 0;
+    if (!named) return current; // an update that names no field changes nothing
     const now = runtime.clock.now();
     const merged: AppPatch = {
       ...patch,

@@ -1,12 +1,14 @@
 // Connector commands: create, update, delete.
 
 import {
+  CONFIG_TYPES,
   configRequired,
   parseCatalogId,
   parseConnectorConfig,
   restoreRedacted,
 } from "../domain/catalog.js";
-import { invalidArgument } from "../domain/errors.js";
+import { failedPrecondition, invalidArgument } from "../domain/errors.js";
+import { checkLength, checkList, quote } from "../domain/limits.js";
 import { NEVER_SYNCED, type ConnectorRecord } from "../domain/model.js";
 import { defaultSchedule, nextFireAfter } from "../domain/schedule.js";
 import { newId } from "../runtime.js";
@@ -37,6 +39,7 @@ export async function createConnector(
   input: CreateConnectorInput,
 ): Promise<ConnectorRecord> {
   const catalogId = parseCatalogId(input.catalogId);
+  checkConnectorFields(input);
   const parsed = parseConnectorConfig(catalogId, input.config);
   const config = parsed && restoreRedacted(parsed, null);
   return runtime.store.transaction(async (tx) => {
@@ -92,16 +95,27 @@ export async function updateConnector(
   actor: Actor,
   input: UpdateConnectorInput,
 ): Promise<ConnectorRecord> {
+  checkConnectorFields(input.patch);
   return runtime.store.transaction(async (tx) => {
     const current = await lockConnector(tx, input.appId, input.connectorId);
     const { config: rawConfig, ...rest } = input.patch;
     const patch: ConnectorPatch = { ...rest };
+    // Nothing named: nothing changes (a client that sends back only read-only fields).
+    if (Object.keys(input.patch).length === 0) return current;
     if ("config" in input.patch) {
       const catalogId = parseCatalogId(current.catalogId);
+      const type = (rawConfig as { "@type"?: unknown } | null | undefined)?.["@type"];
+      if (type !== undefined && type !== CONFIG_TYPES[catalogId]) {
+        // The same config would be right for a connector of another kind: the connector's state
+        // (its catalog), not the request, makes it wrong.
+        throw failedPrecondition(
+          `connector "${current.id}" is a ${catalogId} connector: its config must be a ${CONFIG_TYPES[catalogId]}, got ${quote(type)}`,
+        );
+      }
       const parsed = parseConnectorConfig(catalogId, rawConfig);
       const config = parsed && restoreRedacted(parsed, current.config);
       if (config === null && configRequired(catalogId)) {
-        throw invalidArgument(`a ${catalogId} connector needs a config; it cannot be cleared`);
+        throw failedPrecondition(`a ${catalogId} connector needs a config; it cannot be cleared`);
       }
       Object.assign(patch, { config });
     }
@@ -118,6 +132,25 @@ export async function updateConnector(
     });
     return (await tx.getConnector(input.appId, input.connectorId)) as ConnectorRecord;
   });
+}
+
+/** Bounds on the free-text and list fields of a create or update (the config has its own). */
+function checkConnectorFields(fields: {
+  readonly displayName?: string;
+  readonly description?: string;
+  readonly syncResourceTypeIds?: readonly string[];
+  readonly userIds?: readonly string[];
+}): void {
+  if (fields.displayName !== undefined) {
+    checkLength("displayName", fields.displayName, "displayName");
+  }
+  if (fields.description !== undefined) {
+    checkLength("description", fields.description, "description");
+  }
+  if (fields.syncResourceTypeIds !== undefined) {
+    checkList("syncConfig.syncResourceTypeIds", fields.syncResourceTypeIds, "externalId");
+  }
+  if (fields.userIds !== undefined) checkList("userIds", fields.userIds, "id", "userIds");
 }
 
 /** Deleting cancels queued syncs and drops the schedule; sync history stays for the audit trail. */

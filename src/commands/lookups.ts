@@ -1,6 +1,7 @@
 // Loading the objects a command works on, with NOT_FOUND errors that say what was missing.
 
 import { notFound } from "../domain/errors.js";
+import { checkLength } from "../domain/limits.js";
 import type {
   AppRecord,
   ConnectorAggregate,
@@ -10,6 +11,7 @@ import type {
 import type { StoreReader, StoreTx } from "../store/store.js";
 
 export async function requireApp(reader: StoreReader, appId: string): Promise<AppRecord> {
+  checkLength("app_id", appId, "id");
   const app = await reader.getApp(appId);
   if (!app) throw notFound(`app "${appId}" not found`);
   return app;
@@ -20,6 +22,7 @@ export async function requireConnector(
   appId: string,
   connectorId: string,
 ): Promise<ConnectorRecord> {
+  checkIds(appId, connectorId);
   const connector = await reader.getConnector(appId, connectorId);
   if (!connector) throw notFound(connectorMissing(appId, connectorId));
   return connector;
@@ -31,6 +34,7 @@ export async function requireSync(
   connectorId: string,
   syncId: string,
 ): Promise<SyncRecord> {
+  checkLength("sync id", syncId, "id");
   const sync = await reader.getSync(connectorId, syncId);
   if (!sync) throw notFound(`sync "${syncId}" not found for connector "${connectorId}"`);
   return sync;
@@ -38,6 +42,7 @@ export async function requireSync(
 
 /** Inside a transaction: load and lock the app so concurrent commands on it serialise. */
 export async function lockApp(tx: StoreTx, appId: string): Promise<AppRecord> {
+  checkLength("app_id", appId, "id");
   const app = await tx.lockApp(appId);
   if (!app) throw notFound(`app "${appId}" not found`);
   return app;
@@ -49,6 +54,7 @@ export async function lockConnector(
   appId: string,
   connectorId: string,
 ): Promise<ConnectorRecord> {
+  checkIds(appId, connectorId);
   const connector = await tx.lockConnector(appId, connectorId);
   if (!connector) throw notFound(connectorMissing(appId, connectorId));
   return connector;
@@ -65,6 +71,11 @@ export async function loadConnectorAggregate(
     reader.getSchedule(connectorId),
   ]);
   return { connector, holds, schedule };
+}
+
+function checkIds(appId: string, connectorId: string): void {
+  checkLength("app_id", appId, "id");
+  checkLength("connector_id", connectorId, "id");
 }
 
 function connectorMissing(appId: string, connectorId: string): string {

@@ -2,6 +2,7 @@
 // interrupted); nothing new starts until ResumeSync. Pausing twice changes nothing.
 
 import { hasHold } from "../domain/holds.js";
+import { checkLength } from "../domain/limits.js";
 import { audit, type Actor, type Runtime } from "./context.js";
 import { lockConnector } from "./lookups.js";
 
@@ -16,6 +17,7 @@ export async function pauseSync(
   actor: Actor,
   input: PauseSyncInput,
 ): Promise<void> {
+  checkLength("note", input.note ?? "", "note");
   await runtime.store.transaction(async (tx) => {
     const connector = await lockConnector(tx, input.appId, input.connectorId);
     const now = runtime.clock.now();

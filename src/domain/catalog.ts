@@ -3,6 +3,7 @@
 
 import { FORCED_BATON_ENV, REFUSED_BATON_ENV } from "./baton.js";
 import { invalidArgument } from "./errors.js";
+import { LIMITS, checkLength, checkList, quote } from "./limits.js";
 import type { ConnectorConfig } from "./model.js";
 
 export const CONFIG_TYPES = {
@@ -18,6 +19,11 @@ export const isCatalogId = (value: string): value is CatalogId =>
   (CATALOG_IDS as string[]).includes(value);
 
 export const DEFAULT_BATON_TIMEOUT_SECONDS = 3600;
+export const MAX_BATON_TIMEOUT_SECONDS = 7 * 24 * 3600;
+/** Names an env variable may have (a POSIX shell name). */
+export const ENV_NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_]*$";
+/** An argument that would switch a baton connector to service mode. */
+export const SERVICE_MODE_ARG_PATTERN = "^--client-(id|secret)(=|$)";
 
 export function parseCatalogId(value: unknown): CatalogId {
   if (typeof value !== "string" || value === "") {
@@ -25,7 +31,7 @@ export function parseCatalogId(value: unknown): CatalogId {
   }
   if (!isCatalogId(value)) {
     throw invalidArgument(
-      `catalogId "${value}" is not known; use one of ${CATALOG_IDS.join(", ")}`,
+      `catalogId ${quote(value)} is not known; use one of ${CATALOG_IDS.join(", ")}`,
     );
   }
   return value;
@@ -47,7 +53,7 @@ export function parseConnectorConfig(catalogId: CatalogId, raw: unknown): Connec
   const expected = CONFIG_TYPES[catalogId];
   if (config["@type"] !== expected) {
     throw invalidArgument(
-      `config["@type"] must be "${expected}" for catalogId "${catalogId}", got ${JSON.stringify(config["@type"] ?? null)}`,
+      `config["@type"] must be "${expected}" for catalogId "${catalogId}", got ${quote(config["@type"] ?? null)}`,
     );
   }
   switch (catalogId) {
@@ -65,7 +71,9 @@ function onlyFields(config: Record<string, unknown>, allowed: readonly string[])
   for (const key of Object.keys(config)) {
     if (key !== "@type" && !allowed.includes(key)) {
       const list = allowed.length > 0 ? `; allowed: ${allowed.join(", ")}` : "";
-      throw invalidArgument(`config has an unknown field "${key}" for ${config["@type"]}${list}`);
+      throw invalidArgument(
+        `config has an unknown field ${quote(key)} for ${String(config["@type"])}${list}`,
+      );
     }
   }
 }
@@ -76,8 +84,9 @@ function fileConfig(config: Record<string, unknown>): ConnectorConfig {
   if (typeof path !== "string" || path === "") {
     throw invalidArgument("config.path is required: the absolute path of the inventory file");
   }
+  checkLength("config.path", path, "path");
   if (!path.startsWith("/")) {
-    throw invalidArgument(`config.path must be an absolute path, got "${path}"`);
+    throw invalidArgument(`config.path must be an absolute path, got ${quote(path)}`);
   }
   return { "@type": CONFIG_TYPES.file, path };
 }
@@ -88,10 +97,13 @@ function batonConfig(config: Record<string, unknown>): ConnectorConfig {
   if (typeof command !== "string" || command.trim() === "") {
     throw invalidArgument("config.command is required: the baton connector binary to run");
   }
+  checkLength("config.command", command, "path");
   if (!Array.isArray(args) || !args.every((arg) => typeof arg === "string")) {
     throw invalidArgument("config.args must be a list of strings");
   }
-  const serviceFlag = (args as string[]).find((arg) => /^--client-(id|secret)(=|$)/.test(arg));
+  checkList("config.args", args as string[], "path", "args");
+  const serviceMode = new RegExp(SERVICE_MODE_ARG_PATTERN);
+  const serviceFlag = (args as string[]).find((arg) => serviceMode.test(arg));
   if (serviceFlag !== undefined) {
     throw invalidArgument(
       `config.args cannot contain ${serviceFlag.split("=")[0]}: it switches a baton connector to service mode (use catalogId "baton-service")`,
@@ -100,11 +112,22 @@ function batonConfig(config: Record<string, unknown>): ConnectorConfig {
   if (typeof env !== "object" || env === null || Array.isArray(env)) {
     throw invalidArgument("config.env must be an object of string values");
   }
-  for (const [key, value] of Object.entries(env)) {
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
-      throw invalidArgument(`config.env has a bad variable name "${key}"`);
+  const entries = Object.entries(env);
+  if (entries.length > LIMITS.envEntries) {
+    throw invalidArgument(
+      `config.env has ${entries.length} variables, at most ${LIMITS.envEntries}`,
+    );
+  }
+  const envName = new RegExp(ENV_NAME_PATTERN);
+  for (const [key, value] of entries) {
+    checkLength("a config.env variable name", key, "envName");
+    if (!envName.test(key)) {
+      throw invalidArgument(
+        `config.env has a bad variable name ${quote(key)} (letters, digits and _, not starting with a digit)`,
+      );
     }
     if (typeof value !== "string") throw invalidArgument(`config.env.${key} must be a string`);
+    checkLength(`config.env.${key}`, value, "envValue");
     if ((REFUSED_BATON_ENV as readonly string[]).includes(key)) {
       throw invalidArgument(
         `config.env.${key} cannot be set: syncplane runs baton connectors one-shot with a file of its own (use catalogId "baton-service" for service mode)`,
@@ -117,9 +140,9 @@ function batonConfig(config: Record<string, unknown>): ConnectorConfig {
     }
   }
   const timeout = Number(timeoutSeconds);
-  if (!Number.isInteger(timeout) || timeout < 1 || timeout > 7 * 24 * 3600) {
+  if (!Number.isInteger(timeout) || timeout < 1 || timeout > MAX_BATON_TIMEOUT_SECONDS) {
     throw invalidArgument(
-      "config.timeoutSeconds must be a whole number of seconds from 1 to 604800",
+      `config.timeoutSeconds must be a whole number of seconds from 1 to ${MAX_BATON_TIMEOUT_SECONDS}`,
     );
   }
   return { "@type": CONFIG_TYPES.baton, command, args, env, timeoutSeconds: timeout };

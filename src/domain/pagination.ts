@@ -2,6 +2,7 @@
 // row returned; it is opaque to clients and validated when it comes back.
 
 import { invalidArgument } from "./errors.js";
+import { checkLength, quote } from "./limits.js";
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;
@@ -11,18 +12,23 @@ export interface PageRequest {
   readonly after: string | null;
 }
 
+const INT32_MAX = 2147483647;
+
 export function parsePageRequest(pageSize: unknown, pageToken: unknown): PageRequest {
   let size = DEFAULT_PAGE_SIZE;
   if (pageSize !== undefined && pageSize !== "") {
-    const text = String(pageSize);
-    if (!/^\d+$/.test(text)) {
+    const value = typeof pageSize === "number" ? pageSize : Number(String(pageSize));
+    if (
+      !Number.isInteger(value) ||
+      value < 0 ||
+      value > INT32_MAX ||
+      (typeof pageSize !== "number" && !/^\d+$/.test(String(pageSize)))
+    ) {
       throw invalidArgument(
-        `page_size must be a whole number from 0 to ${MAX_PAGE_SIZE}, got "${text}"`,
+        `page_size must be a whole number from 0 to ${INT32_MAX} (more than ${MAX_PAGE_SIZE} reads as ${MAX_PAGE_SIZE}), got ${quote(pageSize)}`,
       );
     }
-    size = Number(text);
-    if (size === 0) size = DEFAULT_PAGE_SIZE;
-    if (size > MAX_PAGE_SIZE) size = MAX_PAGE_SIZE;
+    size = value === 0 ? DEFAULT_PAGE_SIZE : Math.min(value, MAX_PAGE_SIZE);
   }
   return { pageSize: size, after: decodePageToken(pageToken) };
 }
@@ -33,7 +39,7 @@ export function encodePageToken(lastKey: string): string {
 
 function decodePageToken(token: unknown): string | null {
   if (token === undefined || token === "") return null;
-  const text = String(token);
+  const text = checkLength("page_token", String(token), "pageToken");
   const decoded = /^[A-Za-z0-9_-]+$/.test(text)
     ? Buffer.from(text, "base64url").toString("utf8")
     : "";

@@ -11,6 +11,7 @@
 import { Cron } from "croner";
 import { invalidArgument } from "./errors.js";
 import { stableHash } from "./ids.js";
+import { checkLength, quote } from "./limits.js";
 
 export const MACROS = ["@hourly", "@daily", "@weekly", "@monthly", "@yearly", "@annually"] as const;
 
@@ -47,6 +48,35 @@ export interface CronSchedule {
   readonly timezone: string;
 }
 
+/**
+ * The cron grammar below as one regular expression (published as the `pattern` of `cronSpec` in
+ * the OpenAPI document): fields separated by spaces or tabs, numbers in each field's range with
+ * optional leading zeros, month and weekday names in any case, steps from 1 to the field's maximum
+ * after `*` or a range. What it cannot say — a range must not run backwards, and the expression
+ * must name a date that exists — is checked after it.
+ */
+export const CRON_SPEC_PATTERN = ((): string => {
+  const anyCase = (name: string) =>
+    [...name].map((c) => `[${c.toLowerCase()}${c.toUpperCase()}]`).join("");
+  const numbers = (min: number, max: number) => {
+    const values = Array.from({ length: max - min + 1 }, (_, i) => String(max - i));
+    return `0*(?:${values.join("|")})`;
+  };
+  const field = (rule: FieldRule) => {
+    const names = rule.names?.map(anyCase) ?? [];
+    const value = names.length
+      ? `(?:${numbers(rule.min, rule.max)}|${names.join("|")})`
+      : numbers(rule.min, rule.max);
+    const step = `/${numbers(1, rule.max)}`;
+    const item = `(?:\\*(?:${step})?|${value}(?:-${value}(?:${step})?)?)`;
+    return `${item}(?:,${item})*`;
+  };
+  const macro = `@(?:${MACROS.map((m) => m.slice(1)).join("|")})`;
+  return `^[ \\t]*(?:${macro}|${FIELDS.map(field).join("[ \\t]+")})[ \\t]*$`;
+})();
+
+const CRON_SPEC = new RegExp(CRON_SPEC_PATTERN);
+
 /** Validates and normalises a schedule from the wire; throws INVALID_ARGUMENT naming the field. */
 export function parseSchedule(input: { cronSpec?: unknown; timezone?: unknown }): CronSchedule {
   if (typeof input.cronSpec !== "string" || input.cronSpec.trim() === "") {
@@ -54,7 +84,8 @@ export function parseSchedule(input: { cronSpec?: unknown; timezone?: unknown })
       'cron.cronSpec is required: a 5-field cron expression such as "0 * * * *" or a macro (@hourly, @daily, @weekly, @monthly, @yearly)',
     );
   }
-  const cronSpec = input.cronSpec.trim().replace(/\s+/g, " ");
+  checkLength("cron.cronSpec", input.cronSpec, "cronSpec");
+  const cronSpec = input.cronSpec.replace(/^[ \t]+|[ \t]+$/g, "").replace(/[ \t]+/g, " ");
   validateCronSpec(cronSpec);
   const timezone = normaliseTimezone(input.timezone);
   return { cronSpec, timezone };
@@ -64,7 +95,7 @@ export function validateCronSpec(cronSpec: string): void {
   if (cronSpec.startsWith("@")) {
     if (!(MACROS as readonly string[]).includes(cronSpec)) {
       throw invalidArgument(
-        `cron.cronSpec: unknown macro "${cronSpec}"; use one of ${MACROS.join(", ")}`,
+        `cron.cronSpec: unknown macro ${quote(cronSpec)}; use one of ${MACROS.join(", ")}`,
       );
     }
     return;
@@ -72,26 +103,30 @@ export function validateCronSpec(cronSpec: string): void {
   const parts = cronSpec.split(" ");
   if (parts.length !== 5) {
     throw invalidArgument(
-      `cron.cronSpec: expected 5 fields (minute hour day-of-month month day-of-week), got ${parts.length} in "${cronSpec}"`,
+      `cron.cronSpec: expected 5 fields (minute hour day-of-month month day-of-week) separated by spaces, got ${parts.length} in ${quote(cronSpec)}`,
     );
   }
   parts.forEach((part, index) => validateField(part, FIELDS[index] as FieldRule));
+  // The field rules above and the published pattern say the same; a test holds them together.
+  if (!CRON_SPEC.test(cronSpec)) {
+    throw invalidArgument(`cron.cronSpec: ${quote(cronSpec)} is not a valid cron expression`);
+  }
   // The grammar above is the contract; croner computes the fire times and must agree.
   let firstFire: Date | null;
   try {
     // From 2000-01-01 the next 28 years hold every weekday/date combination (incl. 29 Feb).
     firstFire = buildCron({ cronSpec, timezone: "UTC" }).nextRun(new Date(Date.UTC(2000, 0, 1)));
   } catch {
-    throw invalidArgument(`cron.cronSpec: "${cronSpec}" is not a valid cron expression`);
+    throw invalidArgument(`cron.cronSpec: ${quote(cronSpec)} is not a valid cron expression`);
   }
   if (firstFire === null) {
-    throw invalidArgument(`cron.cronSpec: "${cronSpec}" never fires (no such date exists)`);
+    throw invalidArgument(`cron.cronSpec: ${quote(cronSpec)} never fires (no such date exists)`);
   }
 }
 
 function validateField(text: string, rule: FieldRule): void {
   const fail = (why: string): never => {
-    throw invalidArgument(`cron.cronSpec: ${rule.name} field "${text}" ${why}`);
+    throw invalidArgument(`cron.cronSpec: ${rule.name} field ${quote(text)} ${why}`);
   };
   if (text === "") fail("is empty");
   for (const item of text.split(",")) {
@@ -127,19 +162,29 @@ function fieldValue(token: string, rule: FieldRule, fail: (why: string) => never
   const index = rule.names?.indexOf(token.toLowerCase()) ?? -1;
   if (index >= 0) return index + (rule.namesStart ?? 0);
   const hint = rule.names ? ` or a name (${rule.names[0]}…${rule.names.at(-1)})` : "";
-  return fail(`has "${token}", which is not a number ${rule.min}-${rule.max}${hint}`);
+  return fail(`has ${quote(token)}, which is not a number ${rule.min}-${rule.max}${hint}`);
 }
 
 export function normaliseTimezone(value: unknown): string {
   if (value === undefined || value === null || value === "") return "UTC";
   if (typeof value !== "string") throw invalidArgument("cron.timezone must be a string");
+  checkLength("cron.timezone", value, "timezone");
   const canonical = canonicalIanaZone(value.trim());
   if (canonical === null) {
     throw invalidArgument(
-      `cron.timezone: "${value}" is not an IANA time zone name (for example "America/New_York", "Europe/Berlin" or "UTC")`,
+      `cron.timezone: ${quote(value)} is not an IANA time zone name (for example "America/New_York", "Europe/Berlin" or "UTC")`,
     );
   }
   return canonical;
+}
+
+/**
+ * The zone names to publish (the `enum` of `timezone` in the OpenAPI document): the canonical IANA
+ * names this runtime knows, UTC, and the empty string (UTC). Aliases such as "US/Eastern" are
+ * accepted too and stored under their canonical name.
+ */
+export function knownTimezones(): string[] {
+  return ["", "UTC", ...Intl.supportedValuesOf("timeZone").filter((zone) => zone !== "UTC")];
 }
 
 /** The zone's canonical IANA name ("utc" → "UTC", "US/Eastern" → "America/New_York"), or null. */

@@ -23,7 +23,6 @@ import type {
   EntitlementRecord,
   GrantRecord,
   ResourceRecord,
-  ResourceRef,
   ResourceTypeRecord,
 } from "../domain/inventory.js";
 
@@ -99,13 +98,17 @@ export interface ResourceFilter {
 
 export interface EntitlementFilter {
   readonly resourceTypeId?: string;
-  /** Only with resourceTypeId. */
+  /** With resourceTypeId: that resource; alone: resources of that id of any type. */
   readonly resourceId?: string;
 }
 
 export interface GrantFilter {
   readonly entitlementId?: string;
-  readonly principal?: ResourceRef;
+  /**
+   * Grants to a principal: both ids, or only its type (grants to principals of that type, ordered
+   * by principal id, then grant id), or only its id (principals of that id of any type).
+   */
+  readonly principal?: { readonly resourceTypeId?: string; readonly resourceId?: string };
 }
 
 export interface AccessTokenRecord {

@@ -150,7 +150,7 @@ describe("client secret in the form body", () => {
       await tokenRequest({ client_id: "x" }),
       400,
       "invalid_request",
-      /grant_type is required/,
+      /"grant_type" is required/,
     );
     assertOAuthError(
       await tokenRequest({ grant_type: "password" }),
@@ -162,13 +162,13 @@ describe("client secret in the form body", () => {
       await tokenRequest({ grant_type: "client_credentials" }),
       400,
       "invalid_request",
-      /client_id is required/,
+      /send client_id and client_secret, or client_assertion/,
     );
     assertOAuthError(
       await tokenRequest({ grant_type: "client_credentials", client_id: server.admin.clientId }),
       400,
       "invalid_request",
-      /send client_secret, or client_assertion/,
+      /send client_id and client_secret, or client_assertion/,
     );
   });
 });
@@ -275,7 +275,7 @@ describe("Ed25519 client assertion (the C1 SDK flow)", () => {
       }),
       400,
       "invalid_request",
-      /client_assertion_type must be/,
+      /"client_assertion_type" must be "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"/,
     );
   });
 });

@@ -72,7 +72,7 @@ describe("bodies that cannot be read", () => {
       rawBody: '{"displayName":"x","__proto__":{"admin":true}}',
       headers: { "content-type": "application/json" },
     });
-    isError(response, 400, 3, /not valid JSON/);
+    isError(response, 400, 3, /must not use the key "__proto__"/);
   });
 
   it("oversized bodies", async () => {

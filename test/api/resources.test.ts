@@ -55,9 +55,9 @@ describe("apps", () => {
   it("refuses bad input with clear messages", async () => {
     const missing = await server.call("POST", "/api/v1/apps", { body: { description: "no name" } });
     assert.equal(missing.status, 400);
-    assert.match(String(missing.body.message), /missing required field "displayName"/);
+    assert.match(String(missing.body.message), /field "displayName" is required/);
     const blank = await server.call("POST", "/api/v1/apps", { body: { displayName: "  " } });
-    assert.match(String(blank.body.message), /displayName is required/);
+    assert.match(String(blank.body.message), /"displayName" must not be blank/);
     const wrongType = await server.call("POST", "/api/v1/apps", { body: { displayName: 42 } });
     assert.match(String(wrongType.body.message), /"displayName" must be a string/);
     const unknown = await server.call("POST", "/api/v1/apps", {
@@ -123,7 +123,7 @@ describe("connectors", () => {
         /must be "type.googleapis.com\/syncplane.v1.FileConnectorConfig"/,
       ],
       [{ catalogId: "file", config: { "@type": FILE, path: "relative.json" } }, /absolute path/],
-      [{ catalogId: "baton", config: { "@type": BATON } }, /config.command is required/],
+      [{ catalogId: "baton", config: { "@type": BATON } }, /"config.command" is required/],
       [{ catalogId: "file", config: "path" }, /"config" must be a JSON object/],
     ];
     for (const [body, message] of cases) {
@@ -224,10 +224,9 @@ describe("connectors", () => {
       [{ connector: {}, updateMask: "status" }, /"status" is read-only/],
       [{ connector: {}, updateMask: "connectorSyncCronSchedule" }, /is read-only/],
       [{ connector: {}, updateMask: "colour" }, /"colour" is not an updatable field/],
-      [{ connector: {} }, /nothing to update/],
       [
         { connector: { config: { "@type": FILE } }, updateMask: "config" },
-        /config.path is required/,
+        /"connector.config.path" is required/,
       ],
       [
         { connector: { config: null }, updateMask: "config" },

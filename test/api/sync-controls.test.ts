@@ -544,7 +544,7 @@ describe("UpdateConnectorSchedule", () => {
         { cron: { cronSpec: "0 0 * * *", timezone: "Nowhere/Land" } },
         /cron.timezone: "Nowhere\/Land" is not an IANA time zone/,
       ],
-      [{ cron: { timezone: "UTC" } }, /cron.cronSpec is required/],
+      [{ cron: { timezone: "UTC" } }, /"cron.cronSpec" is required/],
       [{ cron: { cronSpec: 5 } }, /"cron.cronSpec" must be a string/],
       [{ cron: "daily" }, /"cron" must be a JSON object/],
       [{ cron: { cronSpec: "@daily", extra: true } }, /unknown field "cron.extra"/],

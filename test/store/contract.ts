@@ -559,6 +559,12 @@ export function storeContract(backend: string, open: () => Promise<Store>): void
         { pageSize: 10, after: null },
       );
       assert.deepEqual(byResource.items, [entitlements[1]]);
+      const byResourceIdAlone = await store.listInventoryEntitlements(
+        syncId,
+        { resourceId: "g2" },
+        { pageSize: 10, after: null },
+      );
+      assert.deepEqual(byResourceIdAlone.items, [entitlements[1]]);
 
       const ofEntitlement = await store.listInventoryGrants(
         syncId,
@@ -572,6 +578,34 @@ export function storeContract(backend: string, open: () => Promise<Store>): void
         { pageSize: 10, after: null },
       );
       assert.deepEqual(ofPrincipal.items, [grants[3]]);
+      const ofPrincipalId = await store.listInventoryGrants(
+        syncId,
+        { principal: { resourceId: "u:3" } },
+        { pageSize: 10, after: null },
+      );
+      assert.deepEqual(ofPrincipalId.items, [grants[3]]);
+      // By principal type alone: pages in principal order, each page an index range.
+      const toUsers: string[] = [];
+      let afterGrant: string | null = null;
+      do {
+        const page = await store.listInventoryGrants(
+          syncId,
+          { principal: { resourceTypeId: "user" }, entitlementId: "group:g1:member" },
+          { pageSize: 3, after: afterGrant },
+        );
+        toUsers.push(...page.items.map((grant) => grant.id));
+        afterGrant = page.nextKey;
+      } while (afterGrant);
+      assert.deepEqual(
+        toUsers,
+        grants.filter((grant) => grant.entitlementId === "group:g1:member").map((g) => g.id),
+      );
+      const toGroups = await store.listInventoryGrants(
+        syncId,
+        { principal: { resourceTypeId: "group" } },
+        { pageSize: 3, after: null },
+      );
+      assert.deepEqual(toGroups.items, []);
       const firstPage = await store.listInventoryGrants(syncId, {}, { pageSize: 5, after: null });
       const rest = await store.listInventoryGrants(
         syncId,

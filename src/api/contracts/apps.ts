@@ -1,5 +1,17 @@
 import { Type, type Static } from "typebox";
-import { Empty, Nullable, Timestamp, ref } from "./common.js";
+import { LIMITS } from "../../domain/limits.js";
+import {
+  Empty,
+  FreeObject,
+  NonBlank,
+  Nullable,
+  Text,
+  TextList,
+  TextMap,
+  Timestamp,
+  ref,
+  UpdateMask,
+} from "./common.js";
 
 /** C1 app fields that syncplane stores and returns without acting on them. */
 export const APP_PASSTHROUGH_FIELDS = [
@@ -21,30 +33,52 @@ export const APP_PASSTHROUGH_FIELDS = [
   "strictAccessEntitlementProvisioning",
 ] as const;
 
+/** Paths an update of an app may name in its updateMask. */
+/** Fields an update may not name: the server sets them. */
+export const APP_READ_ONLY = [
+  "id",
+  "createdAt",
+  "updatedAt",
+  "deletedAt",
+  "appAccountId",
+  "appAccountName",
+  "appOwners",
+  "appUserMapper",
+  "fieldMask",
+  "isDirectory",
+  "logoUri",
+  "parentAppId",
+  "userCount",
+];
+
+export const APP_UPDATABLE = ["displayName", "description", ...APP_PASSTHROUGH_FIELDS] as const;
+
+const int32 = { minimum: -2147483648, maximum: 2147483647, format: "int32" };
+
 const passthrough = {
-  accessModel: Type.Optional(Type.String()),
-  annotations: Type.Optional(Type.Record(Type.String(), Type.String())),
-  certifyPolicyId: Type.Optional(Type.String()),
-  connectorVersion: Type.Optional(Type.Integer({ minimum: 0 })),
-  defaultRequestCatalogId: Type.Optional(Type.String()),
+  accessModel: Type.Optional(Text("shortText")),
+  annotations: Type.Optional(TextMap({ limit: "shortText" }, "longText", "annotations")),
+  certifyPolicyId: Type.Optional(Text("shortText")),
+  connectorVersion: Type.Optional(Type.Integer({ ...int32, minimum: 0 })),
+  defaultRequestCatalogId: Type.Optional(Text("shortText")),
   enableConnectorSourcedOwnership: Type.Optional(Type.Boolean()),
-  grantPolicyId: Type.Optional(Type.String()),
-  iconUrl: Type.Optional(Type.String()),
-  identityMatching: Type.Optional(Type.String()),
-  instructions: Type.Optional(Type.String()),
+  grantPolicyId: Type.Optional(Text("shortText")),
+  iconUrl: Type.Optional(Text("longText")),
+  identityMatching: Type.Optional(Text("shortText")),
+  instructions: Type.Optional(Text("longText")),
   isManuallyManaged: Type.Optional(Type.Boolean()),
-  matchBatonRef: Type.Optional(Nullable(Type.Object({}, { additionalProperties: true }))),
-  monthlyCostUsd: Type.Optional(Type.Integer()),
+  matchBatonRef: Type.Optional(Nullable(FreeObject())),
+  monthlyCostUsd: Type.Optional(Type.Integer(int32)),
   revokeGrantSources: Type.Optional(Type.Boolean()),
-  revokePolicyId: Type.Optional(Type.String()),
+  revokePolicyId: Type.Optional(Text("shortText")),
   strictAccessEntitlementProvisioning: Type.Optional(Type.Boolean()),
 };
 
 export const App = Type.Object(
   {
-    id: Type.Optional(Type.String()),
-    displayName: Type.Optional(Type.String()),
-    description: Type.Optional(Type.String()),
+    id: Type.Optional(Text("id")),
+    displayName: Type.Optional(Text("displayName")),
+    description: Type.Optional(Text("description")),
     createdAt: Type.Optional(Nullable(Timestamp)),
     updatedAt: Type.Optional(Nullable(Timestamp)),
     deletedAt: Type.Optional(Nullable(Timestamp)),
@@ -58,26 +92,27 @@ export type App = Static<typeof App>;
 export const AppInput = Type.Object(
   {
     ...App.properties,
-    appAccountId: Type.Optional(Type.String()),
-    appAccountName: Type.Optional(Type.String()),
-    appOwners: Type.Optional(Nullable(Type.Array(Type.Object({}, { additionalProperties: true })))),
-    appUserMapper: Type.Optional(Nullable(Type.Object({}, { additionalProperties: true }))),
-    fieldMask: Type.Optional(Nullable(Type.String())),
+    displayName: Type.Optional(NonBlank("displayName")),
+    appAccountId: Type.Optional(Text("shortText")),
+    appAccountName: Type.Optional(Text("shortText")),
+    appOwners: Type.Optional(Nullable(Type.Array(FreeObject(), { maxItems: LIMITS.listItems }))),
+    appUserMapper: Type.Optional(Nullable(FreeObject())),
+    fieldMask: Type.Optional(Nullable(Text("updateMask"))),
     isDirectory: Type.Optional(Type.Boolean()),
-    logoUri: Type.Optional(Type.String()),
-    parentAppId: Type.Optional(Type.String()),
-    userCount: Type.Optional(Type.String()),
+    logoUri: Type.Optional(Text("longText")),
+    parentAppId: Type.Optional(Text("shortText")),
+    userCount: Type.Optional(Text("shortText")),
   },
   { additionalProperties: false },
 );
 
 export const CreateAppRequest = Type.Object(
   {
-    displayName: Type.String(),
-    description: Type.Optional(Type.String()),
-    owners: Type.Optional(Nullable(Type.Array(Type.String()))),
+    displayName: NonBlank("displayName"),
+    description: Type.Optional(Text("description")),
+    owners: Type.Optional(Nullable(TextList("id", "userIds"))),
     appEntitlementOwnerRefs: Type.Optional(
-      Nullable(Type.Array(Type.Object({}, { additionalProperties: true }))),
+      Nullable(Type.Array(FreeObject(), { maxItems: LIMITS.listItems })),
     ),
     ...passthrough,
   },
@@ -92,7 +127,7 @@ export type CreateAppRequest = Static<typeof CreateAppRequest>;
 export const UpdateAppRequest = Type.Object(
   {
     app: Type.Optional(Nullable(AppInput)),
-    updateMask: Type.Optional(Nullable(Type.String())),
+    updateMask: UpdateMask(APP_UPDATABLE, APP_READ_ONLY),
   },
   {
     $id: "c1.api.app.v1.UpdateAppRequestInput",

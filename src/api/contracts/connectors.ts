@@ -1,5 +1,26 @@
-import { Type, type Static } from "typebox";
-import { Empty, Nullable, Timestamp, ref } from "./common.js";
+import { Type, type Static, type TSchema } from "typebox";
+import { FORCED_BATON_ENV, REFUSED_BATON_ENV } from "../../domain/baton.js";
+import {
+  CATALOG_IDS,
+  CONFIG_TYPES,
+  ENV_NAME_PATTERN,
+  MAX_BATON_TIMEOUT_SECONDS,
+  SERVICE_MODE_ARG_PATTERN,
+} from "../../domain/catalog.js";
+import { LIMITS } from "../../domain/limits.js";
+import { CRON_SPEC_PATTERN, knownTimezones } from "../../domain/schedule.js";
+import {
+  Empty,
+  FreeObject,
+  NonBlank,
+  Nullable,
+  Text,
+  TextList,
+  TextMap,
+  Timestamp,
+  ref,
+  UpdateMask,
+} from "./common.js";
 
 export const SYNC_STATUS_VALUES = [
   "SYNC_STATUS_UNSPECIFIED",
@@ -30,7 +51,7 @@ export const ConnectorSyncCronSchedule = Type.Object(
 );
 
 export const SyncConfig = Type.Object(
-  { syncResourceTypeIds: Type.Optional(Nullable(Type.Array(Type.String()))) },
+  { syncResourceTypeIds: Type.Optional(Nullable(TextList("externalId"))) },
   { $id: "c1.api.app.v1.SyncConfig", title: "Sync Config", additionalProperties: false },
 );
 
@@ -43,31 +64,94 @@ export const DataDropPolicy = Type.Object(
   { $id: "syncplane.v1.DataDropPolicy", title: "Data Drop Policy", additionalProperties: false },
 );
 
-/** A protobuf Any in JSON: "@type" plus the message's fields. */
+/** A protobuf Any in JSON: "@type" plus the message's fields (what reads return). */
 export const AnyConfig = Type.Object(
   { "@type": Type.Optional(Type.String()) },
   { additionalProperties: true },
 );
 
+// The configs a client may send, one message per catalog (docs/api.md "Connectors"). The domain
+// (src/domain/catalog.ts) checks the same rules; these declare them.
+const configMessage = (catalogId: keyof typeof CONFIG_TYPES, fields: Record<string, TSchema>) =>
+  Type.Object(
+    { "@type": Type.Literal(CONFIG_TYPES[catalogId]), ...fields },
+    {
+      additionalProperties: false,
+      title: CONFIG_TYPES[catalogId].replace(/^.*\//, ""),
+      "x-explain": "config",
+    },
+  );
+
+export const FileConnectorConfig = configMessage("file", {
+  path: Text("path", {
+    minLength: 1,
+    pattern: "^/",
+    description: "must be an absolute path (starting with /)",
+  }),
+});
+
+export const BatonConnectorConfig = configMessage("baton", {
+  command: NonBlank("path", {
+    description: "The baton connector binary (a path or a name on PATH).",
+  }),
+  args: Type.Optional(
+    Type.Array(Text("path", { not: { pattern: SERVICE_MODE_ARG_PATTERN } }), {
+      maxItems: LIMITS.args,
+    }),
+  ),
+  env: Type.Optional(
+    TextMap(
+      {
+        limit: "envName",
+        pattern: ENV_NAME_PATTERN,
+        refused: [...REFUSED_BATON_ENV, ...Object.keys(FORCED_BATON_ENV)],
+      },
+      "envValue",
+      "envEntries",
+      "Write-only: reads show ********.",
+    ),
+  ),
+  timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_BATON_TIMEOUT_SECONDS })),
+});
+
+export const BatonServiceConnectorConfig = configMessage("baton-service", {});
+
+const configFor = {
+  file: FileConnectorConfig,
+  baton: BatonConnectorConfig,
+  "baton-service": BatonServiceConnectorConfig,
+} as const;
+
+type ConfigInput =
+  | Static<typeof FileConnectorConfig>
+  | Static<typeof BatonConnectorConfig>
+  | Static<typeof BatonServiceConnectorConfig>;
+
+/** Any of the three configs, told apart by "@type" (an update keeps the connector's catalog). */
+export const ConnectorConfigInput = Type.Unsafe<ConfigInput>({
+  oneOf: CATALOG_IDS.map((id) => configFor[id]),
+  discriminator: { propertyName: "@type" },
+});
+
 const connectorFields = {
-  id: Type.Optional(Type.String()),
-  appId: Type.Optional(Type.String()),
-  displayName: Type.Optional(Type.String()),
-  description: Type.Optional(Type.String()),
-  catalogId: Type.Optional(Type.String()),
+  id: Type.Optional(Text("id")),
+  appId: Type.Optional(Text("id")),
+  displayName: Type.Optional(Text("displayName")),
+  description: Type.Optional(Text("description")),
+  catalogId: Type.Optional(Text("shortText")),
   config: Type.Optional(Nullable(AnyConfig)),
   configUpdatedAt: Type.Optional(Nullable(Timestamp)),
   status: Type.Optional(Nullable(ref("c1.api.app.v1.ConnectorStatus"))),
   canResumeSync: Type.Optional(Type.Boolean()),
   disableCheckBadSync: Type.Optional(Type.Boolean()),
   syncDisabledAt: Type.Optional(Nullable(Timestamp)),
-  syncDisabledReason: Type.Optional(Type.String()),
-  syncDisabledCategory: Type.Optional(Type.String()),
+  syncDisabledReason: Type.Optional(Text("longText")),
+  syncDisabledCategory: Type.Optional(Text("shortText")),
   connectorSyncCronSchedule: Type.Optional(
     Nullable(ref("c1.api.app.v1.ConnectorSyncCronSchedule")),
   ),
   syncConfig: Type.Optional(Nullable(ref("c1.api.app.v1.SyncConfig"))),
-  userIds: Type.Optional(Nullable(Type.Array(Type.String()))),
+  userIds: Type.Optional(Nullable(TextList("id", "userIds"))),
   createdAt: Type.Optional(Nullable(Timestamp)),
   updatedAt: Type.Optional(Nullable(Timestamp)),
   deletedAt: Type.Optional(Nullable(Timestamp)),
@@ -111,21 +195,58 @@ export interface Connector {
   dataDropPolicy?: { thresholdPercent: number; minRows: number } | null;
 }
 
+/** Paths an update of a connector may name in its updateMask. */
+/** Fields an update may not name: the server sets them. */
+export const CONNECTOR_READ_ONLY = [
+  "id",
+  "appId",
+  "catalogId",
+  "status",
+  "canResumeSync",
+  "syncDisabledAt",
+  "syncDisabledReason",
+  "syncDisabledCategory",
+  "connectorSyncCronSchedule",
+  "configUpdatedAt",
+  "connectorApiVersion",
+  "downloadUrl",
+  "oauthAuthorizedAs",
+  "createdAt",
+  "updatedAt",
+  "deletedAt",
+  "parallelSyncWorkerCount",
+  "profileAllowList",
+  "profileIgnoreList",
+];
+
+export const CONNECTOR_UPDATABLE = [
+  "displayName",
+  "description",
+  "config",
+  "disableCheckBadSync",
+  "syncConfig",
+  "syncConfig.syncResourceTypeIds",
+  "userIds",
+  "dataDropPolicy",
+] as const;
+
 /** The Connector as a client may send it in an update; read-only fields are accepted and ignored. */
 export const ConnectorInput = Type.Object(
   {
     ...connectorFields,
-    status: Type.Optional(Nullable(Type.Object({}, { additionalProperties: true }))),
-    connectorSyncCronSchedule: Type.Optional(
-      Nullable(Type.Object({}, { additionalProperties: true })),
+    displayName: Type.Optional(NonBlank("displayName")),
+    config: Type.Optional(Nullable(ConnectorConfigInput)),
+    status: Type.Optional(Nullable(FreeObject())),
+    connectorSyncCronSchedule: Type.Optional(Nullable(FreeObject())),
+    syncConfig: Type.Optional(Nullable(ref("c1.api.app.v1.SyncConfig"))),
+    connectorApiVersion: Type.Optional(Type.Integer({ minimum: -2147483648, maximum: 2147483647 })),
+    downloadUrl: Type.Optional(Text("longText")),
+    oauthAuthorizedAs: Type.Optional(Nullable(FreeObject())),
+    parallelSyncWorkerCount: Type.Optional(
+      Nullable(Type.Integer({ minimum: -2147483648, maximum: 2147483647 })),
     ),
-    syncConfig: Type.Optional(Nullable(SyncConfig)),
-    connectorApiVersion: Type.Optional(Type.Integer()),
-    downloadUrl: Type.Optional(Type.String()),
-    oauthAuthorizedAs: Type.Optional(Nullable(Type.Object({}, { additionalProperties: true }))),
-    parallelSyncWorkerCount: Type.Optional(Nullable(Type.Integer())),
-    profileAllowList: Type.Optional(Nullable(Type.Array(Type.String()))),
-    profileIgnoreList: Type.Optional(Nullable(Type.Array(Type.String()))),
+    profileAllowList: Type.Optional(Nullable(TextList("shortText"))),
+    profileIgnoreList: Type.Optional(Nullable(TextList("shortText"))),
   },
   { additionalProperties: false },
 );
@@ -146,46 +267,70 @@ export interface ConnectorView {
 const ExpandMask = Type.Optional(
   Nullable(
     Type.Object(
-      { paths: Type.Optional(Nullable(Type.Array(Type.String()))) },
+      { paths: Type.Optional(Nullable(TextList("shortText"))) },
       { additionalProperties: false },
     ),
   ),
 );
 
-export const CreateConnectorRequest = Type.Object(
-  {
-    catalogId: Type.Optional(Type.String()),
-    config: Type.Optional(Nullable(AnyConfig)),
-    description: Type.Optional(Type.String()),
-    expandMask: ExpandMask,
-    userIds: Type.Optional(Nullable(Type.Array(Type.String()))),
-    // syncplane extensions: set at creation what C1 only allows in an update.
-    displayName: Type.Optional(Type.String()),
-    disableCheckBadSync: Type.Optional(Type.Boolean()),
-    syncConfig: Type.Optional(Nullable(SyncConfig)),
-    dataDropPolicy: Type.Optional(Nullable(ref("syncplane.v1.DataDropPolicy"))),
-  },
-  {
-    $id: "c1.api.app.v1.ConnectorServiceCreateRequestInput",
-    title: "Connector Service Create Request",
-    additionalProperties: false,
-  },
-);
-export type CreateConnectorRequest = Static<typeof CreateConnectorRequest>;
+/** The fields of a create other than the catalog and its config (the same for every catalog). */
+const createFields = {
+  description: Type.Optional(Text("description")),
+  expandMask: ExpandMask,
+  userIds: Type.Optional(Nullable(TextList("id", "userIds"))),
+  // syncplane extensions: set at creation what C1 only allows in an update.
+  displayName: Type.Optional(Text("displayName")),
+  disableCheckBadSync: Type.Optional(Type.Boolean()),
+  syncConfig: Type.Optional(Nullable(ref("c1.api.app.v1.SyncConfig"))),
+  dataDropPolicy: Type.Optional(Nullable(ref("syncplane.v1.DataDropPolicy"))),
+};
+
+const createVariant = (catalogId: keyof typeof CONFIG_TYPES) =>
+  Type.Object(
+    {
+      catalogId: Type.Literal(catalogId),
+      config: Type.Optional(Nullable(configFor[catalogId])),
+      ...createFields,
+    },
+    { additionalProperties: false, title: `Create ${catalogId} connector` },
+  );
+
+/** What a create carries; the schema below states which config each catalogId takes. */
+export interface CreateConnectorRequest {
+  catalogId: string;
+  config?: ({ "@type"?: string } & Record<string, unknown>) | null;
+  description?: string;
+  expandMask?: { paths?: string[] | null } | null;
+  userIds?: string[] | null;
+  displayName?: string;
+  disableCheckBadSync?: boolean;
+  syncConfig?: { syncResourceTypeIds?: string[] | null } | null;
+  dataDropPolicy?: { thresholdPercent: number; minRows: number } | null;
+}
+
+/**
+ * C1's ConnectorService.Create: `catalogId` picks the kind of connector and the config message it
+ * takes (a blank displayName gets "<catalog> connector").
+ */
+export const CreateConnectorRequest = Type.Unsafe<CreateConnectorRequest>({
+  $id: "c1.api.app.v1.ConnectorServiceCreateRequestInput",
+  title: "Connector Service Create Request",
+  oneOf: CATALOG_IDS.map(createVariant),
+  discriminator: { propertyName: "catalogId" },
+  "x-explain": "catalogId",
+});
 
 export const CreateDelegatedConnectorRequest = Type.Object(
   {
-    catalogId: Type.Optional(Type.String()),
-    description: Type.Optional(Type.String()),
-    displayName: Type.Optional(Type.String()),
+    catalogId: Type.Unsafe<string>({ type: "string", enum: CATALOG_IDS, "x-explain": "catalogId" }),
+    description: Type.Optional(Text("description")),
+    displayName: Type.Optional(Text("displayName")),
     expandMask: ExpandMask,
-    userIds: Type.Optional(Nullable(Type.Array(Type.String()))),
+    userIds: Type.Optional(Nullable(TextList("id", "userIds"))),
     appEntitlementOwnerRefs: Type.Optional(
-      Nullable(Type.Array(Type.Object({}, { additionalProperties: true }))),
+      Nullable(Type.Array(FreeObject(), { maxItems: LIMITS.listItems })),
     ),
-    appManagedStateBindingRef: Type.Optional(
-      Nullable(Type.Object({}, { additionalProperties: true })),
-    ),
+    appManagedStateBindingRef: Type.Optional(Nullable(FreeObject())),
   },
   {
     $id: "c1.api.app.v1.ConnectorServiceCreateDelegatedRequestInput",
@@ -199,7 +344,7 @@ export const UpdateConnectorRequest = Type.Object(
   {
     connector: Type.Optional(Nullable(ConnectorInput)),
     expandMask: ExpandMask,
-    updateMask: Type.Optional(Nullable(Type.String())),
+    updateMask: UpdateMask(CONNECTOR_UPDATABLE, CONNECTOR_READ_ONLY),
   },
   {
     $id: "c1.api.app.v1.ConnectorServiceUpdateRequestInput",
@@ -262,7 +407,7 @@ export const DeleteConnectorResponse = Empty(
 export const PauseSyncRequest = Type.Object(
   {
     // syncplane extension: a note shown as syncDisabledReason.
-    note: Type.Optional(Type.String({ maxLength: 1000 })),
+    note: Type.Optional(Text("note")),
   },
   {
     $id: "c1.api.app.v1.PauseSyncRequestInput",
@@ -290,8 +435,22 @@ export const ConfirmSyncValidResponse = Empty(
 
 export const ConnectorScheduleCron = Type.Object(
   {
-    cronSpec: Type.Optional(Type.String()),
-    timezone: Type.Optional(Type.String()),
+    cronSpec: Type.String({
+      maxLength: LIMITS.cronSpec,
+      pattern: CRON_SPEC_PATTERN,
+      "x-explain": "cronSpec",
+      description:
+        "5-field cron (minute hour day-of-month month day-of-week) or @hourly, @daily, @weekly, @monthly, @yearly, @annually. Ranges must not run backwards and the expression must name a date that exists.",
+    }),
+    timezone: Type.Optional(
+      Type.String({
+        maxLength: LIMITS.timezone,
+        enum: knownTimezones(),
+        "x-explain": "timezone",
+        description:
+          'An IANA time zone name; empty means UTC. Aliases such as "US/Eastern" are accepted too and read back under their canonical name.',
+      }),
+    ),
   },
   {
     $id: "c1.api.app.v1.ConnectorScheduleCron",

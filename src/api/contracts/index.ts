@@ -9,6 +9,9 @@ import * as connectors from "./connectors.js";
 import * as inventory from "./inventory.js";
 import * as syncs from "./syncs.js";
 
+/** A named schema of the contract: a JSON Schema with an `$id`. */
+export type NamedSchema = Record<string, unknown> & { readonly $id: string };
+
 export const NAMED_SCHEMAS = [
   ErrorBody,
   apps.App,
@@ -52,6 +55,7 @@ export const NAMED_SCHEMAS = [
   syncs.ListSyncsResponse,
   syncs.GetSyncResponse,
   auth.TokenRequest,
+  auth.OAuthErrorBody,
   auth.TokenResponse,
   auth.IntrospectResponse,
   audit.AuditEvent,
@@ -67,6 +71,28 @@ export const NAMED_SCHEMAS = [
   inventory.GetDownloadUrlResponse,
   inventory.SyncLogLine,
   inventory.GetSyncLogResponse,
-];
+] as unknown as readonly NamedSchema[];
+
+/**
+ * The JSON request bodies, and the named schemas they use: read the protojson way, where an
+ * optional field may also be null (src/api/protojson.ts).
+ */
+export const JSON_REQUEST_SCHEMAS = [
+  apps.CreateAppRequest,
+  apps.UpdateAppRequest,
+  apps.DeleteAppRequest,
+  connectors.DataDropPolicy,
+  connectors.SyncConfig,
+  connectors.CreateConnectorRequest,
+  connectors.CreateDelegatedConnectorRequest,
+  connectors.UpdateConnectorRequest,
+  connectors.DeleteConnectorRequest,
+  connectors.PauseSyncRequest,
+  connectors.ResumeSyncRequest,
+  connectors.ForceSyncRequest,
+  connectors.ConfirmSyncValidRequest,
+  connectors.ConnectorScheduleCron,
+  connectors.UpdateConnectorScheduleRequest,
+] as unknown as readonly NamedSchema[];
 
 export { apps, audit, auth, connectors, inventory, syncs };

@@ -4,6 +4,8 @@ import { requireApp } from "../../commands/lookups.js";
 import { parsePageRequest } from "../../domain/pagination.js";
 import {
   APP_PASSTHROUGH_FIELDS,
+  APP_READ_ONLY,
+  APP_UPDATABLE,
   type CreateAppRequest,
   type UpdateAppRequest,
 } from "../contracts/apps.js";
@@ -13,22 +15,6 @@ import { actorOf, addRoute, pathParams, type ApiContext } from "../http.js";
 import { appJson, pageJson } from "../wire.js";
 
 const TAGS = ["App"];
-const APP_READ_ONLY = [
-  "id",
-  "createdAt",
-  "updatedAt",
-  "deletedAt",
-  "appAccountId",
-  "appAccountName",
-  "appOwners",
-  "appUserMapper",
-  "fieldMask",
-  "isDirectory",
-  "logoUri",
-  "parentAppId",
-  "userCount",
-];
-const APP_UPDATABLE = ["displayName", "description", ...APP_PASSTHROUGH_FIELDS];
 
 function passthroughOf(
   input: Record<string, unknown>,

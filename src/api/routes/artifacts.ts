@@ -14,6 +14,7 @@ import {
   signingKey,
   verifyDownload,
 } from "../../auth/signed-urls.js";
+import { Text } from "../contracts/common.js";
 import { addRoute, pathParams, type ApiContext } from "../http.js";
 
 const SYNC_PATH = "/api/v1/apps/:app_id/connectors/:connector_id/syncs/:sync_id";
@@ -62,19 +63,25 @@ export function artifactRoutes(app: FastifyInstance, ctx: ApiContext): void {
     summary: "Download a sync's c1z through a signed URL from GetConnectorSyncDownloadURL",
     tags: ["Connector"],
     params: pathParams("sync_id"),
-    querystring: Type.Object({
-      connector: Type.Optional(Type.String()),
-      expires: Type.Optional(Type.String()),
-      signature: Type.Optional(Type.String()),
-    }),
+    querystring: Type.Object(
+      {
+        connector: Text("id", { minLength: 1 }),
+        expires: Type.Integer({ minimum: 0, maximum: 999_999_999_999 }),
+        signature: Type.String({ minLength: 1, maxLength: 128, pattern: "^[A-Za-z0-9_-]+$" }),
+      },
+      { additionalProperties: false },
+    ),
     response: { type: "string", format: "binary" },
+    produces: "application/octet-stream",
+    errors: [403],
     handler: async (request, reply) => {
       const { sync_id } = request.params as { sync_id: string };
+      const query = request.query as { connector: string; expires: number; signature: string };
       const now = clock.now();
       const grant = verifyDownload(
         await signingKey(store, now),
         sync_id,
-        request.query as Record<string, string | undefined>,
+        { connector: query.connector, expires: String(query.expires), signature: query.signature },
         now,
       );
       const size = await artifacts.size(grant.connectorId, grant.syncId, "c1z");

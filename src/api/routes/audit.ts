@@ -1,5 +1,7 @@
 import type { FastifyInstance } from "fastify";
+import { LIMITS } from "../../domain/limits.js";
 import { parsePageRequest } from "../../domain/pagination.js";
+import { PageSize, PageToken } from "../contracts/common.js";
 import { addRoute, type ApiContext } from "../http.js";
 import { auditJson, pageJson } from "../wire.js";
 
@@ -14,10 +16,10 @@ export function auditRoutes(app: FastifyInstance, ctx: ApiContext): void {
     querystring: {
       type: "object",
       properties: {
-        page_size: { type: "string", pattern: "^[0-9]*$" },
-        page_token: { type: "string" },
+        page_size: PageSize,
+        page_token: PageToken,
         object_type: { type: "string", enum: ["app", "connector", "sync", "credential"] },
-        object_id: { type: "string", maxLength: 200 },
+        object_id: { type: "string", maxLength: LIMITS.id },
       },
       additionalProperties: false,
     },
@@ -27,7 +29,7 @@ export function auditRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const page = await ctx.runtime.store.listAuditEvents({
         ...parsePageRequest(query.page_size, query.page_token),
         objectType: query.object_type,
-        objectId: query.object_id,
+        objectId: query.object_id || undefined,
       });
       return pageJson(page, auditJson);
     },

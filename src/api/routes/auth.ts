@@ -15,9 +15,19 @@ export function authRoutes(app: FastifyInstance, ctx: ApiContext): void {
     consumes: ["application/x-www-form-urlencoded"],
     body: { $ref: "syncplane.v1.TokenRequest#" },
     response: { $ref: "syncplane.v1.TokenResponse#" },
+    errors: [401],
+    errorSchema: "syncplane.v1.OAuthError",
+    // Credentials in an HTTP Basic header count as the form's client_id and client_secret.
+    preValidation: async (request) => {
+      const basic = basicCredentials(request);
+      if (!basic || typeof request.body !== "object" || request.body === null) return;
+      const form = request.body as Record<string, string | undefined>;
+      form.client_id ??= basic.clientId;
+      form.client_secret ??= basic.clientSecret;
+    },
     handler: async (request, reply) => {
       const form = request.body as Record<string, string | undefined>;
-      const token = await ctx.tokens.exchange(form, basicCredentials(request));
+      const token = await ctx.tokens.exchange(form);
       void reply.header("cache-control", "no-store").header("pragma", "no-cache");
       return token;
     },

@@ -4,11 +4,13 @@ import { loadConnectorAggregate, requireApp } from "../../commands/lookups.js";
 import { parsePageRequest } from "../../domain/pagination.js";
 import type { ConnectorPatch } from "../../store/store.js";
 import { PageQuery } from "../contracts/common.js";
-import type {
-  ConnectorInput,
-  CreateConnectorRequest,
-  CreateDelegatedConnectorRequest,
-  UpdateConnectorRequest,
+import {
+  CONNECTOR_READ_ONLY,
+  CONNECTOR_UPDATABLE,
+  type ConnectorInput,
+  type CreateConnectorRequest,
+  type CreateDelegatedConnectorRequest,
+  type UpdateConnectorRequest,
 } from "../contracts/connectors.js";
 import { actorOf, addRoute, pathParams, type ApiContext } from "../http.js";
 import { resolveUpdateMask } from "../update-mask.js";
@@ -16,37 +18,6 @@ import { connectorViewJson, pageJson } from "../wire.js";
 
 const TAGS = ["Connector"];
 type DropPolicy = { thresholdPercent: number; minRows: number } | null;
-const CONNECTOR_UPDATABLE = [
-  "displayName",
-  "description",
-  "config",
-  "disableCheckBadSync",
-  "syncConfig",
-  "syncConfig.syncResourceTypeIds",
-  "userIds",
-  "dataDropPolicy",
-];
-const CONNECTOR_READ_ONLY = [
-  "id",
-  "appId",
-  "catalogId",
-  "status",
-  "canResumeSync",
-  "syncDisabledAt",
-  "syncDisabledReason",
-  "syncDisabledCategory",
-  "connectorSyncCronSchedule",
-  "configUpdatedAt",
-  "connectorApiVersion",
-  "downloadUrl",
-  "oauthAuthorizedAs",
-  "createdAt",
-  "updatedAt",
-  "deletedAt",
-  "parallelSyncWorkerCount",
-  "profileAllowList",
-  "profileIgnoreList",
-];
 
 export function connectorRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const { runtime } = ctx;
@@ -223,7 +194,9 @@ function patchOf(
         break;
       case "syncConfig":
       case "syncConfig.syncResourceTypeIds":
-        patch.syncResourceTypeIds = input.syncConfig?.syncResourceTypeIds ?? [];
+        patch.syncResourceTypeIds =
+          (input.syncConfig as { syncResourceTypeIds?: string[] } | undefined)
+            ?.syncResourceTypeIds ?? [];
         break;
       case "userIds":
         patch.userIds = input.userIds ?? [];

@@ -7,9 +7,11 @@ import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { requireConnector, requireSync } from "../../commands/lookups.js";
 import { aborted, failedPrecondition, invalidArgument } from "../../domain/errors.js";
+import { checkLength } from "../../domain/limits.js";
 import type { ConnectorRecord } from "../../domain/model.js";
 import { encodePageToken, parsePageRequest } from "../../domain/pagination.js";
 import type { Page, StoreReader } from "../../store/store.js";
+import { PageSize, PageToken, Text } from "../contracts/common.js";
 import { addRoute, pathParams, type ApiContext } from "../http.js";
 
 const TAGS = ["Inventory"];
@@ -18,10 +20,12 @@ const BASE = "/api/v1/apps/:app_id/connectors/:connector_id/inventory";
 const query = (...filters: string[]) =>
   Type.Object(
     {
-      page_size: Type.Optional(Type.String({ pattern: "^[0-9]*$" })),
-      page_token: Type.Optional(Type.String()),
-      sync_id: Type.Optional(Type.String()),
-      ...Object.fromEntries(filters.map((name) => [name, Type.Optional(Type.String())])),
+      page_size: Type.Optional(PageSize),
+      page_token: Type.Optional(PageToken),
+      sync_id: Type.Optional(
+        Text("id", { description: "A sync held in ERRORED_NO_DATA (default: the applied sync)." }),
+      ),
+      ...Object.fromEntries(filters.map((name) => [name, Type.Optional(Text("externalId"))])),
     },
     { additionalProperties: false },
   );
@@ -99,6 +103,10 @@ export function inventoryRoutes(app: FastifyInstance, ctx: ApiContext): void {
     const { app_id, connector_id } = request.params as { app_id: string; connector_id: string };
     const connector = await requireConnector(store, app_id, connector_id);
     const q = request.query as Query;
+    for (const [name, value] of Object.entries(q)) {
+      if (typeof value !== "string" || name === "page_token") continue;
+      checkLength(name, value, name === "sync_id" ? "id" : "externalId");
+    }
     return { q, selected: await selectSync(store, connector, q) };
   };
 
@@ -110,6 +118,7 @@ export function inventoryRoutes(app: FastifyInstance, ctx: ApiContext): void {
     tags: TAGS,
     permission: "syncs.read",
     params,
+    errors: [409],
     querystring: query(),
     response: { $ref: "syncplane.v1.ListInventoryResourceTypesResponse#" },
     handler: async (request) => {
@@ -136,6 +145,7 @@ export function inventoryRoutes(app: FastifyInstance, ctx: ApiContext): void {
     tags: TAGS,
     permission: "syncs.read",
     params,
+    errors: [409],
     querystring: query("resource_type_id"),
     response: { $ref: "syncplane.v1.ListInventoryResourcesResponse#" },
     handler: async (request) => {
@@ -158,17 +168,16 @@ export function inventoryRoutes(app: FastifyInstance, ctx: ApiContext): void {
     method: "GET",
     url: `${BASE}/entitlements`,
     operationId: "syncplane.v1.InventoryService.ListEntitlements",
-    summary: "List the entitlements of the connector's applied sync, optionally of one resource",
+    summary:
+      "List the entitlements of the connector's applied sync, optionally of one resource type and/or resource id",
     tags: TAGS,
     permission: "syncs.read",
     params,
+    errors: [409],
     querystring: query("resource_type_id", "resource_id"),
     response: { $ref: "syncplane.v1.ListInventoryEntitlementsResponse#" },
     handler: async (request) => {
       const { q, selected } = await load(request);
-      if (q.resource_id && !q.resource_type_id) {
-        throw invalidArgument("resource_id needs resource_type_id (resource ids are per type)");
-      }
       const page = await store.listInventoryEntitlements(
         selected.syncId,
         { resourceTypeId: q.resource_type_id || undefined, resourceId: q.resource_id || undefined },
@@ -182,26 +191,23 @@ export function inventoryRoutes(app: FastifyInstance, ctx: ApiContext): void {
     method: "GET",
     url: `${BASE}/grants`,
     operationId: "syncplane.v1.InventoryService.ListGrants",
-    summary: "List the grants of the connector's applied sync, by entitlement or principal",
+    summary:
+      "List the grants of the connector's applied sync, by entitlement and/or principal (type, id or both)",
     tags: TAGS,
     permission: "syncs.read",
     params,
+    errors: [409],
     querystring: query("entitlement_id", "principal_resource_type_id", "principal_resource_id"),
     response: { $ref: "syncplane.v1.ListInventoryGrantsResponse#" },
     handler: async (request) => {
       const { q, selected } = await load(request);
       const type = q.principal_resource_type_id || undefined;
       const id = q.principal_resource_id || undefined;
-      if ((type === undefined) !== (id === undefined)) {
-        throw invalidArgument(
-          "principal_resource_type_id and principal_resource_id go together: give both or neither",
-        );
-      }
       const page = await store.listInventoryGrants(
         selected.syncId,
         {
           entitlementId: q.entitlement_id || undefined,
-          principal: type && id ? { resourceTypeId: type, resourceId: id } : undefined,
+          principal: type || id ? { resourceTypeId: type, resourceId: id } : undefined,
         },
         { pageSize: selected.pageSize, after: selected.after },
       );

@@ -17,6 +17,7 @@ import { actorOf, addRoute, pathParams, type ApiContext } from "../http.js";
 import { timestamp } from "../wire.js";
 
 const TAGS = ["Connector"];
+const MAX_PREVIEW = 100;
 const BASE = "/api/v1/apps/:app_id/connectors/:connector_id";
 type Ref = { app_id: string; connector_id: string; sync_lifecycle_id?: string };
 
@@ -102,14 +103,23 @@ export function syncControlRoutes(app: FastifyInstance, ctx: ApiContext): void {
     params: pathParams("app_id", "connector_id"),
     querystring: {
       type: "object",
-      properties: { count: { type: "string", pattern: "^[0-9]+$" } },
+      properties: {
+        count: {
+          type: "integer",
+          minimum: 1,
+          maximum: MAX_PREVIEW,
+          description: "How many next fire times to list (default 5).",
+        },
+      },
       additionalProperties: false,
     },
     response: { $ref: "syncplane.v1.ConnectorScheduleView#" },
     handler: async (request) => {
       const { app_id, connector_id } = request.params as Ref;
-      const count = Number((request.query as { count?: string }).count ?? 5);
-      if (count < 1 || count > 100) throw invalidArgument("count must be from 1 to 100");
+      const count = (request.query as { count?: number }).count ?? 5;
+      if (!Number.isInteger(count) || count < 1 || count > MAX_PREVIEW) {
+        throw invalidArgument(`count must be a whole number from 1 to ${MAX_PREVIEW}`);
+      }
       const { schedule, holds } = await loadConnectorAggregate(runtime.store, app_id, connector_id);
       if (!schedule) return { nextFireTimes: [], paused: hasHold(holds, "PAUSED") || undefined };
       const fires = nextFires(schedule, runtime.clock.now(), count);

@@ -323,11 +323,9 @@ class SqliteReader implements StoreReader {
     query: PageQuery,
   ): Promise<Page<EntitlementRecord>> {
     const [after] = query.after ? parseKey(query.after, 1) : [""];
-    const byType = filter.resourceTypeId
-      ? filter.resourceId !== undefined
-        ? "AND resource_type_id = ? AND resource_id = ?"
-        : "AND resource_type_id = ?"
-      : "";
+    const byType =
+      (filter.resourceTypeId !== undefined ? "AND resource_type_id = ? " : "") +
+      (filter.resourceId !== undefined ? "AND resource_id = ?" : "");
     const params = [filter.resourceTypeId, filter.resourceId].filter((p) => p !== undefined);
     const rows = this.all(
       `SELECT * FROM inventory_entitlements
@@ -345,32 +343,63 @@ class SqliteReader implements StoreReader {
     filter: GrantFilter,
     query: PageQuery,
   ): Promise<Page<GrantRecord>> {
-    const [after] = query.after ? parseKey(query.after, 1) : [""];
     const byEntitlement = filter.entitlementId !== undefined ? "AND g.entitlement_id = ?" : "";
     const entitlement = filter.entitlementId !== undefined ? [filter.entitlementId] : [];
-    const rows = filter.principal
-      ? this.all(
-          `SELECT g.* FROM inventory_grant_principals p
-           JOIN inventory_grants g ON g.sync_id = p.sync_id AND g.id = p.grant_id
-           WHERE p.sync_id = ? AND p.principal_type_id = ? AND p.principal_id = ?
-             AND p.grant_id > ? ${byEntitlement}
-           ORDER BY p.grant_id LIMIT ?`,
-          syncId,
-          filter.principal.resourceTypeId,
-          filter.principal.resourceId,
-          after,
-          ...entitlement,
-          query.pageSize + 1,
-        )
-      : this.all(
-          `SELECT g.* FROM inventory_grants g
-           WHERE g.sync_id = ? ${byEntitlement} AND g.id > ? ORDER BY g.id LIMIT ?`,
-          syncId,
-          ...entitlement,
-          after,
-          query.pageSize + 1,
-        );
-    return page(rows, query.pageSize, grantFromRow, (row) => JSON.stringify([row.id]));
+    const type = filter.principal?.resourceTypeId;
+    const id = filter.principal?.resourceId;
+    const grantKey = (row: Row) => JSON.stringify([row.id]);
+    if (type !== undefined && id === undefined) {
+      // Grants to principals of one type: in the lookup table's order (principal, then grant),
+      // so a page is an index range, however many grants the type has.
+      const [afterPrincipal, afterGrant] = query.after ? parseKey(query.after, 2) : ["", ""];
+      const rows = this.all(
+        `SELECT g.* FROM inventory_grant_principals p
+         JOIN inventory_grants g ON g.sync_id = p.sync_id AND g.id = p.grant_id
+         WHERE p.sync_id = ? AND p.principal_type_id = ?
+           AND (p.principal_id, p.grant_id) > (?, ?) ${byEntitlement}
+         ORDER BY p.principal_id, p.grant_id LIMIT ?`,
+        syncId,
+        type,
+        afterPrincipal,
+        afterGrant,
+        ...entitlement,
+        query.pageSize + 1,
+      );
+      return page(rows, query.pageSize, grantFromRow, (row) =>
+        JSON.stringify([row.principal_id, row.id]),
+      );
+    }
+    const [after] = query.after ? parseKey(query.after, 1) : [""];
+    if (id !== undefined) {
+      // One principal (of one type, or of every type the sync has: an index lookup per type).
+      const types =
+        type !== undefined
+          ? "= ?"
+          : "IN (SELECT id FROM inventory_resource_types WHERE sync_id = ?)";
+      const rows = this.all(
+        `SELECT g.* FROM inventory_grant_principals p
+         JOIN inventory_grants g ON g.sync_id = p.sync_id AND g.id = p.grant_id
+         WHERE p.sync_id = ? AND p.principal_type_id ${types} AND p.principal_id = ?
+           AND p.grant_id > ? ${byEntitlement}
+         ORDER BY p.grant_id LIMIT ?`,
+        syncId,
+        type ?? syncId,
+        id,
+        after,
+        ...entitlement,
+        query.pageSize + 1,
+      );
+      return page(rows, query.pageSize, grantFromRow, grantKey);
+    }
+    const rows = this.all(
+      `SELECT g.* FROM inventory_grants g
+       WHERE g.sync_id = ? ${byEntitlement} AND g.id > ? ORDER BY g.id LIMIT ?`,
+      syncId,
+      ...entitlement,
+      after,
+      query.pageSize + 1,
+    );
+    return page(rows, query.pageSize, grantFromRow, grantKey);
   }
 
   async unneededInventorySyncs(limit: number): Promise<string[]> {
