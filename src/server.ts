@@ -47,6 +47,9 @@ export async function startServer(
 ): Promise<RunningServer> {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config.logLevel);
+  // Start-up and shutdown lines are written whatever --log-level says: scripts wait for
+  // "listening on", and an operator stopping a node needs to see what it waits for.
+  const lifecycle = logger.level === "silent" ? logger : logger.child({}, { level: "info" });
   const store = openStore(config);
   const tls =
     config.tlsCertFile && config.tlsKeyFile
@@ -105,6 +108,18 @@ export async function startServer(
     : null;
   if (worker) {
     worker.on("error", (error) => logger.error({ err: error }, "worker error"));
+    worker.on("draining", ({ syncIds, graceMs }) =>
+      lifecycle.info(
+        { syncIds },
+        `draining ${syncIds.length} running sync${syncIds.length === 1 ? "" : "s"}, up to ${graceMs / 1000} s`,
+      ),
+    );
+    worker.on("graceExpired", ({ syncIds, graceMs }) =>
+      lifecycle.warn(
+        { syncIds },
+        `grace period of ${graceMs / 1000} s over: stopping ${syncIds.length} running sync${syncIds.length === 1 ? "" : "s"}; a worker retries ${syncIds.length === 1 ? "it" : "them"}`,
+      ),
+    );
     worker.on("connectorLog", (claimed, line) =>
       logger.debug(
         { syncId: claimed.sync.id, connectorId: claimed.connector.id, connector: line },
@@ -124,8 +139,6 @@ export async function startServer(
     );
   }
 
-  // Start-up lines are written whatever --log-level says: scripts wait for "listening on".
-  const lifecycle = logger.level === "silent" ? logger : logger.child({}, { level: "info" });
   if (api) {
     // Offline `credentials create` names this address in client ids unless told otherwise.
     await store.transaction((tx) => tx.putSetting(PUBLIC_URL_SETTING, publicUrl, clock.now()));
@@ -141,10 +154,12 @@ export async function startServer(
     url: publicUrl,
     store,
     close: async () => {
+      lifecycle.info("shutting down: no new requests or syncs");
       await api?.close(); // stop taking requests first
       await scheduler?.stop();
       await worker?.stop(); // running syncs finish, or are released after the grace period
       await store.close();
+      lifecycle.info("stopped");
       logger.flush();
     },
   };

@@ -50,6 +50,12 @@ export interface WorkerEvents {
   claimed: [ClaimedSync];
   finished: [ClaimedSync, SyncEnd];
   connectorLog: [ClaimedSync, ConnectorLogLine];
+  /** stop() was called with syncs running: it waits for them up to graceMs. */
+  draining: [{ readonly syncIds: readonly string[]; readonly graceMs: number }];
+  /** The grace period ran out: these syncs are being signalled to stop (they will be retried). */
+  graceExpired: [{ readonly syncIds: readonly string[]; readonly graceMs: number }];
+  /** stop() finished: nothing is running any more. */
+  stopped: [];
   error: [unknown];
 }
 
@@ -107,13 +113,15 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.wake?.();
     await this.loop;
     const running = [...this.active.values()];
-    const timer = setTimeout(
-      () => running.forEach((run) => run.controller.abort(new Error(SHUTDOWN))),
-      graceMs,
-    );
+    if (running.length > 0) this.emit("draining", { syncIds: [...this.active.keys()], graceMs });
+    const timer = setTimeout(() => {
+      this.emit("graceExpired", { syncIds: [...this.active.keys()], graceMs });
+      running.forEach((run) => run.controller.abort(new Error(SHUTDOWN)));
+    }, graceMs);
     await Promise.all(running.map((run) => run.done));
     clearTimeout(timer);
     this.state = "stopped";
+    this.emit("stopped");
   }
 
   private async run(): Promise<void> {

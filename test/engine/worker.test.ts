@@ -206,10 +206,16 @@ describe("worker shutdown", () => {
     own.start();
     const id = await fileConnector(inventory(3));
     await until("the sync to run", async () => (await latest(id))?.state === "RUNNING");
+    const events: string[] = [];
+    const running = (await latest(id))?.id;
+    own.on("draining", ({ syncIds, graceMs }) => events.push(`draining ${syncIds} ${graceMs}`));
+    own.on("graceExpired", ({ syncIds }) => events.push(`graceExpired ${syncIds}`));
+    own.on("stopped", () => events.push("stopped"));
     const stopping = own.stop(300);
     assert.equal(own.currentState, "draining");
     await stopping;
     assert.equal(own.currentState, "stopped");
+    assert.deepEqual(events, [`draining ${running} 300`, `graceExpired ${running}`, "stopped"]);
     const released = await latest(id);
     assert.equal(released?.state, "QUEUED", "released, not lost");
     assert.match(

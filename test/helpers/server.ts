@@ -4,7 +4,7 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pino from "pino";
+import pino, { type Logger } from "pino";
 import { createCredential } from "../../src/auth/credentials.js";
 import { parseServeConfig } from "../../src/config/config.js";
 import { systemClock, type Clock } from "../../src/runtime.js";
@@ -41,7 +41,13 @@ export interface CallResult {
 export const tempDir = (prefix = "syncplane-test-") => mkdtempSync(join(tmpdir(), prefix));
 
 export async function startTestServer(
-  options: { dataDir?: string; flags?: Record<string, string>; clock?: Clock } = {},
+  options: {
+    dataDir?: string;
+    flags?: Record<string, string>;
+    clock?: Clock;
+    /** Where the server logs (default: nowhere). */
+    logger?: Logger;
+  } = {},
 ): Promise<TestServer> {
   const dataDir = options.dataDir ?? tempDir();
   // API-only unless a test asks for the engine: queue tests look at syncs nobody runs.
@@ -50,7 +56,7 @@ export async function startTestServer(
     {},
   );
   const server = await startServer(config, {
-    logger: pino({ level: "silent" }),
+    logger: options.logger ?? pino({ level: "silent" }),
     clock: options.clock,
   });
   const admin = JSON.parse(readFileSync(join(dataDir, "admin-credential.json"), "utf8")) as {
