@@ -239,12 +239,21 @@ describe("syncplane CLI", () => {
     const badUrl = await cli(["apps", "list", "--server-url", "ftp://x"]);
     assert.equal(badUrl.code, 2);
     assert.match(badUrl.stderr, /--server-url must be an http:\/\/ or https:\/\/ URL/);
-    const down = await cli(
-      ["apps", "list", "--server-url", `http://127.0.0.1:${await closedPort()}`],
-      { SYNCPLANE_ACCESS_TOKEN: "x" },
-    );
+    const port = await closedPort();
+    const down = await cli(["apps", "list", "--server-url", `http://127.0.0.1:${port}`], {
+      SYNCPLANE_ACCESS_TOKEN: "x",
+    });
     assert.equal(down.code, 1);
-    assert.match(down.stderr, /cannot reach the server/);
+    assert.match(
+      down.stderr,
+      new RegExp(`^error: cannot reach http://127\\.0\\.0\\.1:${port}: connection refused`),
+    );
+    assert.match(down.stderr, /--server-url or SYNCPLANE_SERVER_URL/);
+    const badTimeout = await cli(["apps", "list", "--timeout", "soon"], {
+      SYNCPLANE_ACCESS_TOKEN: "x",
+    });
+    assert.equal(badTimeout.code, 2);
+    assert.match(badTimeout.stderr, /--timeout must be a number of seconds/);
     const badRole = await cli([
       "credentials",
       "create",

@@ -2,7 +2,7 @@
 // a server over HTTP. Returns the process exit code.
 
 import { Command, CommanderError } from "commander";
-import { SyncplaneError } from "../client/index.js";
+import { ConnectionError, SyncplaneError } from "../client/index.js";
 import { ConfigError } from "../config/config.js";
 import { appsCommand } from "./apps.js";
 import { auditCommand } from "./audit.js";
@@ -23,6 +23,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       "server to talk to (SYNCPLANE_SERVER_URL, default http://127.0.0.1:8080)",
     )
     .option("--credential-file <file>", "JSON file with clientId and clientSecret")
+    .option("--timeout <seconds>", "time limit of each request (SYNCPLANE_TIMEOUT, default 60)")
     .option("--json", "machine-readable output")
     .exitOverride()
     .showHelpAfterError();
@@ -39,6 +40,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
+    if (error instanceof ConnectionError) {
+      // No answer from the server: which server, why, and where its address comes from.
+      process.stderr.write(
+        `error: ${error.message}\n(the server address comes from --server-url or SYNCPLANE_SERVER_URL)\n`,
+      );
+      return 1;
+    }
     if (error instanceof SyncplaneError) {
       process.stderr.write(`error: ${error.codeName}: ${error.message}\n`);
       return 1;
@@ -46,13 +54,6 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (error instanceof ConfigError) {
       process.stderr.write(`error: ${error.message}\n`);
       return 2;
-    }
-    const cause = (error as { cause?: { code?: string } }).cause;
-    if (cause?.code === "ECONNREFUSED") {
-      process.stderr.write(
-        "error: cannot reach the server; is `syncplane serve` running? (--server-url)\n",
-      );
-      return 1;
     }
     process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;

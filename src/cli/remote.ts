@@ -15,11 +15,13 @@ export function clientFor(command: Command): Syncplane {
   if (config.accessToken)
     return new Syncplane({
       serverURL: config.serverUrl,
+      timeoutMs: config.timeoutMs,
       security: { bearerAuth: config.accessToken },
     });
   if (config.clientId && config.clientSecret) {
     return new Syncplane({
       serverURL: config.serverUrl,
+      timeoutMs: config.timeoutMs,
       security: { clientID: config.clientId, clientSecret: config.clientSecret },
     });
   }
@@ -42,6 +44,7 @@ export function clientFor(command: Command): Syncplane {
   }
   return new Syncplane({
     serverURL: config.serverUrl,
+    timeoutMs: config.timeoutMs,
     security: { clientID: parsed.clientId, clientSecret: parsed.clientSecret },
   });
 }

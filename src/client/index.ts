@@ -32,9 +32,11 @@ import type {
 import type { GetSyncResponse, ListSyncsResponse } from "../api/contracts/syncs.js";
 import { downloadTo } from "./download.js";
 import { SyncplaneError, errorFromResponse } from "./errors.js";
+import { DEFAULT_REQUEST_TIMEOUT_MS, fetchOrExplain, readText } from "./network.js";
 import { ClientCredentialsTokenSource } from "./token-source.js";
 
 export { SyncplaneError } from "./errors.js";
+export { ConnectionError } from "./network.js";
 export type * from "../api/contracts/apps.js";
 export type * from "../api/contracts/connectors.js";
 export type * from "../api/contracts/syncs.js";
@@ -63,6 +65,12 @@ export interface SyncplaneOptions {
   readonly serverURL: string;
   readonly security?: Security;
   readonly fetch?: typeof fetch;
+  /**
+   * Time limit of one request in milliseconds, response included (default 60 000). A request
+   * with no answer by then fails with DEADLINE_EXCEEDED; one that cannot connect fails with
+   * UNAVAILABLE, naming the server and the reason (both are ConnectionError).
+   */
+  readonly timeoutMs?: number;
 }
 
 interface PageParams {
@@ -105,11 +113,13 @@ type Query = Record<string, string | number | undefined>;
 class Transport {
   private readonly tokens: ClientCredentialsTokenSource | null;
   private readonly fetchImpl: typeof fetch;
+  private readonly timeoutMs: number;
   readonly serverURL: string;
 
   constructor(private readonly options: SyncplaneOptions) {
     this.serverURL = options.serverURL.replace(/\/+$/, "");
     this.fetchImpl = options.fetch ?? fetch;
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     const security = options.security ?? {};
     this.tokens =
       security.clientID && security.clientSecret
@@ -118,6 +128,7 @@ class Transport {
             security.clientID,
             security.clientSecret,
             this.fetchImpl,
+            this.timeoutMs,
           )
         : null;
   }
@@ -138,12 +149,13 @@ class Transport {
       : (this.options.security?.bearerAuth ?? this.options.security?.oauth);
     if (token) headers.authorization = `Bearer ${token}`;
     if (body !== undefined) headers["content-type"] = "application/json";
-    const response = await this.fetchImpl(url, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
+    const response = await fetchOrExplain(
+      this.fetchImpl,
+      url,
+      { method, headers, body: body === undefined ? undefined : JSON.stringify(body) },
+      this.timeoutMs,
+    );
+    const text = await readText(response, url, this.timeoutMs);
     if (!response.ok) throw errorFromResponse(response.status, text);
     if (!text) return {} as T;
     try {
@@ -157,9 +169,12 @@ class Transport {
     }
   }
 
-  /** A plain GET with no credentials (a signed URL carries its own). */
+  /**
+   * A plain GET with no credentials (a signed URL carries its own). No time limit: a c1z can be
+   * large and its download slow; connection failures are still explained.
+   */
   fetchUnauthenticated(url: string): Promise<Response> {
-    return this.fetchImpl(url, { method: "GET" });
+    return fetchOrExplain(this.fetchImpl, url, { method: "GET" }, null);
   }
 }
 

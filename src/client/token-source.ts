@@ -5,6 +5,7 @@ import { SignJWT, importJWK } from "jose";
 import { clientIdHost, parseClientSecret } from "../api/contracts/credentials.js";
 import type { TokenResponse } from "../api/contracts/auth.js";
 import { SyncplaneError } from "./errors.js";
+import { DEFAULT_REQUEST_TIMEOUT_MS, fetchOrExplain, readText } from "./network.js";
 
 const JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
@@ -16,6 +17,7 @@ export class ClientCredentialsTokenSource {
     private readonly clientId: string,
     private readonly clientSecret: string,
     private readonly fetchImpl: typeof fetch = fetch,
+    private readonly timeoutMs: number = DEFAULT_REQUEST_TIMEOUT_MS,
   ) {}
 
   async token(): Promise<string> {
@@ -35,20 +37,29 @@ export class ClientCredentialsTokenSource {
       .setNotBefore(now - 120)
       .setExpirationTime(now + 120)
       .sign(key);
-    const response = await this.fetchImpl(this.tokenUrl, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({
-        grant_type: "client_credentials",
-        client_id: this.clientId,
-        client_assertion_type: JWT_BEARER,
-        client_assertion: assertion,
-      }),
-    });
-    const body = (await response.json().catch(() => ({}))) as Partial<TokenResponse> & {
-      code?: number;
-      message?: string;
-    };
+    const response = await fetchOrExplain(
+      this.fetchImpl,
+      this.tokenUrl,
+      {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({
+          grant_type: "client_credentials",
+          client_id: this.clientId,
+          client_assertion_type: JWT_BEARER,
+          client_assertion: assertion,
+        }),
+      },
+      this.timeoutMs,
+    );
+    const text = await readText(response, this.tokenUrl, this.timeoutMs);
+    let body: Partial<TokenResponse> & { code?: number; message?: string } = {};
+    try {
+      const parsed: unknown = JSON.parse(text);
+      if (parsed && typeof parsed === "object") body = parsed as typeof body;
+    } catch {
+      // Not JSON: reported below from the HTTP status.
+    }
     if (!response.ok || !body.access_token) {
       throw new SyncplaneError(
         body.code ?? 16,

@@ -36,6 +36,8 @@ export interface ClientConfig {
   readonly clientSecret: string | null;
   readonly accessToken: string | null;
   readonly credentialFile: string | null;
+  /** Time limit of one request (--timeout / SYNCPLANE_TIMEOUT, seconds; default 60). */
+  readonly timeoutMs: number;
 }
 
 export type Flags = Readonly<Record<string, string | undefined>>;
@@ -149,7 +151,14 @@ export function parseClientConfig(flags: Flags, env: Flags = environment()): Cli
     "",
   );
   checkUrl(serverUrl, "--server-url");
+  const timeout = Number(pick(flags, env, "timeout") ?? 60);
+  if (!Number.isFinite(timeout) || timeout <= 0 || timeout > 3600) {
+    throw new ConfigError(
+      `--timeout must be a number of seconds between 0 and 3600, got "${pick(flags, env, "timeout")}"`,
+    );
+  }
   return {
+    timeoutMs: Math.round(timeout * 1000),
     serverUrl,
     clientId: env.SYNCPLANE_CLIENT_ID || null,
     clientSecret: env.SYNCPLANE_CLIENT_SECRET || null,
