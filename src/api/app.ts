@@ -16,7 +16,13 @@ import { clip } from "../domain/limits.js";
 import { roleAllows } from "../domain/roles.js";
 import { newId } from "../runtime.js";
 import { JSON_REQUEST_SCHEMAS, NAMED_SCHEMAS } from "./contracts/index.js";
-import { clientErrorResponse, errorBody, toErrorResponse, type ErrorResponse } from "./errors.js";
+import {
+  clientErrorResponse,
+  errorBody,
+  MethodNotAllowed,
+  toErrorResponse,
+  type ErrorResponse,
+} from "./errors.js";
 import type { ApiContext } from "./http.js";
 import { ProtoJson, acceptNull, forbiddenKey, type JsonSchema } from "./protojson.js";
 import { RouteTable } from "./route-table.js";
@@ -240,12 +246,8 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
         throw new AppError("NOT_FOUND", `no such route: ${request.method} ${clip(path)}`);
       }
     } else if (routed !== documented.template) {
-      const allow = documented.methods.join(", ");
-      void reply.header("allow", allow);
-      throw new AppError(
-        "UNIMPLEMENTED",
-        `method ${request.method} is not allowed here; use ${allow}`,
-      );
+      void reply.header("allow", documented.methods.join(", "));
+      throw new MethodNotAllowed(request.method, documented.methods);
     }
     const permission = request.routeOptions.config.permission;
     if (!permission) return;

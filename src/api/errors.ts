@@ -96,6 +96,19 @@ export function toErrorResponse(
   return url.startsWith(TOKEN_PATH) ? asOAuthError(response, error) : response;
 }
 
+/**
+ * A known path asked with a method it does not serve: code UNIMPLEMENTED, and the one status
+ * grpc-gateway does not derive from the code — 405, with the Allow header RFC 9110 requires.
+ */
+export class MethodNotAllowed extends AppError {
+  constructor(
+    method: string,
+    readonly allow: readonly string[],
+  ) {
+    super("UNIMPLEMENTED", `method ${method} is not allowed here; use ${allow.join(", ")}`);
+  }
+}
+
 function mapError(
   error: unknown,
   requestId: string,
@@ -103,12 +116,7 @@ function mapError(
   url: string,
 ): ErrorResponse {
   if (error instanceof AppError) {
-    // 405 is the one status grpc-gateway does not derive from the code: a known path with a
-    // method it does not serve (RFC 9110 requires 405 with Allow), code UNIMPLEMENTED.
-    const status =
-      error.codeName === "UNIMPLEMENTED" && /is not allowed here/.test(error.message)
-        ? 405
-        : HTTP_STATUS[error.codeName];
+    const status = error instanceof MethodNotAllowed ? 405 : HTTP_STATUS[error.codeName];
     return { status, body: errorBody(error.codeName, error.message), unexpected: false };
   }
   if (error instanceof OAuthError) {
