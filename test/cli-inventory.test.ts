@@ -13,7 +13,7 @@ import {
   tempDir,
   type TestServer,
 } from "./helpers/server.js";
-import { until } from "./helpers/wait.js";
+import { PROCESS_LIMIT_MS, STUCK_MS, until } from "./helpers/wait.js";
 
 const ROOT = join(import.meta.dirname, "..");
 
@@ -36,7 +36,7 @@ function cli(args: string[]): Promise<Run> {
       {
         cwd: tempDir("syncplane-cli-cwd-"),
         env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-        timeout: 30_000,
+        timeout: PROCESS_LIMIT_MS,
       },
       (error, stdout, stderr) =>
         resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
@@ -71,7 +71,7 @@ before(async () => {
         assert.fail(`initial sync ended ${initial.state}`);
       return initial?.state === "SUCCEEDED" ? initial.id : null;
     },
-    30_000,
+    STUCK_MS,
     50,
   );
 });
@@ -79,7 +79,7 @@ after(async () => {
   await server.stop();
 });
 
-describe("syncplane inventory", { timeout: 120_000 }, () => {
+describe("syncplane inventory", () => {
   it("lists the resource types as a table", async () => {
     const run = await cli(["inventory", "resource-types", ...at()]);
     assert.equal(run.code, 0, run.stderr);
@@ -206,7 +206,7 @@ describe("syncplane inventory", { timeout: 120_000 }, () => {
   });
 });
 
-describe("syncplane syncs log and download", { timeout: 60_000 }, () => {
+describe("syncplane syncs log and download", () => {
   it("prints a sync's log as text lines and as JSON", async () => {
     const log = json<{ lines: { at: string; stream: string; level: string; message: string }[] }>(
       await cli(["syncs", "log", syncId, ...at(), "--json"]),

@@ -7,6 +7,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { startTestServer, tempDir, type TestServer } from "./helpers/server.js";
+import { PROCESS_LIMIT_MS } from "./helpers/wait.js";
 
 const ROOT = join(import.meta.dirname, "..");
 let server: TestServer;
@@ -26,7 +27,7 @@ function cli(args: string[], extraEnv: Record<string, string> = {}): Promise<Run
       {
         cwd: tempDir("syncplane-cli-cwd-"),
         env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...extraEnv },
-        timeout: 30_000,
+        timeout: PROCESS_LIMIT_MS,
       },
       (error, stdout, stderr) =>
         resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
@@ -285,7 +286,7 @@ describe("syncplane credentials create", () => {
 });
 
 describe("syncplane CLI with the sync engine", () => {
-  it("watches syncs live and shows a connector's status", { timeout: 60_000 }, async () => {
+  it("watches syncs live and shows a connector's status", async () => {
     const engine = await startTestServer({ flags: { roles: "api,scheduler,worker" } });
     try {
       const path = join(tempDir("syncplane-cli-inv-"), "inventory.json");

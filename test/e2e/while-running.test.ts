@@ -48,56 +48,47 @@ const runningInitial = (base: string) =>
   );
 
 describe("while a sync runs", () => {
-  it(
-    "pause lets it finish and starts nothing new; resume runs exactly one sync",
-    { timeout: 90_000 },
-    async () => {
-      const base = await slowConnector("pause");
-      await runningInitial(base);
-      assert.equal((await server.call("POST", `${base}/pause`)).status, 200);
-      const connector = ((await server.call("GET", base)).body.connectorView as Json)
-        .connector as Json;
-      assert.equal(connector.status.status, "SYNC_STATUS_DISABLED");
-      await until(
-        "the running sync to finish",
-        async () => (await syncs(base))[0]?.state === "SUCCEEDED",
-      );
-      await new Promise((resolve) => setTimeout(resolve, 1500)); // the worker polls: give it the chance to misbehave
-      assert.deepEqual(
-        (await syncs(base)).map((s) => `${s.trigger}:${s.state}`),
-        ["INITIAL:SUCCEEDED"],
-      );
-      await server.call("POST", `${base}/resume`);
-      await until(
-        "the RESUME sync",
-        async () =>
-          (await syncs(base))[0]?.state === "SUCCEEDED" && (await syncs(base)).length === 2,
-      );
-      assert.deepEqual(
-        (await syncs(base)).map((s) => `${s.trigger}:${s.state}`),
-        ["RESUME:SUCCEEDED", "INITIAL:SUCCEEDED"],
-      );
-    },
-  );
+  it("pause lets it finish and starts nothing new; resume runs exactly one sync", async () => {
+    const base = await slowConnector("pause");
+    await runningInitial(base);
+    assert.equal((await server.call("POST", `${base}/pause`)).status, 200);
+    const connector = ((await server.call("GET", base)).body.connectorView as Json)
+      .connector as Json;
+    assert.equal(connector.status.status, "SYNC_STATUS_DISABLED");
+    await until(
+      "the running sync to finish",
+      async () => (await syncs(base))[0]?.state === "SUCCEEDED",
+    );
+    await new Promise((resolve) => setTimeout(resolve, 1500)); // the worker polls: give it the chance to misbehave
+    assert.deepEqual(
+      (await syncs(base)).map((s) => `${s.trigger}:${s.state}`),
+      ["INITIAL:SUCCEEDED"],
+    );
+    await server.call("POST", `${base}/resume`);
+    await until(
+      "the RESUME sync",
+      async () => (await syncs(base))[0]?.state === "SUCCEEDED" && (await syncs(base)).length === 2,
+    );
+    assert.deepEqual(
+      (await syncs(base)).map((s) => `${s.trigger}:${s.state}`),
+      ["RESUME:SUCCEEDED", "INITIAL:SUCCEEDED"],
+    );
+  });
 
-  it(
-    "forcing twice queues exactly one follow-up, which runs after",
-    { timeout: 90_000 },
-    async () => {
-      const base = await slowConnector("force");
-      await runningInitial(base);
-      await server.call("POST", `${base}/force_sync`);
-      await server.call("POST", `${base}/force_sync`);
-      const queued = (await syncs(base)).filter((s) => s.state === "QUEUED");
-      assert.equal(queued.length, 1);
-      await until("both syncs to finish", async () => {
-        const all = await syncs(base);
-        return all.length === 2 && all.every((s) => s.state === "SUCCEEDED");
-      });
-      assert.deepEqual(
-        (await syncs(base)).map((s) => s.trigger),
-        ["FORCE", "INITIAL"],
-      );
-    },
-  );
+  it("forcing twice queues exactly one follow-up, which runs after", async () => {
+    const base = await slowConnector("force");
+    await runningInitial(base);
+    await server.call("POST", `${base}/force_sync`);
+    await server.call("POST", `${base}/force_sync`);
+    const queued = (await syncs(base)).filter((s) => s.state === "QUEUED");
+    assert.equal(queued.length, 1);
+    await until("both syncs to finish", async () => {
+      const all = await syncs(base);
+      return all.length === 2 && all.every((s) => s.state === "SUCCEEDED");
+    });
+    assert.deepEqual(
+      (await syncs(base)).map((s) => s.trigger),
+      ["FORCE", "INITIAL"],
+    );
+  });
 });

@@ -26,75 +26,71 @@ function workerProcess(dataDir: string): ChildProcess {
 }
 
 describe("a worker killed mid-sync", () => {
-  it(
-    "loses nothing: the sync is retried by another worker and finishes",
-    { timeout: 90_000 },
-    async () => {
-      const dir = tempDir("syncplane-crash-");
-      const dataDir = join(dir, "data");
-      const path = join(dir, "big.yaml");
-      slowInventory(path, 40_000);
-      mkdirSync(dataDir, { recursive: true });
-      const store = SqliteStore.open(join(dataDir, "syncplane.db"));
-      const runtime = { store, clock: systemClock };
-      const actor = { name: "test", requestId: "" };
-      try {
-        const app = await createApp(runtime, actor, { displayName: "crash" });
-        const connector = await createConnector(runtime, actor, {
-          appId: app.id,
-          catalogId: "file",
-          config: { "@type": "type.googleapis.com/syncplane.v1.FileConnectorConfig", path },
-        });
-        let maxRunning = 0;
-        const observe = async () => {
-          const syncs = (await store.listSyncs(connector.id, { pageSize: 10, after: null })).items;
-          maxRunning = Math.max(maxRunning, syncs.filter((s) => s.state === "RUNNING").length);
-          return syncs;
-        };
-        const waitFor = async (
-          what: string,
-          probe: (syncs: Awaited<ReturnType<typeof observe>>) => boolean,
-          ms: number,
-        ) => {
-          const deadline = Date.now() + ms;
-          for (;;) {
-            if (probe(await observe())) return;
-            if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
-            await new Promise((resolve) => setTimeout(resolve, 20));
-          }
-        };
+  it("loses nothing: the sync is retried by another worker and finishes", async () => {
+    const dir = tempDir("syncplane-crash-");
+    const dataDir = join(dir, "data");
+    const path = join(dir, "big.yaml");
+    slowInventory(path, 40_000);
+    mkdirSync(dataDir, { recursive: true });
+    const store = SqliteStore.open(join(dataDir, "syncplane.db"));
+    const runtime = { store, clock: systemClock };
+    const actor = { name: "test", requestId: "" };
+    try {
+      const app = await createApp(runtime, actor, { displayName: "crash" });
+      const connector = await createConnector(runtime, actor, {
+        appId: app.id,
+        catalogId: "file",
+        config: { "@type": "type.googleapis.com/syncplane.v1.FileConnectorConfig", path },
+      });
+      let maxRunning = 0;
+      const observe = async () => {
+        const syncs = (await store.listSyncs(connector.id, { pageSize: 10, after: null })).items;
+        maxRunning = Math.max(maxRunning, syncs.filter((s) => s.state === "RUNNING").length);
+        return syncs;
+      };
+      const waitFor = async (
+        what: string,
+        probe: (syncs: Awaited<ReturnType<typeof observe>>) => boolean,
+        ms: number,
+      ) => {
+        const deadline = Date.now() + ms;
+        for (;;) {
+          if (probe(await observe())) return;
+          if (Date.now() > deadline) assert.fail(`timed out waiting for ${what}`);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      };
 
-        const first = workerProcess(dataDir);
-        await waitFor(
-          "the first worker to start the sync",
-          (syncs) => syncs[0]?.state === "RUNNING",
-          30_000,
-        );
-        first.kill("SIGKILL");
-        await new Promise((resolve) => first.once("exit", resolve));
-        const [killed] = await observe();
-        assert.equal(killed?.state, "RUNNING", "the sync was cut off mid-run");
-        assert.equal(killed?.attempt, 1);
+      const first = workerProcess(dataDir);
+      await waitFor(
+        "the first worker to start the sync",
+        (syncs) => syncs[0]?.state === "RUNNING",
+        30_000,
+      );
+      first.kill("SIGKILL");
+      await new Promise((resolve) => first.once("exit", resolve));
+      const [killed] = await observe();
+      assert.equal(killed?.state, "RUNNING", "the sync was cut off mid-run");
+      assert.equal(killed?.attempt, 1);
 
-        workerProcess(dataDir);
-        await waitFor(
-          "the retried sync to finish",
-          (syncs) => syncs[0]?.state === "SUCCEEDED",
-          60_000,
-        );
-        const [done] = await observe();
-        assert.equal(done?.id, killed?.id, "the same sync, retried");
-        assert.equal(done?.attempt, 2);
-        assert.deepEqual(done?.counts?.resources, { user: 40_000, group: 1 });
-        assert.equal(maxRunning, 1, "never two running syncs");
-        assert.deepEqual(
-          (await store.listSyncEvents(done?.id ?? "")).map((e) => `${e.state}:${e.attempt}`),
-          ["QUEUED:0", "RUNNING:1", "QUEUED:1", "RUNNING:2", "SUCCEEDED:2"],
-        );
-        assert.equal((await store.findConnector(connector.id))?.appliedSyncId, done?.id);
-      } finally {
-        await store.close();
-      }
-    },
-  );
+      workerProcess(dataDir);
+      await waitFor(
+        "the retried sync to finish",
+        (syncs) => syncs[0]?.state === "SUCCEEDED",
+        60_000,
+      );
+      const [done] = await observe();
+      assert.equal(done?.id, killed?.id, "the same sync, retried");
+      assert.equal(done?.attempt, 2);
+      assert.deepEqual(done?.counts?.resources, { user: 40_000, group: 1 });
+      assert.equal(maxRunning, 1, "never two running syncs");
+      assert.deepEqual(
+        (await store.listSyncEvents(done?.id ?? "")).map((e) => `${e.state}:${e.attempt}`),
+        ["QUEUED:0", "RUNNING:1", "QUEUED:1", "RUNNING:2", "SUCCEEDED:2"],
+      );
+      assert.equal((await store.findConnector(connector.id))?.appliedSyncId, done?.id);
+    } finally {
+      await store.close();
+    }
+  });
 });

@@ -15,6 +15,7 @@ import { newId } from "../../src/runtime.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { connectorRecord } from "../helpers/fixtures.js";
 import { tempDir } from "../helpers/server.js";
+import { PROCESS_LIMIT_MS } from "../helpers/wait.js";
 
 const actor = { name: "test", requestId: "" };
 let store: SqliteStore;
@@ -212,7 +213,7 @@ describe("racing schedulers", () => {
         execFile(
           process.execPath,
           ["--import", import.meta.resolve("tsx"), helper, path, String(due + 500)],
-          { timeout: 60_000 },
+          { timeout: PROCESS_LIMIT_MS },
           (error, stdout) =>
             error
               ? reject(error)

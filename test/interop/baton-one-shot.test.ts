@@ -12,7 +12,7 @@ import Database from "better-sqlite3";
 import { FAKE_BATON_DEMO, interopBinary } from "../helpers/baton.js";
 import { readC1zDatabase } from "../helpers/c1z.js";
 import { startTestServer, tempDir, type TestServer } from "../helpers/server.js";
-import { until } from "../helpers/wait.js";
+import { STUCK_MS, until } from "../helpers/wait.js";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -68,7 +68,7 @@ describe("baton one-shot connectors", interopBinary(FAKE_BATON_DEMO), () => {
         const sync = ((await get(`${base}/syncs?page_size=1`)).list as Json[])[0];
         return sync?.trigger === trigger && sync.state === state ? sync : null;
       },
-      30_000,
+      STUCK_MS,
     );
 
   it("syncs the connector's data; counts match the c1z; inventory, log and download work", async () => {
@@ -268,7 +268,7 @@ describe("baton one-shot connectors", interopBinary(FAKE_BATON_DEMO), () => {
         const sync = ((await get(`${base}/syncs?page_size=1`)).list as Json[])[0];
         return sync?.state === "QUEUED" && sync.error ? sync : null;
       },
-      20_000,
+      STUCK_MS,
     );
     assert.equal(retried.error, "the sync ran longer than its 1 s timeout");
     assert.ok(Date.now() - started < 15_000, "stopped long before the connector's 60 s delay");

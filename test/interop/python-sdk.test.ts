@@ -17,7 +17,7 @@ import Database from "better-sqlite3";
 import { FAKE_BATON_DEMO, interopBinary } from "../helpers/baton.js";
 import { startTestServer, tempDir, type TestServer } from "../helpers/server.js";
 import { makeTestCertificates, type TestCertificates } from "../helpers/tls.js";
-import { until } from "../helpers/wait.js";
+import { PROCESS_LIMIT_MS, STUCK_MS, until } from "../helpers/wait.js";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -110,7 +110,7 @@ describe(
           const sync = await latest();
           return sync?.state === "SUCCEEDED" ? sync : null;
         },
-        30_000,
+        STUCK_MS,
       );
       const db = new Database(upstream);
       db.prepare("DELETE FROM users WHERE id > 'user-0000004'").run();
@@ -122,7 +122,7 @@ describe(
           const sync = await latest();
           return sync?.state === "ERRORED_NO_DATA" ? sync : null;
         },
-        30_000,
+        STUCK_MS,
       );
 
       const operator = await server.credential("operator");
@@ -143,7 +143,7 @@ describe(
             APPLIED_SYNC_ID: first.id as string,
           },
           encoding: "utf8",
-          timeout: 60_000,
+          timeout: PROCESS_LIMIT_MS,
         },
       );
       const seen = JSON.parse(stdout) as Json;
