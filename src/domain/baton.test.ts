@@ -26,6 +26,13 @@ describe("baton exits", () => {
     assert.match(usage.message, /refused its command line \(exit 1\); check config\.args/);
     assert.match(usage.message, /unknown flag: --bogus/);
     assert.equal(exit(1, ["Error: flag needs an argument: --db-file"]).retryable, false);
+    // baton-demo (baton-sdk v0.2.51, its own main) prints cobra's error without "Error: ".
+    assert.equal(exit(1, ["unknown flag: --storage-engine"]).retryable, false);
+    assert.equal(
+      exit(1, ['invalid argument "x" for "--workers" flag: strconv.ParseInt']).retryable,
+      false,
+    );
+    assert.equal(exit(1, ["invalid argument"]).retryable, true, "only cobra's own wording");
   });
 
   it("says so when there is no stderr, names the signal of a killed connector, clips long output", () => {

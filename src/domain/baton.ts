@@ -56,8 +56,10 @@ const GRPC_EXIT: Readonly<Record<number, { name: string; retryable: boolean }>> 
 };
 
 // What cobra and viper print for a command-line or config mistake: fix the config, don't retry.
+// Cobra prefixes "Error: " when it prints the error itself; connectors with their own main (such
+// as baton-demo on baton-sdk v0.2.51) print the bare error ("unknown flag: --bogus").
 const USAGE_ERROR =
-  /^Error: (unknown (shorthand )?flag|flag needs an argument|invalid argument|required flag|unknown command|accepts \d+ arg)/i;
+  /^(Error: )?(unknown (shorthand )?flag|flag needs an argument|invalid argument ".*" for|required flag|unknown command|accepts \d+ arg)/i;
 
 const MAX_ERROR_CHARS = 2000;
 

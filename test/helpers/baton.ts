@@ -1,8 +1,7 @@
-// The baton connector binaries tests run. The real baton-demo cannot be installed on this
-// project's machines (the Go module proxy refuses every github.com/conductorone module), so the
-// suite runs FAKE-baton-demo (test/interop/fake-baton-demo): a Go program that behaves like
-// baton-demo in one-shot mode and writes its c1z with the libraries baton uses. It is built by
-// scripts/build-interop.sh, which .ci/run runs.
+// The interop binaries tests run, all built into test/interop/bin by scripts/build-interop.sh
+// (which .ci/run runs): the REAL baton-demo (commit 6090134, installed through ../shared/goproxy),
+// the official C1 Go SDK's driver program (test/interop/go-sdk), and FAKE-baton-demo
+// (test/interop/fake-baton-demo), kept only for faults the real connector cannot produce.
 
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -11,6 +10,20 @@ import { fileURLToPath } from "node:url";
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
 export const FAKE_BATON_DEMO = join(ROOT, "test/interop/bin/fake-baton-demo");
+
+/**
+ * test/interop/go-sdk built: drives syncplane with the official C1 Go SDK (conductorone-sdk-go
+ * v1.27.1, unmodified); built by scripts/build-interop.sh through ../shared/goproxy.
+ */
+export const C1_GO_SDK = join(ROOT, "test/interop/bin/c1-go-sdk");
+
+/**
+ * The REAL baton-demo connector (github.com/conductorone/baton-demo at commit 6090134, baton-sdk
+ * v0.2.51), installed by scripts/build-interop.sh with `go install` through ../shared/goproxy.
+ * Tests use it wherever a real connector can do the job; FAKE_BATON_DEMO stays for the faults only
+ * the fake can produce (exit codes, Pebble output, slow runs, ignored SIGINT, schema variants).
+ */
+export const BATON_DEMO = join(ROOT, "test/interop/bin/baton-demo");
 
 /**
  * Options for node:test's `describe`: skip loudly when the binary is missing on a developer's

@@ -2,7 +2,8 @@
 // serving HTTPS with a test CA that the SDK trusts through SSL_CERT_FILE, as a C1 client would be
 // set up for a self-hosted endpoint: connector Get and List, ConfirmSyncValid on a sync held for
 // a data drop, PauseSync, ForceSync refused while paused, ResumeSync, ForceSync, and
-// GetConnectorSyncDownloadURL whose URL serves the c1z. It stands in for the Go SDK, which cannot be installed here (test/interop/README.md).
+// GetConnectorSyncDownloadURL whose URL serves the c1z. The Go SDK has a test of its own
+// (go-sdk.test.ts).
 // The SDK is installed into test/interop/.venv by scripts/setup-python-sdk.sh (.ci/run runs it).
 
 import assert from "node:assert/strict";

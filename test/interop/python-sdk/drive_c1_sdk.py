@@ -1,8 +1,7 @@
 """Drives syncplane with the official ConductorOne Python SDK (conductorone-sdk on PyPI), unmodified.
 
-The official Go SDK cannot be installed on this project's machines (the Go module proxy refuses
-every github.com/conductorone module), so this program stands in for issue 4's Go interop test
-with the other official C1 SDK that can be had. It exchanges the client id and secret at
+A second official C1 SDK besides the Go one (test/interop/go-sdk): clients in several languages
+must work against syncplane unmodified. It exchanges the client id and secret at
 /auth/v1/token (this SDK version takes a bearer token and has no token source of its own), then
 calls the C1 ConnectorService operations through the SDK and prints what it saw as one JSON
 object for the Node test that runs it (test/interop/python-sdk.test.ts) to check. Responses are
