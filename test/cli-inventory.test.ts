@@ -1,5 +1,6 @@
-// `syncplane inventory …`, `syncs log` and `syncs download` as a user runs them: the real CLI in
-// its own process against a real server with the sync engine, syncing a file connector.
+// `syncplane inventory …`, `syncs log`, `syncs download` and `provisioning …` as a user runs them:
+// the real CLI in its own process against a real server with the sync engine, syncing a file
+// connector.
 
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -225,5 +226,77 @@ describe("syncplane syncs log and download", () => {
     assert.match(run.stderr, new RegExp(`error: NOT_FOUND: sync "${syncId}" has no c1z file`));
     assert.equal(run.stdout, "");
     assert.equal(existsSync(out), false);
+  });
+});
+
+describe("syncplane provisioning", () => {
+  interface Task {
+    id: string;
+    state: string;
+    result?: string;
+  }
+  const task = (run: Run) => json<{ task: Task }>(run).task;
+  const ended = (id: string) =>
+    until(`task ${id} to end`, async () => {
+      const t = task(await cli(["provisioning", "get", id, ...at(), "--json"]));
+      return ["SUCCEEDED", "FAILED", "CANCELED"].includes(t.state) ? t : null;
+    });
+
+  it("grants, holds a grant while paused, cancels it, revokes, and shows the queue", async () => {
+    const granted = task(
+      await cli([
+        "provisioning",
+        "grant",
+        "group:g1:member",
+        ...at(),
+        "--principal-type",
+        "user",
+        "--principal",
+        "u4",
+        "--note",
+        "onboarding",
+        "--json",
+      ]),
+    );
+    assert.equal((await ended(granted.id)).state, "SUCCEEDED");
+
+    assert.equal((await cli(["connectors", "pause", ids.connectorId, "--app", ids.appId])).code, 0);
+    const held = await cli([
+      "provisioning",
+      "grant",
+      "group:g1:member",
+      ...at(),
+      "--principal-type",
+      "user",
+      "--principal",
+      "u3",
+    ]);
+    assert.equal(held.code, 0, held.stderr);
+    assert.match(held.stdout, /^state:\s+HELD \(PAUSED\)$/m);
+    const heldId = /^id:\s+(\S+)$/m.exec(held.stdout)?.[1] as string;
+    const status = await cli(["connectors", "status", ids.connectorId, "--app", ids.appId]);
+    assert.match(status.stdout, /^provisioning:\s+0 queued, 1 held, 0 running$/m);
+    const list = await cli(["provisioning", "list", ...at(), "--state", "HELD"]);
+    assert.equal(list.code, 0, list.stderr);
+    assert.match(list.stdout, new RegExp(`${heldId}\\s+GRANT\\s+HELD \\(PAUSED\\)`));
+    const canceled = task(await cli(["provisioning", "cancel", heldId, ...at(), "--json"]));
+    assert.equal(canceled.state, "CANCELED");
+    const refused = await cli(["provisioning", "cancel", heldId, ...at()]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.stderr, /FAILED_PRECONDITION: task .* is CANCELED/);
+    assert.equal(
+      (await cli(["connectors", "resume", ids.connectorId, "--app", ids.appId])).code,
+      0,
+    );
+
+    const revoked = task(
+      await cli(["provisioning", "revoke", "group:g1:member:user:u2", ...at(), "--json"]),
+    );
+    assert.equal((await ended(revoked.id)).state, "SUCCEEDED");
+    const log = await cli(["provisioning", "log", revoked.id, ...at()]);
+    assert.match(log.stdout, /INFO\s+REVOKE succeeded$/m);
+    const unknown = await cli(["provisioning", "revoke", "group:g1:member:user:nobody", ...at()]);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /NOT_FOUND: grant "group:g1:member:user:nobody" not found/);
   });
 });

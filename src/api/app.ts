@@ -35,6 +35,7 @@ import { syncControlRoutes } from "./routes/sync-controls.js";
 import { syncRoutes } from "./routes/syncs.js";
 import { artifactRoutes } from "./routes/artifacts.js";
 import { inventoryRoutes } from "./routes/inventory.js";
+import { provisioningRoutes } from "./routes/provisioning.js";
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 /** A request (headers and body) must arrive in full within this time. */
@@ -326,6 +327,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   syncControlRoutes(app, options);
   syncRoutes(app, options);
   inventoryRoutes(app, options);
+  provisioningRoutes(app, options);
   artifactRoutes(app, options);
   auditRoutes(app, options);
 

@@ -17,6 +17,9 @@ import type { App } from "./contracts/apps.js";
 import type { AuditEvent } from "./contracts/audit.js";
 import type { Connector, ConnectorView } from "./contracts/connectors.js";
 import type { SyncLifecycle } from "./contracts/syncs.js";
+import type { ProvisioningTask } from "./contracts/provisioning.js";
+import type { Hold } from "../domain/holds.js";
+import { provisioningHolds, type ProvisioningTaskRecord } from "../domain/provisioning.js";
 
 export const timestamp = (ms: number | null | undefined): string | undefined =>
   ms === null || ms === undefined ? undefined : new Date(ms).toISOString();
@@ -37,7 +40,12 @@ export function appJson(app: AppRecord): App {
   };
 }
 
-export function connectorJson({ connector, holds, schedule }: ConnectorAggregate): Connector {
+export function connectorJson({
+  connector,
+  holds,
+  schedule,
+  tasks,
+}: ConnectorAggregate): Connector {
   const view = connectorControlView(holds, connector.syncStatus);
   return {
     id: connector.id,
@@ -72,6 +80,14 @@ export function connectorJson({ connector, holds, schedule }: ConnectorAggregate
       : undefined,
     userIds: list(connector.userIds),
     dataDropPolicy: connector.dataDropPolicy ? { ...connector.dataDropPolicy } : undefined,
+    provisioningTasks:
+      tasks && tasks.queued + tasks.held + tasks.running > 0
+        ? {
+            queued: tasks.queued || undefined,
+            held: tasks.held || undefined,
+            running: tasks.running || undefined,
+          }
+        : undefined,
     createdAt: timestamp(connector.createdAt),
     updatedAt: timestamp(connector.updatedAt),
   };
@@ -113,6 +129,29 @@ export function syncJson(sync: SyncRecord, events?: readonly SyncEvent[]): SyncL
       attempt: event.attempt,
       error: text(event.error),
     })),
+  };
+}
+
+/** A task as the API shows it; `holds` are the connector's, for `heldBy` of a HELD task. */
+export function taskJson(task: ProvisioningTaskRecord, holds: readonly Hold[]): ProvisioningTask {
+  return {
+    id: task.id,
+    appId: task.appId,
+    connectorId: task.connectorId,
+    kind: task.kind,
+    state: task.state,
+    entitlementId: text(task.entitlementId),
+    principal: task.principal ? { ...task.principal } : undefined,
+    grantId: text(task.grantId),
+    note: text(task.note),
+    requestedBy: text(task.requestedBy),
+    createdAt: timestamp(task.createdAt),
+    startedAt: timestamp(task.startedAt),
+    finishedAt: timestamp(task.finishedAt),
+    heldBy:
+      task.state === "HELD" ? list(provisioningHolds(holds).map((hold) => hold.kind)) : undefined,
+    result: text(task.result),
+    error: text(task.error),
   };
 }
 

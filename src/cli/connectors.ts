@@ -360,7 +360,9 @@ function localTime(iso: string, zone: string): string {
 export function connectorStatusCommand(connectors: Command, out: () => Output): void {
   connectors
     .command("status <connectorId>")
-    .description("a connector's sync status: the last sync, holds, the next scheduled fire")
+    .description(
+      "a connector's sync status: the last sync, holds, the next scheduled fire, provisioning tasks",
+    )
     .requiredOption("--app <appId>", "the app")
     .action(async (id: string, flags: { app: string }, command: Command) => {
       const client = clientFor(command);
@@ -385,6 +387,7 @@ export function connectorStatusCommand(connectors: Command, out: () => Output): 
             ` entitlements ${last.counts.entitlements ?? 0} grants ${last.counts.grants ?? 0}`
           : undefined,
         nextScheduledSync: schedule.nextFireTimes[0] ?? "(no schedule)",
+        provisioning: `${c?.provisioningTasks?.queued ?? 0} queued, ${c?.provisioningTasks?.held ?? 0} held, ${c?.provisioningTasks?.running ?? 0} running`,
       };
       if (wantsJson(command))
         out().json({ connector: c, lastSync: last, nextFireTime: schedule.nextFireTimes[0] });

@@ -12,6 +12,7 @@ import { inventoryCommand } from "./inventory.js";
 import { createOutput } from "./output.js";
 import { serveCommand } from "./serve.js";
 import { syncsCommand } from "./syncs.js";
+import { provisioningCommand } from "./provisioning.js";
 
 export async function main(argv: readonly string[]): Promise<number> {
   const out = createOutput((text) => process.stdout.write(text));
@@ -33,6 +34,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   connectorsCommand(program, () => out);
   syncsCommand(program, () => out);
   inventoryCommand(program, () => out);
+  provisioningCommand(program, () => out);
   auditCommand(program, () => out);
 
   try {

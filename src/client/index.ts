@@ -30,6 +30,11 @@ import type {
   InventoryResourceType,
 } from "../api/contracts/inventory.js";
 import type { GetSyncResponse, ListSyncsResponse } from "../api/contracts/syncs.js";
+import type {
+  GrantRequest,
+  ProvisioningTask,
+  RevokeRequest,
+} from "../api/contracts/provisioning.js";
 import { downloadTo } from "./download.js";
 import { SyncplaneError, errorFromResponse } from "./errors.js";
 import { DEFAULT_REQUEST_TIMEOUT_MS, fetchOrExplain, readText } from "./network.js";
@@ -43,6 +48,15 @@ export type * from "../api/contracts/syncs.js";
 export type * from "../api/contracts/audit.js";
 export type { IntrospectResponse, TokenResponse } from "../api/contracts/auth.js";
 export type * from "../api/contracts/inventory.js";
+export type * from "../api/contracts/provisioning.js";
+
+export interface ProvisioningTaskResponse {
+  task: ProvisioningTask;
+}
+export interface ListProvisioningTasksResponse {
+  list: ProvisioningTask[];
+  nextPageToken?: string;
+}
 
 /** C1's name for the response of connector.getConnectorSyncDownloadURL. */
 export type GetConnectorSyncDownloadURLResponse = GetDownloadUrlResponse;
@@ -361,6 +375,50 @@ export class Syncplane {
           principal_resource_type_id: p.principalResourceTypeId,
           principal_resource_id: p.principalResourceId,
         }),
+      ),
+  };
+
+  /**
+   * Grant and revoke requests a connector runs in order (held while it is paused). Ids are the
+   * inventory API's.
+   */
+  readonly provisioning = {
+    grant: (p: ConnectorParams & GrantRequest) =>
+      this.transport.request<ProvisioningTaskResponse>(
+        "POST",
+        `${connectorPath(p)}/provisioning/grant`,
+        { entitlementId: p.entitlementId, principal: p.principal, note: p.note },
+      ),
+    revoke: (p: ConnectorParams & RevokeRequest) =>
+      this.transport.request<ProvisioningTaskResponse>(
+        "POST",
+        `${connectorPath(p)}/provisioning/revoke`,
+        { grantId: p.grantId, note: p.note },
+      ),
+    /** In queue (creation) order; `states` keeps only tasks in those states. */
+    list: (p: ConnectorParams & PageParams & { states?: readonly string[] }) =>
+      this.transport.request<ListProvisioningTasksResponse>(
+        "GET",
+        `${connectorPath(p)}/provisioning`,
+        undefined,
+        { ...pageQuery(p), state: p.states?.length ? p.states.join(",") : undefined },
+      ),
+    get: (p: ConnectorParams & { taskId: string }) =>
+      this.transport.request<ProvisioningTaskResponse>(
+        "GET",
+        `${connectorPath(p)}/provisioning/${enc(p.taskId)}`,
+      ),
+    getLog: (p: ConnectorParams & { taskId: string }) =>
+      this.transport.request<GetSyncLogResponse>(
+        "GET",
+        `${connectorPath(p)}/provisioning/${enc(p.taskId)}/log`,
+      ),
+    /** Only a QUEUED or HELD task; a started one is refused (FAILED_PRECONDITION). */
+    cancel: (p: ConnectorParams & { taskId: string }) =>
+      this.transport.request<ProvisioningTaskResponse>(
+        "POST",
+        `${connectorPath(p)}/provisioning/${enc(p.taskId)}/cancel`,
+        {},
       ),
   };
 

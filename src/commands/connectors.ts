@@ -153,7 +153,10 @@ function checkConnectorFields(fields: {
   if (fields.userIds !== undefined) checkList("userIds", fields.userIds, "id", "userIds");
 }
 
-/** Deleting cancels queued syncs and drops the schedule; sync history stays for the audit trail. */
+/**
+ * Deleting cancels queued syncs and open provisioning tasks and drops the schedule; sync and task
+ * history stays for the audit trail.
+ */
 export async function deleteConnector(
   runtime: Runtime,
   actor: Actor,
@@ -163,13 +166,14 @@ export async function deleteConnector(
     const connector = await lockConnector(tx, input.appId, input.connectorId);
     const now = runtime.clock.now();
     const canceled = await tx.cancelQueuedSyncs(connector.id, "connector deleted", now);
+    const canceledTaskIds = await tx.cancelOpenTasks(connector.id, "connector deleted", now);
     await tx.deleteSchedule(connector.id);
     await tx.deleteConnector(connector.id, now);
     await audit(tx, runtime, actor, now, {
       action: "connector.delete",
       objectType: "connector",
       objectId: connector.id,
-      details: { canceledSyncIds: canceled },
+      details: { canceledSyncIds: canceled, canceledTaskIds },
     });
   });
 }

@@ -18,7 +18,7 @@ export interface Actor {
 
 export interface AuditEntry {
   readonly action: string;
-  readonly objectType: "app" | "connector" | "sync" | "credential";
+  readonly objectType: "app" | "connector" | "sync" | "credential" | "provisioning_task";
   readonly objectId: string;
   readonly details?: Record<string, unknown>;
 }

@@ -66,11 +66,12 @@ export async function loadConnectorAggregate(
   connectorId: string,
 ): Promise<ConnectorAggregate> {
   const connector = await requireConnector(reader, appId, connectorId);
-  const [holds, schedule] = await Promise.all([
+  const [holds, schedule, tasks] = await Promise.all([
     reader.listHolds(connectorId),
     reader.getSchedule(connectorId),
+    reader.provisioningCounts([connectorId]),
   ]);
-  return { connector, holds, schedule };
+  return { connector, holds, schedule, tasks: tasks.get(connectorId) };
 }
 
 function checkIds(appId: string, connectorId: string): void {

@@ -1,5 +1,6 @@
-// PauseSync: add a PAUSED hold, cancel queued syncs. A sync already running finishes (it is not
-// interrupted); nothing new starts until ResumeSync. Pausing twice changes nothing.
+// PauseSync: add a PAUSED hold, cancel queued syncs, hold queued provisioning tasks (they wait as
+// HELD: a person's access request is never dropped). A sync or task already running finishes (it
+// is not interrupted); nothing new starts until ResumeSync. Pausing twice changes nothing.
 
 import { hasHold } from "../domain/holds.js";
 import { checkLength } from "../domain/limits.js";
@@ -29,11 +30,12 @@ export async function pauseSync(
       createdAt: now,
     });
     const canceled = await tx.cancelQueuedSyncs(connector.id, "paused", now);
+    const heldTaskIds = await tx.holdQueuedTasks(connector.id, now);
     await audit(tx, runtime, actor, now, {
       action: "connector.pause",
       objectType: "connector",
       objectId: connector.id,
-      details: { canceledSyncIds: canceled, note: input.note ?? "" },
+      details: { canceledSyncIds: canceled, heldTaskIds, note: input.note ?? "" },
     });
   });
 }

@@ -1,5 +1,7 @@
-// ResumeSync: remove the PAUSED hold and enqueue one RESUME sync (coalesced). Missed schedule
-// fires are not replayed: the schedule's next fire is recomputed from now. Not paused → no-op.
+// ResumeSync: remove the PAUSED hold, release held provisioning tasks in the order they were
+// created, then enqueue one RESUME sync (coalesced; it starts after the released tasks, so it
+// shows their effect). Missed schedule fires are not replayed: the schedule's next fire is
+// recomputed from now. Not paused → no-op.
 
 import { hasHold } from "../domain/holds.js";
 import { nextFireAfter } from "../domain/schedule.js";
@@ -22,6 +24,7 @@ export async function resumeSync(
     const now = runtime.clock.now();
     if (!hasHold(await tx.listHolds(connector.id), "PAUSED")) return; // not paused: no change
     await tx.deleteHold(connector.id, "PAUSED");
+    const releasedTaskIds = await tx.releaseHeldTasks(connector.id, now);
     // A fire that came due while paused is dropped: the schedule continues from now. (A next
     // fire still ahead needs no change.)
     const schedule = await tx.getSchedule(connector.id);
@@ -37,7 +40,7 @@ export async function resumeSync(
       action: "connector.resume",
       objectType: "connector",
       objectId: connector.id,
-      details: { syncId },
+      details: { syncId, releasedTaskIds },
     });
   });
 }

@@ -37,12 +37,32 @@ export interface SyncArtifact {
   readonly sourceSyncId: string;
 }
 
+/** What a grant or revoke runs with. */
+export interface ProvisionContext {
+  readonly signal: AbortSignal;
+  /**
+   * The applied sync's c1z, when the connector wrote one (baton): a one-shot baton connector
+   * provisions against a copy of it. Null for connectors without files, or when none is kept.
+   */
+  readonly appliedArtifact: string | null;
+}
+
+/** The connector's answer to a grant or revoke that succeeded. */
+export interface ProvisionOutcome {
+  /** What the connector said beyond success, e.g. "already exists" (empty: nothing). */
+  readonly result: string;
+}
+
 export interface ConnectorRunner {
   sync(signal: AbortSignal): Promise<SyncSnapshot>;
   /** Grants the entitlement to the principal; granting what is already granted succeeds. */
-  grant(entitlementId: string, principal: ResourceRef, signal: AbortSignal): Promise<void>;
-  /** Revokes the entitlement from the principal; revoking what is not granted succeeds. */
-  revoke(entitlementId: string, principal: ResourceRef, signal: AbortSignal): Promise<void>;
+  grant(
+    entitlementId: string,
+    principal: ResourceRef,
+    context: ProvisionContext,
+  ): Promise<ProvisionOutcome>;
+  /** Revokes the grant; revoking what is no longer granted succeeds. */
+  revoke(grant: GrantRecord, context: ProvisionContext): Promise<ProvisionOutcome>;
 }
 
 /** A connector failure, classified once: retry later (with an optional delay) or give up. */

@@ -115,6 +115,8 @@ export interface ConnectorAggregate {
   readonly connector: ConnectorRecord;
   readonly holds: readonly Hold[];
   readonly schedule: ScheduleRecord | null;
+  /** Open provisioning tasks (absent or zero: none). */
+  readonly tasks?: { readonly queued: number; readonly held: number; readonly running: number };
 }
 
 export const ROLES = ["admin", "operator", "viewer", "connector"] as const;

@@ -8,6 +8,8 @@ export const PERMISSIONS = [
   "connectors.read",
   "connectors.write",
   "connectors.control",
+  /** Ask a connector to grant or revoke access, and cancel such a request. */
+  "connectors.provision",
   "syncs.read",
   "audit.read",
   "credentials.manage",
@@ -18,8 +20,15 @@ export type Permission = (typeof PERMISSIONS)[number];
 const READS: readonly Permission[] = ["apps.read", "connectors.read", "syncs.read", "audit.read"];
 
 const GRANTS: Record<Role, readonly Permission[]> = {
-  admin: [...READS, "apps.write", "connectors.write", "connectors.control", "credentials.manage"],
-  operator: [...READS, "connectors.control"],
+  admin: [
+    ...READS,
+    "apps.write",
+    "connectors.write",
+    "connectors.control",
+    "connectors.provision",
+    "credentials.manage",
+  ],
+  operator: [...READS, "connectors.control", "connectors.provision"],
   viewer: READS,
   // A connector credential only speaks BatonService, for its own connector.
   connector: ["batonservice.connect"],

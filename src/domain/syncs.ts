@@ -13,7 +13,15 @@ export const SYNC_STATES = [
 ] as const;
 export type SyncState = (typeof SYNC_STATES)[number];
 
-export const SYNC_TRIGGERS = ["SCHEDULE", "FORCE", "RESUME", "CONFIRM", "INITIAL"] as const;
+export const SYNC_TRIGGERS = [
+  "SCHEDULE",
+  "FORCE",
+  "RESUME",
+  "CONFIRM",
+  "INITIAL",
+  // queued after a successful provisioning task, so the inventory shows its effect
+  "PROVISION",
+] as const;
 export type SyncTrigger = (typeof SYNC_TRIGGERS)[number];
 
 /** States a sync can be in after it ran to an end (canceled syncs never ran). */

@@ -1,10 +1,12 @@
 // What a sync leaves on disk besides its inventory: the connector's c1z file and its log, under
 // <data-dir>/artifacts/<connector id>/<sync id>.{c1z,log}. Sync ids are KSUIDs, so names sort by
 // time. Retention keeps the newest N syncs' files per connector, and always those of the applied
-// sync and of syncs held in ERRORED_NO_DATA (someone has to decide about them).
+// sync and of syncs held in ERRORED_NO_DATA (someone has to decide about them). Provisioning
+// tasks leave a log each, under <connector id>/tasks/<task id>.log; the newest
+// TASK_LOG_RETENTION of a connector are kept.
 
 import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
-import { mkdir, readdir, rename, rm, stat } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { ConnectorLogLine } from "../connectors/baton/one-shot.js";
 import type { StoreReader } from "../store/store.js";
@@ -14,6 +16,8 @@ export const DEFAULT_ARTIFACT_RETENTION = 10;
 export const MAX_LOG_BYTES = 8 * 1024 * 1024;
 
 const SAFE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+/** Task logs kept per connector (task ids are KSUIDs: the newest sort last). */
+export const TASK_LOG_RETENTION = 200;
 
 export class ArtifactStore {
   constructor(
@@ -43,6 +47,42 @@ export class ArtifactStore {
 
   read(connectorId: string, syncId: string, kind: "c1z" | "log") {
     return createReadStream(this.path(connectorId, syncId, kind));
+  }
+
+  /** The log of a provisioning task. */
+  taskLogPath(connectorId: string, taskId: string): string {
+    if (!SAFE_ID.test(taskId)) throw new Error(`unsafe task id ${taskId}`);
+    return join(this.dir(connectorId), "tasks", `${taskId}.log`);
+  }
+
+  /** Opens a provisioning task's log (a task runs once: a new file). */
+  async openTaskLog(
+    connectorId: string,
+    taskId: string,
+    onError?: (error: Error) => void,
+  ): Promise<SyncLog> {
+    const path = this.taskLogPath(connectorId, taskId);
+    await mkdir(join(this.dir(connectorId), "tasks"), { recursive: true, mode: 0o700 });
+    return new SyncLog(createWriteStream(path, { flags: "a", mode: 0o600 }), 0, onError);
+  }
+
+  /** Deletes all but the newest TASK_LOG_RETENTION task logs of the connector. */
+  async pruneTaskLogs(connectorId: string): Promise<number> {
+    let names: string[];
+    try {
+      names = await readdir(join(this.dir(connectorId), "tasks"));
+    } catch {
+      return 0;
+    }
+    const old = names
+      .filter((name) => name.endsWith(".log"))
+      .sort()
+      .reverse()
+      .slice(TASK_LOG_RETENTION);
+    await Promise.all(
+      old.map((name) => rm(join(this.dir(connectorId), "tasks", name), { force: true })),
+    );
+    return old.length;
   }
 
   /** Moves a finished sync's c1z into the store (same file system: a rename). */
@@ -82,7 +122,8 @@ export class ArtifactStore {
   async prune(store: StoreReader, connectorId: string): Promise<number> {
     let names: string[];
     try {
-      names = await readdir(this.dir(connectorId));
+      const entries = await readdir(this.dir(connectorId), { withFileTypes: true });
+      names = entries.filter((entry) => entry.isFile()).map((entry) => entry.name);
     } catch {
       return 0;
     }
@@ -116,6 +157,26 @@ export class ArtifactStore {
   async removeConnector(connectorId: string): Promise<void> {
     await rm(this.dir(connectorId), { recursive: true, force: true });
   }
+}
+
+/** The lines of a kept log (sync or task); none when it does not exist. */
+export async function readLogLines(path: string): Promise<Record<string, string>[]> {
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch {
+    return [];
+  }
+  return text
+    .split("\n")
+    .filter((line) => line !== "")
+    .flatMap((line) => {
+      try {
+        return [JSON.parse(line) as Record<string, string>];
+      } catch {
+        return []; // a line cut short by a crash
+      }
+    });
 }
 
 export interface SyncLogLine extends Omit<ConnectorLogLine, "stream"> {

@@ -1,4 +1,5 @@
-// Workers: claim queued syncs, run them with their connector's runner, record the outcome.
+// Workers: claim queued syncs and provisioning tasks, run them with their connector's runner,
+// record the outcome. Tasks are claimed first (they are short and a person waits for them).
 //
 // States: idle → running (up to `concurrency` syncs at once) → draining (stop() called: no new
 // claims; running syncs finish, or after the grace period are abandoned — their leases run out
@@ -24,6 +25,14 @@ import type { ConnectorRecord } from "../domain/model.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "../domain/retry.js";
 import { recordFailure, recordSnapshot, type SyncEnd } from "./apply.js";
 import { claimNextSync, recoverLostLeases, type ClaimedSync } from "./queue.js";
+import {
+  claimNextTask,
+  failLostTasks,
+  recordTaskOutcome,
+  type ClaimedTask,
+  type TaskEnd,
+} from "./provisioning.js";
+import { taskOutcomeUnknown } from "../domain/provisioning.js";
 
 export interface WorkerOptions {
   readonly id?: string;
@@ -34,6 +43,8 @@ export interface WorkerOptions {
   readonly retryPolicy?: RetryPolicy;
   /** Overrides the per-connector sync timeout (tests). */
   readonly timeoutMs?: number;
+  /** How long a grant or revoke may take (default 10 minutes). */
+  readonly taskTimeoutMs?: number;
   /** Which runner runs a connector (default: connectors/registry.ts). */
   readonly runnerFor?: (connector: ConnectorRecord, environment: RunEnvironment) => ConnectorRunner;
   /** Where connector subprocesses get their run directories (default: the OS temp dir). */
@@ -49,6 +60,8 @@ export interface WorkerOptions {
 export interface WorkerEvents {
   claimed: [ClaimedSync];
   finished: [ClaimedSync, SyncEnd];
+  taskClaimed: [ClaimedTask];
+  taskFinished: [ClaimedTask, TaskEnd];
   connectorLog: [ClaimedSync, ConnectorLogLine];
   /** stop() was called with syncs running: it waits for them up to graceMs. */
   draining: [{ readonly syncIds: readonly string[]; readonly graceMs: number }];
@@ -62,11 +75,17 @@ export interface WorkerEvents {
 export type WorkerState = "idle" | "running" | "draining" | "stopped";
 
 const SHUTDOWN = "the worker shut down before the sync finished; it will be retried";
+const TASK_SHUTDOWN = "the worker shut down before the connector answered";
+export const DEFAULT_TASK_TIMEOUT_MS = 10 * 60 * 1000;
 
 export class Worker extends EventEmitter<WorkerEvents> {
   readonly id: string;
   private state: WorkerState = "idle";
-  private readonly active = new Map<string, { controller: AbortController; done: Promise<void> }>();
+  /** Running syncs and provisioning tasks, by id. */
+  private readonly active = new Map<
+    string,
+    { controller: AbortController; done: Promise<void>; kind: "sync" | "task" }
+  >();
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
   private readonly concurrency: number;
@@ -116,7 +135,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
     if (running.length > 0) this.emit("draining", { syncIds: [...this.active.keys()], graceMs });
     const timer = setTimeout(() => {
       this.emit("graceExpired", { syncIds: [...this.active.keys()], graceMs });
-      running.forEach((run) => run.controller.abort(new Error(SHUTDOWN)));
+      for (const run of this.active.values()) {
+        run.controller.abort(new Error(run.kind === "task" ? TASK_SHUTDOWN : SHUTDOWN));
+      }
     }, graceMs);
     await Promise.all(running.map((run) => run.done));
     clearTimeout(timer);
@@ -127,12 +148,20 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private async run(): Promise<void> {
     while (this.state === "running") {
       let claimed: ClaimedSync | null = null;
+      let task: ClaimedTask | null = null;
       try {
         await recoverLostLeases(this.runtime, this.retryPolicy.maxAttempts);
+        await failLostTasks(this.runtime);
         if (this.active.size < this.concurrency)
+          task = await claimNextTask(this.runtime, this.id, this.leaseMs);
+        if (!task && this.active.size < this.concurrency)
           claimed = await claimNextSync(this.runtime, this.id, this.leaseMs);
       } catch (error) {
         this.emit("error", error);
+      }
+      if (task) {
+        this.launchTask(task);
+        continue;
       }
       if (claimed) {
         this.launch(claimed);
@@ -155,8 +184,118 @@ export class Worker extends EventEmitter<WorkerEvents> {
         this.active.delete(claimed.sync.id);
         this.wake?.();
       });
-    this.active.set(claimed.sync.id, { controller, done });
+    this.active.set(claimed.sync.id, { controller, done, kind: "sync" });
     this.emit("claimed", claimed);
+  }
+
+  private launchTask(claimed: ClaimedTask): void {
+    const controller = new AbortController();
+    const done = this.executeTask(claimed, controller)
+      .catch((error: unknown) => {
+        this.emit("error", error);
+      })
+      .finally(() => {
+        this.active.delete(claimed.task.id);
+        this.wake?.();
+      });
+    this.active.set(claimed.task.id, { controller, done, kind: "task" });
+    this.emit("taskClaimed", claimed);
+  }
+
+  /**
+   * Runs one grant or revoke. The connector's answer is recorded as it is (a refusal is FAILED with
+   * its message); a run stopped before the connector answered (timeout, lost lease, shutdown) is
+   * FAILED with "outcome unknown": it may or may not have changed the target system, and is
+   * never run again.
+   */
+  private async executeTask(claimed: ClaimedTask, controller: AbortController): Promise<void> {
+    const { task, connector } = claimed;
+    const timeoutMs = this.options.taskTimeoutMs ?? DEFAULT_TASK_TIMEOUT_MS;
+    const abort = (why: string) => controller.abort(new Error(why));
+    const timeout = setTimeout(
+      () => abort(`the connector did not answer within ${Math.round(timeoutMs / 1000)} s`),
+      timeoutMs,
+    );
+    const heartbeat = setInterval(() => {
+      const now = this.runtime.clock.now();
+      this.runtime.store
+        .transaction((tx) => tx.renewTaskLease(task.id, this.id, now + this.leaseMs, now))
+        .then((held) => {
+          if (!held) abort("the task was taken back from this worker");
+        })
+        .catch((error: unknown) => this.emit("error", error));
+    }, this.heartbeatMs);
+    const { artifacts } = this.options;
+    let log: SyncLog | null = null;
+    let end: TaskEnd = { state: "LOST" };
+    try {
+      log =
+        (await artifacts?.openTaskLog(connector.id, task.id, (error) =>
+          this.emit("error", error),
+        )) ?? null;
+      log?.write({
+        at: Date.now(),
+        stream: "syncplane",
+        level: "info",
+        message: `${task.kind} started`,
+      });
+      const applied = connector.appliedSyncId;
+      const appliedArtifact =
+        artifacts && applied && (await artifacts.size(connector.id, applied, "c1z")) !== null
+          ? artifacts.path(connector.id, applied, "c1z")
+          : null;
+      const environment: RunEnvironment = {
+        workRoot: this.options.workRoot ?? join(tmpdir(), "syncplane-runs"),
+        inheritedEnv: this.options.inheritedEnv ?? {},
+        killGraceMs: this.options.killGraceMs,
+        log: (line) => log?.write(line),
+      };
+      const context = { signal: controller.signal, appliedArtifact };
+      try {
+        const runner = (this.options.runnerFor ?? runnerFor)(connector, environment);
+        const principal = task.principal ?? { resourceTypeId: "", resourceId: "" };
+        const outcome =
+          task.kind === "GRANT"
+            ? await runner.grant(task.entitlementId, principal, context)
+            : await runner.revoke(
+                { id: task.grantId, entitlementId: task.entitlementId, principal },
+                context,
+              );
+        end = await recordTaskOutcome(this.runtime, claimed, this.id, {
+          state: "SUCCEEDED",
+          result: outcome.result,
+        });
+      } catch (error) {
+        const message = controller.signal.aborted
+          ? taskOutcomeUnknown(
+              (controller.signal.reason as Error | undefined)?.message ?? "the run was stopped",
+            )
+          : `the connector refused or failed: ${(error as Error).message ?? String(error)}`;
+        end = await recordTaskOutcome(this.runtime, claimed, this.id, {
+          state: "FAILED",
+          error: message,
+        });
+      }
+    } finally {
+      clearTimeout(timeout);
+      clearInterval(heartbeat);
+      log?.write({
+        at: Date.now(),
+        stream: "syncplane",
+        level: end.state === "SUCCEEDED" ? "info" : "warn",
+        message:
+          end.state === "SUCCEEDED"
+            ? `${task.kind} succeeded${end.result ? ` (${end.result})` : ""}`
+            : end.state === "FAILED"
+              ? `${task.kind} failed: ${end.error}`
+              : `${task.kind}: this worker no longer held the task; its outcome was not recorded here`,
+      });
+      await log?.close();
+    }
+    await artifacts
+      ?.pruneTaskLogs(connector.id)
+      .catch((error: unknown) => this.emit("error", error));
+    this.emit("taskFinished", claimed, end);
   }
 
   private async execute(claimed: ClaimedSync, controller: AbortController): Promise<void> {

@@ -19,10 +19,12 @@ import type {
   SyncRecord,
 } from "../domain/model.js";
 import type { SyncState } from "../domain/syncs.js";
+import type { ProvisioningTaskRecord, TaskState } from "../domain/provisioning.js";
 import type {
   EntitlementRecord,
   GrantRecord,
   ResourceRecord,
+  ResourceRef,
   ResourceTypeRecord,
 } from "../domain/inventory.js";
 
@@ -111,6 +113,26 @@ export interface GrantFilter {
   readonly principal?: { readonly resourceTypeId?: string; readonly resourceId?: string };
 }
 
+export interface NewProvisioningTask {
+  readonly task: ProvisioningTaskRecord;
+  /** domain/provisioning.ts requestKey: identical open requests share one task. */
+  readonly requestKey: string;
+}
+
+export interface TaskFinish {
+  readonly state: "SUCCEEDED" | "FAILED";
+  readonly finishedAt: number;
+  readonly result?: string;
+  readonly error?: string;
+}
+
+/** A connector's provisioning queue at a glance. */
+export interface TaskCounts {
+  readonly queued: number;
+  readonly held: number;
+  readonly running: number;
+}
+
 export interface AccessTokenRecord {
   readonly tokenHash: string;
   readonly credentialId: string;
@@ -177,6 +199,20 @@ export interface StoreReader {
    * held in ERRORED_NO_DATA by a live connector (a deleted connector needs none of its rows).
    */
   unneededInventorySyncs(limit: number): Promise<string[]>;
+  /** One row of a stored sync's inventory, by id (null when the sync has none). */
+  getInventoryEntitlement(syncId: string, id: string): Promise<EntitlementRecord | null>;
+  getInventoryResource(syncId: string, ref: ResourceRef): Promise<ResourceRecord | null>;
+  getInventoryGrant(syncId: string, id: string): Promise<GrantRecord | null>;
+
+  getProvisioningTask(connectorId: string, id: string): Promise<ProvisioningTaskRecord | null>;
+  /** A connector's tasks in queue (creation) order, optionally only those in some states. */
+  listProvisioningTasks(
+    connectorId: string,
+    states: readonly TaskState[],
+    page: PageQuery,
+  ): Promise<Page<ProvisioningTaskRecord>>;
+  /** Queued, held and running task counts of many connectors at once (absent: none). */
+  provisioningCounts(connectorIds: readonly string[]): Promise<Map<string, TaskCounts>>;
 }
 
 /** Everything a command may do inside its transaction. */
@@ -220,8 +256,9 @@ export interface StoreTx extends StoreReader {
   setSyncState(id: string, state: SyncState, now: number): Promise<void>;
 
   /**
-   * QUEUED syncs whose time has come (run_after ≤ now) and whose connector runs no sync, oldest
-   * first. Holds are not applied here: the caller decides with domain/holds.ts.
+   * QUEUED syncs whose time has come (run_after ≤ now) and whose connector runs no sync and has no
+   * provisioning task queued or running (domain/provisioning.ts: tasks go first), oldest first.
+   * Holds are not applied here: the caller decides with domain/holds.ts.
    */
   runnableSyncs(now: number, limit: number): Promise<SyncRecord[]>;
   /** QUEUED → RUNNING under a lease for `worker`; false when the sync is no longer QUEUED. */
@@ -246,6 +283,41 @@ export interface StoreTx extends StoreReader {
   setAppliedSync(connectorId: string, syncId: string, now: number): Promise<void>;
   /** ERRORED_NO_DATA syncs of the connector become SUPERSEDED (a later sync was applied). */
   supersedeHeldSyncs(connectorId: string, now: number): Promise<string[]>;
+
+  /**
+   * Adds the task unless an open (QUEUED or HELD) task of the connector has the same request
+   * key; returns that task instead when one does (ON CONFLICT DO NOTHING, never an error).
+   */
+  insertProvisioningTask(task: NewProvisioningTask): Promise<ProvisioningTaskRecord>;
+  /** QUEUED → HELD for every queued task of the connector (a pause); returns their ids. */
+  holdQueuedTasks(connectorId: string, now: number): Promise<string[]>;
+  /** HELD → QUEUED for every held task, keeping their creation order; returns their ids. */
+  releaseHeldTasks(connectorId: string, now: number): Promise<string[]>;
+  /** QUEUED or HELD → CANCELED; false when the task is in any other state. */
+  cancelProvisioningTask(id: string, reason: string, now: number): Promise<boolean>;
+  /** Cancels every open task of the connector (it is being deleted); returns their ids. */
+  cancelOpenTasks(connectorId: string, reason: string, now: number): Promise<string[]>;
+  /**
+   * The oldest QUEUED task of each connector that runs no task, oldest first. Holds are not
+   * applied here (a held task is HELD, not QUEUED); the caller checks them again.
+   */
+  runnableTasks(limit: number): Promise<ProvisioningTaskRecord[]>;
+  /** QUEUED → RUNNING under a lease for `worker`; false when the task is no longer QUEUED. */
+  startProvisioningTask(
+    id: string,
+    worker: string,
+    now: number,
+    leaseUntil: number,
+  ): Promise<boolean>;
+  /** Extends the lease; false when `worker` no longer holds it. */
+  renewTaskLease(id: string, worker: string, leaseUntil: number, now: number): Promise<boolean>;
+  /** RUNNING tasks whose lease ran out before `now`. */
+  expiredTaskLeases(now: number, limit: number): Promise<ProvisioningTaskRecord[]>;
+  /**
+   * RUNNING → SUCCEEDED or FAILED. With `worker`, only while that worker holds the task; false
+   * when the task was no longer running (for it).
+   */
+  finishProvisioningTask(id: string, finish: TaskFinish, worker?: string): Promise<boolean>;
 
   insertCredential(credential: CredentialRecord): Promise<void>;
   revokeCredential(id: string, now: number): Promise<boolean>;

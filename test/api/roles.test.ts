@@ -89,6 +89,27 @@ const ROUTES: RouteCase[] = [
   { method: "GET", path: () => `${ids.base}/inventory/entitlements`, allowed: READERS },
   { method: "GET", path: () => `${ids.base}/inventory/grants`, allowed: READERS },
   { method: "GET", path: () => "/api/v1/audit_events", allowed: READERS },
+  {
+    method: "POST",
+    path: () => `${ids.base}/provisioning/grant`,
+    allowed: CONTROLLERS,
+    body: { entitlementId: "e", principal: { resourceTypeId: "user", resourceId: "u" } },
+  },
+  {
+    method: "POST",
+    path: () => `${ids.base}/provisioning/revoke`,
+    allowed: CONTROLLERS,
+    body: { grantId: "g" },
+  },
+  { method: "GET", path: () => `${ids.base}/provisioning`, allowed: READERS },
+  { method: "GET", path: () => `${ids.base}/provisioning/no-such-task`, allowed: READERS },
+  { method: "GET", path: () => `${ids.base}/provisioning/no-such-task/log`, allowed: READERS },
+  {
+    method: "POST",
+    path: () => `${ids.base}/provisioning/no-such-task/cancel`,
+    allowed: CONTROLLERS,
+    body: {},
+  },
 ];
 
 describe("role matrix", () => {
@@ -145,6 +166,7 @@ function templateOf(path: string): string {
       "/api/v1/apps/{app_id}/connectors/{id}",
     )
     .replace(/confirm_sync_valid\/[^/]+$/, "confirm_sync_valid/{sync_lifecycle_id}")
+    .replace(/provisioning\/no-such-task/, "provisioning/{task_id}")
     .replace(/syncs\/[^/]+\/(download_url|log)$/, "syncs/{sync_id}/$1")
     .replace(/syncs\/[^/]+$/, "syncs/{sync_lifecycle_id}")
     .replace(/^\/api\/v1\/apps\/[^/{]+\/connectors/, "/api/v1/apps/{app_id}/connectors")

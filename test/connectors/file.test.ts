@@ -156,19 +156,27 @@ describe("file connector: sync", () => {
 
 describe("file connector: grant and revoke", () => {
   const u2 = { resourceTypeId: "user", resourceId: "u2" };
+  const context = { signal, appliedArtifact: null };
+  const u1Grant = {
+    id: "group:g1:member:user:u1",
+    entitlementId: "group:g1:member",
+    principal: { resourceTypeId: "user", resourceId: "u1" },
+  };
 
   it("grants and revokes by rewriting JSON, idempotently, keeping the file mode", async () => {
     const path = file("inv.json", JSON.stringify(INVENTORY));
     chmodSync(path, 0o640);
     const connector = new FileConnector(path);
-    await connector.grant("group:g1:member", u2, signal);
-    await connector.grant("group:g1:member", u2, signal);
+    assert.deepEqual(await connector.grant("group:g1:member", u2, context), { result: "" });
+    assert.deepEqual(await connector.grant("group:g1:member", u2, context), {
+      result: "already exists",
+    });
     let grants = (await collect(await connector.sync(signal))).grants.map((g) => g.id);
     assert.deepEqual(grants, ["group:g1:member:user:u1", "group:g1:member:user:u2"]);
     assert.equal(statSync(path).mode & 0o777, 0o640);
     assert.doesNotThrow(() => JSON.parse(readFileSync(path, "utf8")));
-    await connector.revoke("group:g1:member", { resourceTypeId: "user", resourceId: "u1" }, signal);
-    await connector.revoke("group:g1:member", { resourceTypeId: "user", resourceId: "u1" }, signal);
+    assert.deepEqual(await connector.revoke(u1Grant, context), { result: "" });
+    assert.deepEqual(await connector.revoke(u1Grant, context), { result: "already revoked" });
     grants = (await collect(await connector.sync(signal))).grants.map((g) => g.id);
     assert.deepEqual(grants, ["group:g1:member:user:u2"]);
   });
@@ -176,7 +184,7 @@ describe("file connector: grant and revoke", () => {
   it("keeps YAML comments and layout", async () => {
     const path = file("inv.yaml", YAML);
     const connector = new FileConnector(path);
-    await connector.grant("group:g1:member", u2, signal);
+    await connector.grant("group:g1:member", u2, context);
     const text = readFileSync(path, "utf8");
     assert.match(text, /^# the demo directory/);
     assert.match(text, /# the admins/);
@@ -194,7 +202,11 @@ describe("file connector: grant and revoke", () => {
     const connector = new FileConnector(file("inv.json", JSON.stringify(inventory)));
     await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
-        connector.grant("group:g1:member", { resourceTypeId: "user", resourceId: `x${i}` }, signal),
+        connector.grant(
+          "group:g1:member",
+          { resourceTypeId: "user", resourceId: `x${i}` },
+          context,
+        ),
       ),
     );
     assert.equal((await connector.sync(signal)).counts.grants, 21);
@@ -205,7 +217,7 @@ describe("file connector: grant and revoke", () => {
     const before = readFileSync(path, "utf8");
     const connector = new FileConnector(path);
     assert.match(
-      (await failure(connector.grant("group:g1:owner", u2, signal))).message,
+      (await failure(connector.grant("group:g1:owner", u2, context))).message,
       /entitlement "group:g1:owner" does not exist/,
     );
     assert.match(
@@ -214,7 +226,7 @@ describe("file connector: grant and revoke", () => {
           connector.grant(
             "group:g1:member",
             { resourceTypeId: "user", resourceId: "ghost" },
-            signal,
+            context,
           ),
         )
       ).message,

@@ -198,8 +198,8 @@ describe("worker shutdown", () => {
         new Promise<never>((_, reject) =>
           signal.addEventListener("abort", () => reject(ConnectorError.fatal("canceled"))),
         ),
-      grant: async () => undefined,
-      revoke: async () => undefined,
+      grant: async () => ({ result: "" }),
+      revoke: async () => ({ result: "" }),
     };
     await worker.stop(0); // the suite's worker: this test runs its own
     const own = new Worker(runtime, { pollMs: 20, leaseMs: 5_000, runnerFor: () => hanging });

@@ -674,5 +674,227 @@ export function storeContract(backend: string, open: () => Promise<Store>): void
       assert.ok(!found.has(ids.RUNNING3 as string), "still running");
       assert.ok(!found.has(otherSync));
     });
+
+    it("keeps provisioning tasks in queue order: one open task per request, one running per connector", async () => {
+      const connector = await seedConnector();
+      const task = (id: string, user: string, state: "QUEUED" | "HELD" = "QUEUED") => ({
+        requestKey: `grant:${user}`,
+        task: {
+          id,
+          appId: connector.appId,
+          connectorId: connector.id,
+          kind: "GRANT" as const,
+          state,
+          entitlementId: "group:g:member",
+          principal: { resourceTypeId: "user", resourceId: user },
+          grantId: "",
+          note: "n",
+          requestedBy: "t",
+          createdAt: now,
+          startedAt: null,
+          finishedAt: null,
+          result: "",
+          error: "",
+          leaseOwner: null,
+          leaseExpiresAt: null,
+        },
+      });
+      const [a, b, c, d] = [newId(), newId(), newId(), newId()];
+      const first = await store.transaction((tx) => tx.insertProvisioningTask(task(a, "u1")));
+      assert.equal(first.id, a);
+      assert.equal(first.state, "QUEUED");
+      // An identical open request finds the open task (no error, no second row).
+      const dup = await store.transaction((tx) => tx.insertProvisioningTask(task(b, "u1")));
+      assert.equal(dup.id, a);
+      await store.transaction((tx) => tx.insertProvisioningTask(task(c, "u2")));
+      await store.transaction((tx) => tx.insertProvisioningTask(task(d, "u3")));
+      const list = async (
+        ...states: ("QUEUED" | "HELD" | "RUNNING" | "SUCCEEDED" | "FAILED" | "CANCELED")[]
+      ) =>
+        (
+          await store.listProvisioningTasks(connector.id, states, { pageSize: 10, after: null })
+        ).items.map((t) => t.id);
+      assert.deepEqual(await list(), [a, c, d]);
+      const page1 = await store.listProvisioningTasks(connector.id, [], {
+        pageSize: 2,
+        after: null,
+      });
+      assert.deepEqual(
+        page1.items.map((t) => t.id),
+        [a, c],
+      );
+      const page2 = await store.listProvisioningTasks(connector.id, [], {
+        pageSize: 2,
+        after: page1.nextKey,
+      });
+      assert.deepEqual(
+        page2.items.map((t) => t.id),
+        [d],
+      );
+      assert.equal(page2.nextKey, null);
+
+      // A pause holds all queued tasks; a release keeps creation order.
+      assert.deepEqual(await store.transaction((tx) => tx.holdQueuedTasks(connector.id, now)), [
+        a,
+        c,
+        d,
+      ]);
+      assert.deepEqual(await store.transaction((tx) => tx.runnableTasks(10)), []);
+      assert.deepEqual((await store.provisioningCounts([connector.id])).get(connector.id), {
+        queued: 0,
+        held: 3,
+        running: 0,
+      });
+      assert.equal(await store.transaction((tx) => tx.cancelProvisioningTask(c, "no", now)), true);
+      assert.equal(await store.transaction((tx) => tx.cancelProvisioningTask(c, "no", now)), false);
+      assert.deepEqual(await store.transaction((tx) => tx.releaseHeldTasks(connector.id, now)), [
+        a,
+        d,
+      ]);
+      assert.deepEqual(await list("QUEUED"), [a, d]);
+      assert.deepEqual(await list("CANCELED"), [c]);
+
+      // The oldest queued task of a connector that runs none; then nothing until it ends.
+      assert.deepEqual(
+        (await store.transaction((tx) => tx.runnableTasks(10))).map((t) => t.id),
+        [a],
+      );
+      assert.equal(
+        await store.transaction((tx) => tx.startProvisioningTask(a, "w1", now, now + 100)),
+        true,
+      );
+      assert.equal(
+        await store.transaction((tx) => tx.startProvisioningTask(a, "w2", now, now + 100)),
+        false,
+      );
+      assert.deepEqual(await store.transaction((tx) => tx.runnableTasks(10)), []);
+      // A sync is not claimed while the connector has tasks queued or running.
+      const syncId = newId();
+      await store.transaction((tx) =>
+        tx.insertSync({
+          id: syncId,
+          connectorId: connector.id,
+          appId: connector.appId,
+          trigger: "FORCE",
+          queuedAt: now,
+          requestedBy: "t",
+        }),
+      );
+      assert.ok(
+        !(await store.transaction((tx) => tx.runnableSyncs(now, 100))).some((s) => s.id === syncId),
+      );
+      assert.equal(
+        await store.transaction((tx) => tx.renewTaskLease(a, "w2", now + 500, now)),
+        false,
+      );
+      assert.equal(
+        await store.transaction((tx) => tx.renewTaskLease(a, "w1", now + 500, now)),
+        true,
+      );
+      assert.deepEqual(await store.transaction((tx) => tx.expiredTaskLeases(now + 400, 10)), []);
+      assert.deepEqual(
+        (await store.transaction((tx) => tx.expiredTaskLeases(now + 600, 10))).map((t) => t.id),
+        [a],
+      );
+      assert.equal(
+        await store.transaction((tx) =>
+          tx.finishProvisioningTask(a, { state: "SUCCEEDED", finishedAt: now, result: "r" }, "w2"),
+        ),
+        false,
+        "only the lease holder may finish it",
+      );
+      assert.equal(
+        await store.transaction((tx) =>
+          tx.finishProvisioningTask(
+            a,
+            { state: "SUCCEEDED", finishedAt: now, result: "already exists" },
+            "w1",
+          ),
+        ),
+        true,
+      );
+      const done = await store.getProvisioningTask(connector.id, a);
+      assert.equal(done?.state, "SUCCEEDED");
+      assert.equal(done?.result, "already exists");
+      assert.equal(done?.leaseOwner, null);
+      assert.equal(
+        await store.transaction((tx) =>
+          tx.finishProvisioningTask(a, { state: "FAILED", finishedAt: now }),
+        ),
+        false,
+        "an ended task stays ended",
+      );
+      // A new request identical to an ended one is a new task.
+      const again = await store.transaction((tx) =>
+        tx.insertProvisioningTask(task(newId(), "u1", "HELD")),
+      );
+      assert.notEqual(again.id, a);
+      assert.equal(again.state, "HELD");
+      assert.equal(await store.getProvisioningTask("other-connector", a), null);
+      assert.deepEqual(
+        (await store.transaction((tx) => tx.cancelOpenTasks(connector.id, "deleted", now))).sort(),
+        [again.id, d].sort(),
+      );
+      // The sync may run now: nothing is queued or running.
+      assert.ok(
+        (await store.transaction((tx) => tx.runnableSyncs(now, 100))).some((s) => s.id === syncId),
+      );
+    });
+
+    it("finds one inventory row by id", async () => {
+      const connector = await seedConnector();
+      const syncId = newId();
+      await store.transaction(async (tx) => {
+        await tx.insertSync({
+          id: syncId,
+          connectorId: connector.id,
+          appId: connector.appId,
+          trigger: "FORCE",
+          queuedAt: now,
+          requestedBy: "t",
+        });
+        await tx.insertInventory(syncId, {
+          resourceTypes: [{ id: "user", displayName: "U", traits: [], skipDataDropCheck: false }],
+          resources: [
+            { resourceTypeId: "user", resourceId: "u:1", displayName: "A", parent: null },
+          ],
+          entitlements: [
+            {
+              id: "group:g:member",
+              resourceTypeId: "group",
+              resourceId: "g",
+              slug: "member",
+              displayName: "M",
+            },
+          ],
+          grants: [
+            {
+              id: "group:g:member:user:u:1",
+              entitlementId: "group:g:member",
+              principal: { resourceTypeId: "user", resourceId: "u:1" },
+            },
+          ],
+        });
+      });
+      assert.equal(
+        (await store.getInventoryResource(syncId, { resourceTypeId: "user", resourceId: "u:1" }))
+          ?.displayName,
+        "A",
+      );
+      assert.equal(
+        await store.getInventoryResource(syncId, { resourceTypeId: "group", resourceId: "u:1" }),
+        null,
+      );
+      assert.equal((await store.getInventoryEntitlement(syncId, "group:g:member"))?.slug, "member");
+      assert.equal(await store.getInventoryEntitlement("other", "group:g:member"), null);
+      assert.deepEqual(
+        (await store.getInventoryGrant(syncId, "group:g:member:user:u:1"))?.principal,
+        {
+          resourceTypeId: "user",
+          resourceId: "u:1",
+        },
+      );
+      assert.equal(await store.getInventoryGrant(syncId, "nope"), null);
+    });
   });
 }

@@ -158,10 +158,23 @@ const connectorFields = {
   dataDropPolicy: Type.Optional(Nullable(ref("syncplane.v1.DataDropPolicy"))),
 };
 
-export const Connector = Type.Object(connectorFields, {
-  $id: "c1.api.app.v1.Connector",
-  title: "Connector",
-});
+export const Connector = Type.Object(
+  {
+    ...connectorFields,
+    // syncplane extension: the connector's provisioning queue at a glance (absent: empty).
+    provisioningTasks: Type.Optional(
+      Type.Object({
+        queued: Type.Optional(Type.Integer()),
+        held: Type.Optional(Type.Integer()),
+        running: Type.Optional(Type.Integer()),
+      }),
+    ),
+  },
+  {
+    $id: "c1.api.app.v1.Connector",
+    title: "Connector",
+  },
+);
 export interface Connector {
   id?: string;
   appId?: string;
@@ -193,6 +206,7 @@ export interface Connector {
   updatedAt?: string | null;
   deletedAt?: string | null;
   dataDropPolicy?: { thresholdPercent: number; minRows: number } | null;
+  provisioningTasks?: { queued?: number; held?: number; running?: number };
 }
 
 /** Paths an update of a connector may name in its updateMask. */
@@ -217,6 +231,7 @@ export const CONNECTOR_READ_ONLY = [
   "parallelSyncWorkerCount",
   "profileAllowList",
   "profileIgnoreList",
+  "provisioningTasks",
 ];
 
 export const CONNECTOR_UPDATABLE = [
@@ -247,6 +262,7 @@ export const ConnectorInput = Type.Object(
     ),
     profileAllowList: Type.Optional(Nullable(TextList("shortText"))),
     profileIgnoreList: Type.Optional(Nullable(TextList("shortText"))),
+    provisioningTasks: Type.Optional(Nullable(FreeObject())),
   },
   { additionalProperties: false },
 );

@@ -7,6 +7,7 @@ import * as auth from "./auth.js";
 import { ErrorBody } from "./common.js";
 import * as connectors from "./connectors.js";
 import * as inventory from "./inventory.js";
+import * as provisioning from "./provisioning.js";
 import * as syncs from "./syncs.js";
 
 /** A named schema of the contract: a JSON Schema with an `$id`. */
@@ -71,6 +72,12 @@ export const NAMED_SCHEMAS = [
   inventory.GetDownloadUrlResponse,
   inventory.SyncLogLine,
   inventory.GetSyncLogResponse,
+  provisioning.ProvisioningTask,
+  provisioning.GrantRequest,
+  provisioning.RevokeRequest,
+  provisioning.CancelTaskRequest,
+  provisioning.TaskResponse,
+  provisioning.ListTasksResponse,
 ] as unknown as readonly NamedSchema[];
 
 /**
@@ -93,6 +100,9 @@ export const JSON_REQUEST_SCHEMAS = [
   connectors.ConfirmSyncValidRequest,
   connectors.ConnectorScheduleCron,
   connectors.UpdateConnectorScheduleRequest,
+  provisioning.GrantRequest,
+  provisioning.RevokeRequest,
+  provisioning.CancelTaskRequest,
 ] as unknown as readonly NamedSchema[];
 
-export { apps, audit, auth, connectors, inventory, syncs };
+export { apps, audit, auth, connectors, inventory, provisioning, syncs };

@@ -3,7 +3,6 @@
 // needs no bearer token); the sync's log (the connector's output and syncplane's notes on each
 // attempt) is read through the API.
 
-import { readFile } from "node:fs/promises";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { requireConnector, requireSync } from "../../commands/lookups.js";
@@ -16,6 +15,7 @@ import {
 } from "../../auth/signed-urls.js";
 import { Text } from "../contracts/common.js";
 import { addRoute, pathParams, type ApiContext } from "../http.js";
+import { readLogLines } from "../../engine/artifacts.js";
 
 const SYNC_PATH = "/api/v1/apps/:app_id/connectors/:connector_id/syncs/:sync_id";
 
@@ -109,19 +109,7 @@ export function artifactRoutes(app: FastifyInstance, ctx: ApiContext): void {
     handler: async (request) => {
       const params = request.params as { app_id: string; connector_id: string; sync_id: string };
       const sync = await syncOf(params);
-      if ((await artifacts.size(sync.connectorId, sync.id, "log")) === null) return { lines: [] };
-      const text = await readFile(artifacts.path(sync.connectorId, sync.id, "log"), "utf8");
-      const lines = text
-        .split("\n")
-        .filter((line) => line !== "")
-        .flatMap((line) => {
-          try {
-            return [JSON.parse(line) as Record<string, string>];
-          } catch {
-            return []; // a line cut short by a crash
-          }
-        });
-      return { lines };
+      return { lines: await readLogLines(artifacts.path(sync.connectorId, sync.id, "log")) };
     },
   });
 }

@@ -18,7 +18,10 @@ export function auditRoutes(app: FastifyInstance, ctx: ApiContext): void {
       properties: {
         page_size: PageSize,
         page_token: PageToken,
-        object_type: { type: "string", enum: ["app", "connector", "sync", "credential"] },
+        object_type: {
+          type: "string",
+          enum: ["app", "connector", "sync", "credential", "provisioning_task"],
+        },
         object_id: { type: "string", maxLength: LIMITS.id },
       },
       additionalProperties: false,

@@ -43,15 +43,17 @@ export function connectorRoutes(app: FastifyInstance, ctx: ApiContext): void {
       await requireApp(store, appId);
       const page = await store.listConnectors(appId, pageRequest);
       const ids = page.items.map((connector) => connector.id);
-      const [holds, schedules] = await Promise.all([
+      const [holds, schedules, tasks] = await Promise.all([
         store.listHoldsFor(ids),
         store.getSchedulesFor(ids),
+        store.provisioningCounts(ids),
       ]);
       return pageJson(page, (connector) =>
         connectorViewJson({
           connector,
           holds: holds.get(connector.id) ?? [],
           schedule: schedules.get(connector.id) ?? null,
+          tasks: tasks.get(connector.id),
         }),
       );
     },

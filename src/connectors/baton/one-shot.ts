@@ -9,14 +9,20 @@
 
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { batonRunEnv, classifyBatonExit } from "../../domain/baton.js";
-import type { ResourceRef } from "../../domain/inventory.js";
+import type { GrantRecord, ResourceRef } from "../../domain/inventory.js";
 import { C1zError, DEFAULT_C1Z_LIMITS, readC1z, type C1zLimits } from "./c1z.js";
-import { ConnectorError, type ConnectorRunner, type SyncSnapshot } from "../runner.js";
+import {
+  ConnectorError,
+  type ConnectorRunner,
+  type ProvisionContext,
+  type ProvisionOutcome,
+  type SyncSnapshot,
+} from "../runner.js";
 
 export interface BatonOneShotConfig {
   readonly command: string;
@@ -62,13 +68,7 @@ export class BatonOneShotConnector implements ConnectorRunner {
 
   async sync(signal: AbortSignal): Promise<SyncSnapshot> {
     signal.throwIfAborted();
-    await mkdir(this.environment.workRoot, { recursive: true, mode: 0o700 });
-    const runDir = await mkdtemp(join(this.environment.workRoot, "run-"));
-    const release = () => rm(runDir, { recursive: true, force: true });
-    await writeFile(
-      join(runDir, OWNER_FILE),
-      JSON.stringify({ host: hostname(), pid: process.pid, token: PROCESS_TOKEN }),
-    );
+    const { runDir, release } = await this.makeRunDir();
     try {
       const c1zPath = join(runDir, "sync.c1z");
       await this.run(["--file", c1zPath], runDir, signal);
@@ -108,16 +108,69 @@ export class BatonOneShotConnector implements ConnectorRunner {
     }
   }
 
-  grant(_entitlementId: string, _principal: ResourceRef, _signal: AbortSignal): Promise<void> {
-    return Promise.reject(
-      ConnectorError.fatal(
-        "provisioning through one-shot baton connectors is not supported; run the connector in service mode (catalogId baton-service)",
-      ),
-    );
+  /**
+   * `-p --file <copy of the applied c1z> --grant-entitlement <id> --grant-principal <id>
+   * --grant-principal-type <type>`: baton reads the entitlement and principal from the file and
+   * asks the connector to grant. The copy keeps the kept artifact unchanged.
+   */
+  grant(
+    entitlementId: string,
+    principal: ResourceRef,
+    context: ProvisionContext,
+  ): Promise<ProvisionOutcome> {
+    return this.provision(context, [
+      "--grant-entitlement",
+      entitlementId,
+      "--grant-principal",
+      principal.resourceId,
+      "--grant-principal-type",
+      principal.resourceTypeId,
+    ]);
   }
 
-  revoke(entitlementId: string, principal: ResourceRef, signal: AbortSignal): Promise<void> {
-    return this.grant(entitlementId, principal, signal);
+  /** `-p --file <copy of the applied c1z> --revoke-grant <grant id>`. */
+  revoke(grant: GrantRecord, context: ProvisionContext): Promise<ProvisionOutcome> {
+    return this.provision(context, ["--revoke-grant", grant.id]);
+  }
+
+  private async provision(
+    context: ProvisionContext,
+    action: readonly string[],
+  ): Promise<ProvisionOutcome> {
+    const { signal, appliedArtifact } = context;
+    signal.throwIfAborted();
+    if (appliedArtifact === null) {
+      throw ConnectorError.fatal(
+        "the applied sync's c1z is not kept, and a one-shot baton connector provisions against it; run a sync (ForceSync) and retry",
+      );
+    }
+    const { runDir, release } = await this.makeRunDir();
+    try {
+      const c1zPath = join(runDir, "sync.c1z");
+      await copyFile(appliedArtifact, c1zPath).catch((error: NodeJS.ErrnoException) => {
+        throw error.code === "ENOENT"
+          ? ConnectorError.fatal(
+              "the applied sync's c1z is no longer on disk; run a sync (ForceSync) and retry",
+            )
+          : error;
+      });
+      await this.run(["-p", "--file", c1zPath, ...action], runDir, signal);
+      // Exit 0 is all a one-shot connector says: baton does not report "already exists" on the
+      // command line.
+      return { result: "" };
+    } finally {
+      await release();
+    }
+  }
+
+  private async makeRunDir(): Promise<{ runDir: string; release: () => Promise<void> }> {
+    await mkdir(this.environment.workRoot, { recursive: true, mode: 0o700 });
+    const runDir = await mkdtemp(join(this.environment.workRoot, "run-"));
+    await writeFile(
+      join(runDir, OWNER_FILE),
+      JSON.stringify({ host: hostname(), pid: process.pid, token: PROCESS_TOKEN }),
+    );
+    return { runDir, release: () => rm(runDir, { recursive: true, force: true }) };
   }
 
   /** Runs the connector to its exit; resolves on exit 0, throws a ConnectorError otherwise. */
@@ -128,7 +181,9 @@ export class BatonOneShotConnector implements ConnectorRunner {
     await mkdir(tempDir);
     // A stop that came while the run directory was being made is honoured before anything runs.
     signal.throwIfAborted();
-    const child = spawn(this.config.command, [...this.config.args, ...extraArgs], {
+    // syncplane's own flags go first: a mistake at the end of config.args (a flag cobra does
+    // not know) then reads as that flag, not as a stray `--file` value.
+    const child = spawn(this.config.command, [...extraArgs, ...this.config.args], {
       cwd: workDir,
       env: batonRunEnv(this.environment.inheritedEnv, this.config.env, tempDir),
       stdio: ["ignore", "pipe", "pipe"],
@@ -192,7 +247,7 @@ export class BatonOneShotConnector implements ConnectorRunner {
         }),
       ]);
       if (stoppedByUs) {
-        const reason = (signal.reason as Error | undefined)?.message ?? "the sync was canceled";
+        const reason = (signal.reason as Error | undefined)?.message ?? "the run was canceled";
         throw ConnectorError.retryable(reason);
       }
       if (exit.code === 0) return;

@@ -12,6 +12,8 @@ import {
   ConnectorError,
   countInventory,
   type ConnectorRunner,
+  type ProvisionContext,
+  type ProvisionOutcome,
   type SyncSnapshot,
 } from "../runner.js";
 import {
@@ -33,8 +35,12 @@ export class FileConnector implements ConnectorRunner {
     return snapshotOf(inventory);
   }
 
-  async grant(entitlementId: string, principal: ResourceRef, signal: AbortSignal): Promise<void> {
-    await this.rewrite(signal, (parsed) => {
+  async grant(
+    entitlementId: string,
+    principal: ResourceRef,
+    context: ProvisionContext,
+  ): Promise<ProvisionOutcome> {
+    const changed = await this.rewrite(context.signal, (parsed) => {
       requireTarget(this.path, parsed.inventory, entitlementId, principal);
       if (parsed.inventory.grants.some((g) => g.id === grantId(entitlementId, principal)))
         return false;
@@ -44,17 +50,17 @@ export class FileConnector implements ConnectorRunner {
       });
       return true;
     });
+    return { result: changed ? "" : "already exists" };
   }
 
-  async revoke(entitlementId: string, principal: ResourceRef, signal: AbortSignal): Promise<void> {
-    await this.rewrite(signal, (parsed) => {
-      const index = parsed.inventory.grants.findIndex(
-        (g) => g.id === grantId(entitlementId, principal),
-      );
+  async revoke(grant: GrantRecord, context: ProvisionContext): Promise<ProvisionOutcome> {
+    const changed = await this.rewrite(context.signal, (parsed) => {
+      const index = parsed.inventory.grants.findIndex((g) => g.id === grant.id);
       if (index < 0) return false;
       parsed.removeGrant(index);
       return true;
     });
+    return { result: changed ? "" : "already revoked" };
   }
 
   private async load(signal: AbortSignal): Promise<ParsedInventory & { text: string }> {
@@ -77,15 +83,15 @@ export class FileConnector implements ConnectorRunner {
   private async rewrite(
     signal: AbortSignal,
     edit: (parsed: ParsedInventory) => boolean,
-  ): Promise<void> {
+  ): Promise<boolean> {
     const previous = rewriting.get(this.path) ?? Promise.resolve();
     const run = previous
       .catch(() => undefined)
       .then(async () => {
         for (let attempt = 0; attempt < REWRITE_ATTEMPTS; attempt++) {
           const parsed = await this.load(signal);
-          if (!edit(parsed)) return;
-          if (await this.replaceIfUnchanged(parsed.text, parsed.serialize())) return;
+          if (!edit(parsed)) return false;
+          if (await this.replaceIfUnchanged(parsed.text, parsed.serialize())) return true;
         }
         throw ConnectorError.retryable(
           `inventory file ${this.path} kept changing while syncplane rewrote it`,
@@ -93,7 +99,7 @@ export class FileConnector implements ConnectorRunner {
       });
     rewriting.set(this.path, run);
     try {
-      await run;
+      return await run;
     } finally {
       if (rewriting.get(this.path) === run) rewriting.delete(this.path);
     }

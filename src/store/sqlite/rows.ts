@@ -20,6 +20,7 @@ import type {
   ResourceRecord,
   ResourceTypeRecord,
 } from "../../domain/inventory.js";
+import type { ProvisioningTaskRecord, TaskKind, TaskState } from "../../domain/provisioning.js";
 
 export type Row = Record<string, unknown>;
 
@@ -106,6 +107,30 @@ export const syncFromRow = (row: Row): SyncRecord => ({
     row.lease_owner === null || row.lease_owner === undefined ? null : str(row.lease_owner),
   leaseExpiresAt: numOrNull(row.lease_expires_at),
   exemptResourceTypeIds: json(row.exempt_resource_type_ids, []),
+});
+
+export const taskFromRow = (row: Row): ProvisioningTaskRecord => ({
+  id: str(row.id),
+  appId: str(row.app_id),
+  connectorId: str(row.connector_id),
+  kind: str(row.kind) as TaskKind,
+  state: str(row.state) as TaskState,
+  entitlementId: str(row.entitlement_id),
+  principal:
+    row.principal_type_id === null || row.principal_type_id === undefined
+      ? null
+      : { resourceTypeId: str(row.principal_type_id), resourceId: str(row.principal_id) },
+  grantId: str(row.grant_id),
+  note: str(row.note),
+  requestedBy: str(row.requested_by),
+  createdAt: num(row.created_at),
+  startedAt: numOrNull(row.started_at),
+  finishedAt: numOrNull(row.finished_at),
+  result: str(row.result),
+  error: str(row.error),
+  leaseOwner:
+    row.lease_owner === null || row.lease_owner === undefined ? null : str(row.lease_owner),
+  leaseExpiresAt: numOrNull(row.lease_expires_at),
 });
 
 export const credentialFromRow = (row: Row): CredentialRecord => ({

@@ -21,8 +21,10 @@ import type {
   EntitlementRecord,
   GrantRecord,
   ResourceRecord,
+  ResourceRef,
   ResourceTypeRecord,
 } from "../../domain/inventory.js";
+import type { ProvisioningTaskRecord, TaskState } from "../../domain/provisioning.js";
 import { loadMigrations, pendingMigrations } from "../migrate.js";
 import { Checkpointer } from "./checkpointer.js";
 import type {
@@ -32,6 +34,7 @@ import type {
   AppPatch,
   AuditQuery,
   ConnectorPatch,
+  NewProvisioningTask,
   NewSync,
   Page,
   PageQuery,
@@ -39,6 +42,8 @@ import type {
   StoreReader,
   StoreTx,
   SyncFinish,
+  TaskCounts,
+  TaskFinish,
   ResourceFilter,
   EntitlementFilter,
   GrantFilter,
@@ -59,6 +64,7 @@ import {
   entitlementFromRow,
   grantFromRow,
   syncFromRow,
+  taskFromRow,
 } from "./rows.js";
 
 type Db = Database.Database;
@@ -416,6 +422,86 @@ class SqliteReader implements StoreReader {
     ).map((row) => String(row.sync_id));
   }
 
+  async getInventoryEntitlement(syncId: string, id: string): Promise<EntitlementRecord | null> {
+    const row = this.one(
+      "SELECT * FROM inventory_entitlements WHERE sync_id = ? AND id = ?",
+      syncId,
+      id,
+    );
+    return row ? entitlementFromRow(row) : null;
+  }
+
+  async getInventoryResource(syncId: string, ref: ResourceRef): Promise<ResourceRecord | null> {
+    const row = this.one(
+      `SELECT * FROM inventory_resources
+       WHERE sync_id = ? AND resource_type_id = ? AND resource_id = ?`,
+      syncId,
+      ref.resourceTypeId,
+      ref.resourceId,
+    );
+    return row ? resourceFromRow(row) : null;
+  }
+
+  async getInventoryGrant(syncId: string, id: string): Promise<GrantRecord | null> {
+    const row = this.one("SELECT * FROM inventory_grants WHERE sync_id = ? AND id = ?", syncId, id);
+    return row ? grantFromRow(row) : null;
+  }
+
+  async getProvisioningTask(
+    connectorId: string,
+    id: string,
+  ): Promise<ProvisioningTaskRecord | null> {
+    const row = this.one(
+      "SELECT * FROM provisioning_tasks WHERE id = ? AND connector_id = ?",
+      id,
+      connectorId,
+    );
+    return row ? taskFromRow(row) : null;
+  }
+
+  async listProvisioningTasks(
+    connectorId: string,
+    states: readonly TaskState[],
+    query: PageQuery,
+  ): Promise<Page<ProvisioningTaskRecord>> {
+    const after = query.after === null ? 0 : Number(query.after);
+    if (!Number.isSafeInteger(after)) throw invalidPageToken();
+    const rows = this.all(
+      `SELECT * FROM provisioning_tasks
+       WHERE connector_id = ? AND seq > ?
+         AND (? = '[]' OR state IN (SELECT value FROM json_each(?)))
+       ORDER BY seq LIMIT ?`,
+      connectorId,
+      after,
+      JSON.stringify(states),
+      JSON.stringify(states),
+      query.pageSize + 1,
+    );
+    return page(rows, query.pageSize, taskFromRow, (row) => String(row.seq));
+  }
+
+  async provisioningCounts(connectorIds: readonly string[]): Promise<Map<string, TaskCounts>> {
+    const result = new Map<string, TaskCounts>();
+    if (connectorIds.length === 0) return result;
+    const rows = this.all(
+      `SELECT connector_id, sum(state = 'QUEUED') AS queued, sum(state = 'HELD') AS held,
+              sum(state = 'RUNNING') AS running
+       FROM provisioning_tasks
+       WHERE connector_id IN (SELECT value FROM json_each(?))
+         AND state IN ('QUEUED', 'HELD', 'RUNNING')
+       GROUP BY connector_id`,
+      JSON.stringify(connectorIds),
+    );
+    for (const row of rows) {
+      result.set(String(row.connector_id), {
+        queued: Number(row.queued),
+        held: Number(row.held),
+        running: Number(row.running),
+      });
+    }
+    return result;
+  }
+
   async getSetting(key: string): Promise<string | null> {
     const row = this.one("SELECT value FROM settings WHERE key = ?", key);
     return row ? String(row.value) : null;
@@ -726,6 +812,8 @@ class SqliteTx extends SqliteReader implements StoreTx {
       `SELECT s.* FROM sync_lifecycles s
        WHERE s.state = 'QUEUED' AND s.run_after <= ?
          AND NOT EXISTS (SELECT 1 FROM sync_lifecycles r WHERE r.connector_id = s.connector_id AND r.state = 'RUNNING')
+         AND NOT EXISTS (SELECT 1 FROM provisioning_tasks t
+                         WHERE t.connector_id = s.connector_id AND t.state IN ('QUEUED', 'RUNNING'))
        ORDER BY s.run_after, s.id LIMIT ?`,
       now,
       limit,
@@ -906,6 +994,164 @@ class SqliteTx extends SqliteReader implements StoreTx {
     ) {
       this.recordEvent(id, now);
     }
+  }
+
+  async insertProvisioningTask(input: NewProvisioningTask): Promise<ProvisioningTaskRecord> {
+    const { task } = input;
+    const inserted = this.run(
+      `INSERT INTO provisioning_tasks (id, app_id, connector_id, kind, state, request_key,
+         entitlement_id, principal_type_id, principal_id, grant_id, note, requested_by, created_at,
+         updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (connector_id, request_key) WHERE state IN ('QUEUED', 'HELD') DO NOTHING`,
+      task.id,
+      task.appId,
+      task.connectorId,
+      task.kind,
+      task.state,
+      input.requestKey,
+      task.entitlementId,
+      task.principal?.resourceTypeId ?? null,
+      task.principal?.resourceId ?? null,
+      task.grantId,
+      task.note,
+      task.requestedBy,
+      task.createdAt,
+      task.createdAt,
+    );
+    const row =
+      inserted > 0
+        ? this.one("SELECT * FROM provisioning_tasks WHERE id = ?", task.id)
+        : this.one(
+            `SELECT * FROM provisioning_tasks
+             WHERE connector_id = ? AND request_key = ? AND state IN ('QUEUED', 'HELD')`,
+            task.connectorId,
+            input.requestKey,
+          );
+    return taskFromRow(row as Row);
+  }
+
+  private moveTasks(connectorId: string, from: TaskState, to: TaskState, now: number): string[] {
+    return this.all(
+      `UPDATE provisioning_tasks SET state = ?, updated_at = ?
+       WHERE connector_id = ? AND state = ? RETURNING id, seq`,
+      to,
+      now,
+      connectorId,
+      from,
+    )
+      .sort((a, b) => Number(a.seq) - Number(b.seq))
+      .map((row) => String(row.id));
+  }
+
+  async holdQueuedTasks(connectorId: string, now: number): Promise<string[]> {
+    return this.moveTasks(connectorId, "QUEUED", "HELD", now);
+  }
+
+  async releaseHeldTasks(connectorId: string, now: number): Promise<string[]> {
+    return this.moveTasks(connectorId, "HELD", "QUEUED", now);
+  }
+
+  async cancelProvisioningTask(id: string, reason: string, now: number): Promise<boolean> {
+    return (
+      this.run(
+        `UPDATE provisioning_tasks SET state = 'CANCELED', error = ?, finished_at = ?, updated_at = ?
+         WHERE id = ? AND state IN ('QUEUED', 'HELD')`,
+        reason,
+        now,
+        now,
+        id,
+      ) > 0
+    );
+  }
+
+  async cancelOpenTasks(connectorId: string, reason: string, now: number): Promise<string[]> {
+    return this.all(
+      `UPDATE provisioning_tasks SET state = 'CANCELED', error = ?, finished_at = ?, updated_at = ?
+       WHERE connector_id = ? AND state IN ('QUEUED', 'HELD') RETURNING id`,
+      reason,
+      now,
+      now,
+      connectorId,
+    ).map((row) => String(row.id));
+  }
+
+  async runnableTasks(limit: number): Promise<ProvisioningTaskRecord[]> {
+    return this.all(
+      `SELECT t.* FROM provisioning_tasks t
+       WHERE t.state = 'QUEUED'
+         AND NOT EXISTS (SELECT 1 FROM provisioning_tasks r
+                         WHERE r.connector_id = t.connector_id AND r.state = 'RUNNING')
+         AND NOT EXISTS (SELECT 1 FROM provisioning_tasks e
+                         WHERE e.connector_id = t.connector_id AND e.state = 'QUEUED' AND e.seq < t.seq)
+       ORDER BY t.seq LIMIT ?`,
+      limit,
+    ).map(taskFromRow);
+  }
+
+  async startProvisioningTask(
+    id: string,
+    worker: string,
+    now: number,
+    leaseUntil: number,
+  ): Promise<boolean> {
+    return (
+      this.run(
+        `UPDATE provisioning_tasks SET state = 'RUNNING', started_at = ?, lease_owner = ?,
+           lease_expires_at = ?, updated_at = ?
+         WHERE id = ? AND state = 'QUEUED'`,
+        now,
+        worker,
+        leaseUntil,
+        now,
+        id,
+      ) > 0
+    );
+  }
+
+  async renewTaskLease(
+    id: string,
+    worker: string,
+    leaseUntil: number,
+    now: number,
+  ): Promise<boolean> {
+    return (
+      this.run(
+        `UPDATE provisioning_tasks SET lease_expires_at = ?, updated_at = ?
+         WHERE id = ? AND state = 'RUNNING' AND lease_owner = ?`,
+        leaseUntil,
+        now,
+        id,
+        worker,
+      ) > 0
+    );
+  }
+
+  async expiredTaskLeases(now: number, limit: number): Promise<ProvisioningTaskRecord[]> {
+    return this.all(
+      `SELECT * FROM provisioning_tasks WHERE state = 'RUNNING' AND lease_expires_at < ?
+       ORDER BY lease_expires_at LIMIT ?`,
+      now,
+      limit,
+    ).map(taskFromRow);
+  }
+
+  async finishProvisioningTask(id: string, finish: TaskFinish, worker?: string): Promise<boolean> {
+    return (
+      this.run(
+        `UPDATE provisioning_tasks SET state = ?, finished_at = ?, result = ?, error = ?,
+           lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
+         WHERE id = ? AND state = 'RUNNING' AND (? IS NULL OR lease_owner = ?)`,
+        finish.state,
+        finish.finishedAt,
+        finish.result ?? "",
+        finish.error ?? "",
+        finish.finishedAt,
+        id,
+        worker ?? null,
+        worker ?? null,
+      ) > 0
+    );
   }
 
   async insertCredential(c: CredentialRecord): Promise<void> {

@@ -1,0 +1,130 @@
+// Taking provisioning tasks off the queue, recording their outcome, and failing the ones whose
+// runner vanished. The rules are domain/provisioning.ts's: one task per connector at a time in
+// creation order; never while paused; a task that lost its runner is FAILED (outcome unknown),
+// never run again; a success queues one PROVISION sync (coalesced; none while paused).
+
+import { audit, type Actor, type Runtime } from "../commands/context.js";
+import { enqueueSync } from "../commands/enqueue.js";
+import { hasHold } from "../domain/holds.js";
+import type { ConnectorRecord } from "../domain/model.js";
+import {
+  provisioningHolds,
+  taskOutcomeUnknown,
+  type ProvisioningTaskRecord,
+} from "../domain/provisioning.js";
+import type { StoreTx, TaskFinish } from "../store/store.js";
+
+const CLAIM_CANDIDATES = 50;
+
+/** The engine acting on its own: outcomes are recorded under this name. */
+const SYSTEM: Actor = { name: "system", requestId: "" };
+
+export interface ClaimedTask {
+  readonly task: ProvisioningTaskRecord;
+  readonly connector: ConnectorRecord;
+  readonly leaseUntil: number;
+}
+
+export async function claimNextTask(
+  runtime: Runtime,
+  worker: string,
+  leaseMs: number,
+  accepts: (connector: ConnectorRecord) => boolean = () => true,
+): Promise<ClaimedTask | null> {
+  return runtime.store.transaction(async (tx) => {
+    const now = runtime.clock.now();
+    for (const candidate of await tx.runnableTasks(CLAIM_CANDIDATES)) {
+      // A QUEUED task under a pause would be a bug elsewhere; it is not started either way.
+      if (provisioningHolds(await tx.listHolds(candidate.connectorId)).length > 0) continue;
+      const connector = await tx.findConnector(candidate.connectorId);
+      if (!connector || !accepts(connector)) continue;
+      const leaseUntil = now + leaseMs;
+      if (!(await tx.startProvisioningTask(candidate.id, worker, now, leaseUntil))) continue;
+      const task = (await tx.getProvisioningTask(
+        connector.id,
+        candidate.id,
+      )) as ProvisioningTaskRecord;
+      return { task, connector, leaseUntil };
+    }
+    return null;
+  });
+}
+
+export type TaskEnd =
+  | { readonly state: "SUCCEEDED"; readonly result: string; readonly syncId: string | null }
+  | { readonly state: "FAILED"; readonly error: string }
+  /** The worker no longer held the task (its lease was taken back): nothing recorded. */
+  | { readonly state: "LOST" };
+
+/** Records a task's outcome, if this worker still holds it. */
+export async function recordTaskOutcome(
+  runtime: Runtime,
+  claimed: ClaimedTask,
+  worker: string,
+  finish: Omit<TaskFinish, "finishedAt">,
+): Promise<TaskEnd> {
+  return runtime.store.transaction(async (tx): Promise<TaskEnd> => {
+    const now = runtime.clock.now();
+    if (!(await tx.finishProvisioningTask(claimed.task.id, { ...finish, finishedAt: now }, worker)))
+      return { state: "LOST" };
+    const syncId = await afterTask(tx, runtime, claimed.task, finish, now);
+    return finish.state === "SUCCEEDED"
+      ? { state: "SUCCEEDED", result: finish.result ?? "", syncId }
+      : { state: "FAILED", error: finish.error ?? "" };
+  });
+}
+
+/**
+ * Inside the transaction that ended a task: its audit event and, after a success, one PROVISION
+ * sync (coalesced; none while paused or for a deleted connector). Returns the sync's id if one
+ * was queued.
+ */
+export async function afterTask(
+  tx: StoreTx,
+  runtime: Runtime,
+  task: ProvisioningTaskRecord,
+  finish: Omit<TaskFinish, "finishedAt">,
+  now: number,
+): Promise<string | null> {
+  let syncId: string | null = null;
+  const connector = await tx.findConnector(task.connectorId);
+  if (
+    finish.state === "SUCCEEDED" &&
+    connector &&
+    !hasHold(await tx.listHolds(connector.id), "PAUSED")
+  ) {
+    syncId = (await enqueueSync(tx, runtime, SYSTEM, connector, "PROVISION", now)).syncId;
+  }
+  await audit(tx, runtime, SYSTEM, now, {
+    action: finish.state === "SUCCEEDED" ? "provisioning.succeeded" : "provisioning.failed",
+    objectType: "provisioning_task",
+    objectId: task.id,
+    details: {
+      connectorId: task.connectorId,
+      kind: task.kind,
+      requestedBy: task.requestedBy,
+      ...(finish.state === "SUCCEEDED"
+        ? { result: finish.result ?? "", syncId }
+        : { error: finish.error ?? "" }),
+    },
+  });
+  return syncId;
+}
+
+/** Tasks whose runner stopped renewing its lease end FAILED: they are never run twice. */
+export async function failLostTasks(runtime: Runtime): Promise<string[]> {
+  return runtime.store.transaction(async (tx) => {
+    const now = runtime.clock.now();
+    const failed: string[] = [];
+    for (const task of await tx.expiredTaskLeases(now, 100)) {
+      const finish = {
+        state: "FAILED" as const,
+        error: taskOutcomeUnknown("the runner of this task stopped before the connector answered"),
+      };
+      if (!(await tx.finishProvisioningTask(task.id, { ...finish, finishedAt: now }))) continue;
+      await afterTask(tx, runtime, task, finish, now);
+      failed.push(task.id);
+    }
+    return failed;
+  });
+}
