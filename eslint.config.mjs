@@ -31,6 +31,8 @@ export default tseslint.config(
       "coverage/**",
       "test/interop/.venv/**",
       "test/interop/bin/**",
+      // generated from proto/ by `npm run proto`
+      "src/gen/**",
     ],
   },
   js.configs.recommended,

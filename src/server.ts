@@ -2,11 +2,15 @@
 // workers), plus first-start set-up.
 
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { join } from "node:path";
 import type { FastifyInstance } from "fastify";
 import pino, { type Logger } from "pino";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { buildApi } from "./api/app.js";
+import { BatonServiceHandlers, SERVICE_PATH_PREFIX } from "./service/baton-service.js";
 import { createCredential } from "./auth/credentials.js";
+import { ensureSelfSignedTls } from "./auth/self-signed.js";
 import { TokenService } from "./auth/tokens.js";
 import { derivePublicUrl, type ServeConfig } from "./config/config.js";
 import { Scheduler } from "./engine/scheduler.js";
@@ -51,10 +55,26 @@ export async function startServer(
   // "listening on", and an operator stopping a node needs to see what it waits for.
   const lifecycle = logger.level === "silent" ? logger : logger.child({}, { level: "info" });
   const store = openStore(config);
+  const selfSigned = config.tlsSelfSigned
+    ? ensureSelfSignedTls(
+        config.dataDir,
+        [
+          config.listenHost,
+          hostname(),
+          ...(config.publicUrl ? [new URL(config.publicUrl).hostname.replace(/^\[|\]$/g, "")] : []),
+        ].filter((host) => host !== "0.0.0.0" && host !== "::"),
+      )
+    : null;
+  const certFile = selfSigned?.certFile ?? config.tlsCertFile;
+  const keyFile = selfSigned?.keyFile ?? config.tlsKeyFile;
   const tls =
-    config.tlsCertFile && config.tlsKeyFile
-      ? { cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) }
-      : undefined;
+    certFile && keyFile ? { cert: readFileSync(certFile), key: readFileSync(keyFile) } : undefined;
+  if (selfSigned) {
+    lifecycle.info(
+      { caFile: selfSigned.caFile, created: selfSigned.created },
+      `TLS with a self-signed certificate: connectors trust it with SSL_CERT_FILE=${selfSigned.caFile}`,
+    );
+  }
 
   // The public URL (and so the host in client ids) may depend on the port actually bound.
   let publicUrl = config.publicUrl ?? derivePublicUrl(config.listenHost, config.listenPort, !!tls);
@@ -64,12 +84,42 @@ export async function startServer(
   const roles = new Set(config.roles);
 
   let api: FastifyInstance | null = null;
+  let batonService: BatonServiceHandlers | null = null;
   if (roles.has("api")) {
+    const tokens = new TokenService(store, clock, publicHost);
+    // Baton connectors in service mode dial the same TLS port as /auth/v1/token (gRPC needs
+    // HTTP/2, so only with TLS).
+    batonService = tls
+      ? new BatonServiceHandlers({
+          runtime,
+          tokens,
+          artifacts,
+          uploadDir: join(config.dataDir, "uploads"),
+          logger,
+          pollMs: config.servicePollMs,
+          heartbeatMs: config.serviceHeartbeatMs,
+        })
+      : null;
     api = await buildApi({
       runtime,
-      tokens: new TokenService(store, clock, publicHost),
+      tokens,
       logger,
       tls,
+      ...(batonService
+        ? {
+            grpc: {
+              prefix: SERVICE_PATH_PREFIX,
+              handler: connectNodeAdapter({
+                routes: batonService.routes,
+                grpc: true,
+                grpcWeb: false,
+                connect: false,
+                // UploadAsset chunks are 512 KiB; other messages are small.
+                readMaxBytes: 4 * 1024 * 1024,
+              }),
+            },
+          }
+        : {}),
       get publicHost() {
         return publicHost();
       },
@@ -156,6 +206,7 @@ export async function startServer(
     close: async () => {
       lifecycle.info("shutting down: no new requests or syncs");
       await api?.close(); // stop taking requests first
+      await batonService?.drain(); // uploaded syncs being read finish
       await scheduler?.stop();
       await worker?.stop(); // running syncs finish, or are released after the grace period
       await store.close();

@@ -2,6 +2,12 @@
 // the OpenAPI document. Authentication and role checks happen here, before bodies are parsed;
 // all errors leave through toErrorResponse (errors.ts).
 
+import {
+  createSecureServer,
+  type Http2ServerRequest,
+  type Http2ServerResponse,
+  type Http2Session,
+} from "node:http2";
 import type { Socket } from "node:net";
 import swagger from "@fastify/swagger";
 import Fastify, {
@@ -36,6 +42,7 @@ import { syncRoutes } from "./routes/syncs.js";
 import { artifactRoutes } from "./routes/artifacts.js";
 import { inventoryRoutes } from "./routes/inventory.js";
 import { provisioningRoutes } from "./routes/provisioning.js";
+import { serviceRoutes } from "./routes/service.js";
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 /** A request (headers and body) must arrive in full within this time. */
@@ -65,11 +72,35 @@ interface OpenApiDocument {
 export interface ApiOptions extends ApiContext {
   readonly logger: Logger;
   readonly tls?: { readonly key: Buffer; readonly cert: Buffer };
+  /**
+   * gRPC served on the same TLS port (baton's BatonService): requests whose path starts with
+   * `prefix` go to `handler` instead of the HTTP API. Only with `tls` (gRPC needs HTTP/2).
+   */
+  readonly grpc?: {
+    readonly prefix: string;
+    readonly handler: (request: Http2ServerRequest, response: Http2ServerResponse) => void;
+  };
   readonly bodyLimit?: number;
 }
 
+const SESSION_CLOSE_GRACE_MS = 5_000;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const TOKEN_PATH = "/auth/v1/token";
+
+/** One TLS HTTP/2 server (HTTP/1.1 fallback) for the API and a gRPC service, split by path. */
+function sharedPortServer(
+  tls: NonNullable<ApiOptions["tls"]>,
+  grpc: NonNullable<ApiOptions["grpc"]>,
+) {
+  return (handler: (request: Http2ServerRequest, response: Http2ServerResponse) => void) =>
+    createSecureServer({ allowHTTP1: true, key: tls.key, cert: tls.cert }, (request, response) => {
+      if (request.httpVersionMajor === 2 && request.url.startsWith(grpc.prefix)) {
+        grpc.handler(request, response);
+      } else {
+        handler(request, response);
+      }
+    });
+}
 
 export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
@@ -117,9 +148,10 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     frameworkErrors: (error: Error, request: FastifyRequest, reply: FastifyReply) => {
       send(reply, toErrorResponse(error, String(request.id), bodyLimit, request.url));
     },
-    // HTTP/2 with HTTP/1.1 fallback on the TLS port: the token endpoint and (later) gRPC
-    // BatonService share it, as baton connectors require.
+    // HTTP/2 with HTTP/1.1 fallback on the TLS port: the token endpoint and gRPC BatonService
+    // share it, as baton connectors require (they derive both from one host).
     ...(tls ? { http2: true, https: { allowHTTP1: true, key: tls.key, cert: tls.cert } } : {}),
+    ...(tls && options.grpc ? { serverFactory: sharedPortServer(tls, options.grpc) } : {}),
   };
   const app = Fastify(fastifyOptions) as unknown as FastifyInstance;
 
@@ -228,9 +260,23 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     for (const method of methods) routes.add(String(method), route.url);
   });
 
+  // HTTP/2 clients (gRPC transports, browsers) keep sessions open; on close each is told to go
+  // away (GOAWAY: streams in flight finish, no new ones), or the server would wait for them. A
+  // session still open after SESSION_CLOSE_GRACE_MS (a stream its client never ended) is cut.
+  const sessions = new Set<Http2Session>();
+  if (tls) {
+    app.server.on("session", (session: Http2Session) => {
+      sessions.add(session);
+      session.once("close", () => sessions.delete(session));
+    });
+  }
   let closing = false;
   app.addHook("preClose", async () => {
     closing = true;
+    for (const session of sessions) {
+      session.close();
+      setTimeout(() => session.destroy(), SESSION_CLOSE_GRACE_MS).unref();
+    }
   });
 
   app.addHook("onRequest", async (request, reply) => {
@@ -328,6 +374,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   syncRoutes(app, options);
   inventoryRoutes(app, options);
   provisioningRoutes(app, options);
+  serviceRoutes(app, options);
   artifactRoutes(app, options);
   auditRoutes(app, options);
 

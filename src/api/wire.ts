@@ -5,13 +5,14 @@ import { redactConfig } from "../domain/catalog.js";
 import { connectorControlView } from "../domain/connector-view.js";
 import { encodePageToken } from "../domain/pagination.js";
 import type { Page } from "../store/store.js";
-import type {
-  AppRecord,
-  AuditEvent as AuditRecord,
-  ConnectorAggregate,
-  SyncCounts,
-  SyncEvent,
-  SyncRecord,
+import {
+  isConnected,
+  type AppRecord,
+  type AuditEvent as AuditRecord,
+  type ConnectorAggregate,
+  type SyncCounts,
+  type SyncEvent,
+  type SyncRecord,
 } from "../domain/model.js";
 import type { App } from "./contracts/apps.js";
 import type { AuditEvent } from "./contracts/audit.js";
@@ -45,6 +46,7 @@ export function connectorJson({
   holds,
   schedule,
   tasks,
+  presence,
 }: ConnectorAggregate): Connector {
   const view = connectorControlView(holds, connector.syncStatus);
   return {
@@ -88,6 +90,16 @@ export function connectorJson({
             running: tasks.running || undefined,
           }
         : undefined,
+    serviceConnection: presence
+      ? {
+          connected: isConnected(presence, Date.now()),
+          hostId: text(presence.hostId),
+          sdk: text(presence.sdk),
+          capabilities: list(presence.capabilities),
+          helloAt: timestamp(presence.helloAt),
+          lastSeenAt: timestamp(presence.lastSeenAt),
+        }
+      : undefined,
     createdAt: timestamp(connector.createdAt),
     updatedAt: timestamp(connector.updatedAt),
   };

@@ -267,6 +267,7 @@ export function connectorsCommand(program: Command, out: () => Output): void {
     );
 
   connectorStatusCommand(connectors, out);
+  rotateCredentialCommand(connectors, out);
 
   const schedule = connectors
     .command("schedule")
@@ -355,6 +356,27 @@ function localTime(iso: string, zone: string): string {
   }).formatToParts(new Date(iso));
   const get = (type: string) => parts.find((part) => part.type === type)?.value ?? "";
   return `${get("year")}-${get("month")}-${get("day")} ${get("hour")}:${get("minute")} ${get("timeZoneName")}`;
+}
+
+export function rotateCredentialCommand(connectors: Command, out: () => Output): void {
+  connectors
+    .command("rotate-credential <connectorId>")
+    .description(
+      "issue the client credential a baton-service connector dials in with (shown once; earlier ones are revoked)",
+    )
+    .requiredOption("--app <appId>", "the app")
+    .action(async (id: string, flags: { app: string }, command: Command) => {
+      const { credential } = await clientFor(command).connector.rotateCredential({
+        appId: flags.app,
+        connectorId: id,
+      });
+      if (wantsJson(command)) return out().json({ credential });
+      out().fields({
+        clientId: credential?.clientId,
+        clientSecret: credential?.clientSecret,
+        note: "the secret is shown only now; run the connector with --client-id and --client-secret",
+      });
+    });
 }
 
 export function connectorStatusCommand(connectors: Command, out: () => Output): void {

@@ -15,6 +15,10 @@ export function serveCommand(program: Command): void {
     .option("--database-url <url>", "postgres://… to use PostgreSQL instead of the embedded store")
     .option("--tls-cert <file>", "PEM certificate: serve HTTPS (with HTTP/2)")
     .option("--tls-key <file>", "PEM private key for --tls-cert")
+    .option(
+      "--tls-self-signed",
+      "serve HTTPS with a CA and certificate made on first start in <data-dir>/tls (for trying service mode; connectors trust <data-dir>/tls/ca.pem through SSL_CERT_FILE)",
+    )
     .option("--roles <list>", "comma-separated roles to run: api, scheduler, worker (default all)")
     .option("--worker-concurrency <n>", "syncs one worker runs at once (default 2)")
     .option(
@@ -25,9 +29,23 @@ export function serveCommand(program: Command): void {
       "--artifact-retention <n>",
       "c1z files and logs kept per connector, newest first; the applied and held syncs' are always kept (default 10)",
     )
+    .option(
+      "--service-poll-seconds <n>",
+      "how long a baton connector in service mode waits between polls for work (default 5)",
+    )
+    .option(
+      "--service-heartbeat-seconds <n>",
+      "how often a service-mode connector's running sync heartbeats; 3 missed and it is retried (default 10)",
+    )
     .option("--log-level <level>", "trace, debug, info, warn, error (default info)")
-    .action(async (flags: Record<string, string | undefined>) => {
-      const server = await startServer(parseServeConfig(flags));
+    .action(async (flags: Record<string, string | boolean | undefined>) => {
+      const strings = Object.fromEntries(
+        Object.entries(flags).map(([key, value]) => [
+          key,
+          typeof value === "boolean" ? String(value) : value,
+        ]),
+      );
+      const server = await startServer(parseServeConfig(strings));
       await new Promise<void>((resolve) => {
         const stop = () => {
           process.off("SIGINT", stop);

@@ -17,6 +17,8 @@ import type {
   CreateDelegatedConnectorRequest,
   ListConnectorsResponse,
   PauseSyncRequest,
+  RotateCredentialRequest,
+  RotateCredentialResponse,
   UpdateConnectorRequest,
   UpdateConnectorScheduleRequest,
 } from "../api/contracts/connectors.js";
@@ -304,6 +306,16 @@ export class Syncplane {
         {
           count: p.count,
         },
+      ),
+    /**
+     * A new client credential for a baton-service connector (its secret is in this answer only);
+     * the connector's earlier credentials are revoked.
+     */
+    rotateCredential: (p: RotateCredentialRequest) =>
+      this.transport.request<RotateCredentialResponse>(
+        "POST",
+        "/api/v1/apps/connectors/credentials",
+        { appId: p.appId, connectorId: p.connectorId },
       ),
     /** A short-lived signed URL (5 minutes) for the sync's c1z; fetch it without credentials. */
     getConnectorSyncDownloadURL: (p: ConnectorParams & { syncId: string }) =>

@@ -66,12 +66,19 @@ export async function loadConnectorAggregate(
   connectorId: string,
 ): Promise<ConnectorAggregate> {
   const connector = await requireConnector(reader, appId, connectorId);
-  const [holds, schedule, tasks] = await Promise.all([
+  const [holds, schedule, tasks, presence] = await Promise.all([
     reader.listHolds(connectorId),
     reader.getSchedule(connectorId),
     reader.provisioningCounts([connectorId]),
+    reader.getPresence([connectorId]),
   ]);
-  return { connector, holds, schedule, tasks: tasks.get(connectorId) };
+  return {
+    connector,
+    holds,
+    schedule,
+    tasks: tasks.get(connectorId),
+    presence: presence.get(connectorId),
+  };
 }
 
 function checkIds(appId: string, connectorId: string): void {

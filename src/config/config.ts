@@ -18,6 +18,8 @@ export interface ServeConfig extends StoreConfig {
   readonly publicUrl: string | null;
   readonly tlsCertFile: string | null;
   readonly tlsKeyFile: string | null;
+  /** Make (once) and use a CA and server certificate in the data dir. */
+  readonly tlsSelfSigned: boolean;
   readonly roles: readonly ServerRole[];
   readonly logLevel: string;
   /** Syncs one worker runs at once. */
@@ -28,6 +30,10 @@ export interface ServeConfig extends StoreConfig {
   readonly artifactRetention: number;
   /** What connector subprocesses inherit from the server's environment. */
   readonly connectorEnv: Readonly<Record<string, string>>;
+  /** How long a service-mode connector waits between polls (GetTask's next_poll). */
+  readonly servicePollMs: number;
+  /** How often a service-mode connector's running sync heartbeats; its lease is 3×. */
+  readonly serviceHeartbeatMs: number;
 }
 
 export interface ClientConfig {
@@ -93,6 +99,16 @@ export function parseServeConfig(flags: Flags, env: Flags = environment()): Serv
   if ((tlsCertFile === null) !== (tlsKeyFile === null)) {
     throw new ConfigError("--tls-cert and --tls-key go together: give both or neither");
   }
+  const selfSigned = pick(flags, env, "tlsSelfSigned");
+  if (selfSigned !== undefined && !["true", "false", "1", "0"].includes(selfSigned)) {
+    throw new ConfigError(`--tls-self-signed takes no value (or true/false), got "${selfSigned}"`);
+  }
+  const tlsSelfSigned = selfSigned === "true" || selfSigned === "1";
+  if (tlsSelfSigned && tlsCertFile !== null) {
+    throw new ConfigError(
+      "--tls-self-signed and --tls-cert/--tls-key exclude each other: choose one",
+    );
+  }
   const roles = (pick(flags, env, "roles") ?? AVAILABLE_ROLES.join(","))
     .split(",")
     .map((role) => role.trim())
@@ -116,8 +132,23 @@ export function parseServeConfig(flags: Flags, env: Flags = environment()): Serv
   if (!Number.isInteger(retention) || retention < 1 || retention > 10_000) {
     throw new ConfigError("--artifact-retention must be a whole number from 1 to 10000");
   }
+  const seconds = (name: string, fallback: number, min: number, max: number, flag: string) => {
+    const value = Number(pick(flags, env, name) ?? fallback);
+    if (!Number.isFinite(value) || value < min || value > max) {
+      throw new ConfigError(`${flag} must be from ${min} to ${max} seconds`);
+    }
+    return Math.round(value * 1000);
+  };
   return {
     ...store,
+    servicePollMs: seconds("servicePollSeconds", 5, 0.1, 300, "--service-poll-seconds"),
+    serviceHeartbeatMs: seconds(
+      "serviceHeartbeatSeconds",
+      10,
+      1,
+      300,
+      "--service-heartbeat-seconds",
+    ),
     artifactRetention: retention,
     connectorEnv: inheritedConnectorEnv(env),
     listenHost: listen.host,
@@ -125,6 +156,7 @@ export function parseServeConfig(flags: Flags, env: Flags = environment()): Serv
     publicUrl: publicUrl?.replace(/\/+$/, "") ?? null,
     tlsCertFile: tlsCertFile && absolute(tlsCertFile),
     tlsKeyFile: tlsKeyFile && absolute(tlsKeyFile),
+    tlsSelfSigned,
     roles: roles as ServerRole[],
     logLevel: pick(flags, env, "logLevel") ?? "info",
     workerConcurrency: concurrency,

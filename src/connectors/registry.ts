@@ -32,10 +32,10 @@ export function runnerFor(
         environment,
       );
     default:
-      // Service-mode connectors dial in and get their runner in a later release; the sync fails
-      // with this message instead of pretending to run.
+      // Service-mode connectors' work is handed to their own process (service/baton-service.ts);
+      // local workers never claim it, so this is only reached if that rule is broken.
       throw ConnectorError.fatal(
-        `connectors of catalog "${connector.catalogId}" cannot run syncs in this release yet`,
+        `connectors of catalog "${connector.catalogId}" run in their own process (service mode), not in a syncplane worker`,
       );
   }
 }

@@ -15,6 +15,15 @@ export const CONFIG_TYPES = {
 export type CatalogId = keyof typeof CONFIG_TYPES;
 export const CATALOG_IDS = Object.keys(CONFIG_TYPES) as CatalogId[];
 
+/**
+ * Catalogs whose connectors dial in (baton service mode): their syncs and provisioning tasks are
+ * handed out by the connector's own GetTask, never run by a local worker.
+ */
+export const SERVICE_CATALOGS: readonly string[] = ["baton-service"];
+
+export const isServiceCatalog = (catalogId: string): boolean =>
+  SERVICE_CATALOGS.includes(catalogId);
+
 export const isCatalogId = (value: string): value is CatalogId =>
   (CATALOG_IDS as string[]).includes(value);
 

@@ -117,6 +117,8 @@ export interface ConnectorAggregate {
   readonly schedule: ScheduleRecord | null;
   /** Open provisioning tasks (absent or zero: none). */
   readonly tasks?: { readonly queued: number; readonly held: number; readonly running: number };
+  /** A service-mode connector's process, when one ever called in. */
+  readonly presence?: PresenceRecord;
 }
 
 export const ROLES = ["admin", "operator", "viewer", "connector"] as const;
@@ -158,3 +160,24 @@ export interface AuditEvent {
   readonly requestId: string;
   readonly details: Readonly<Record<string, unknown>>;
 }
+
+/** What a service-mode connector process said about itself, and when it last called in. */
+export interface PresenceRecord {
+  readonly connectorId: string;
+  /** BATON_HOST_ID, or the host name, of the process. */
+  readonly hostId: string;
+  /** "<package> <version> (<language version>)" from its Hello. */
+  readonly sdk: string;
+  /** Connector-level capabilities from its Hello (CAPABILITY_PROVISION, CAPABILITY_SYNC, …). */
+  readonly capabilities: readonly string[];
+  readonly helloAt: number | null;
+  readonly lastSeenAt: number;
+  /** The poll interval the server gave it (GetTask's next_poll). */
+  readonly pollMs: number;
+}
+
+/** A process that has not called in for this long after its poll interval is "not connected". */
+export const PRESENCE_GRACE_MS = 30_000;
+
+export const isConnected = (presence: PresenceRecord, now: number): boolean =>
+  now - presence.lastSeenAt <= 3 * presence.pollMs + PRESENCE_GRACE_MS;

@@ -5,6 +5,7 @@
 
 import { audit, type Actor, type Runtime } from "../commands/context.js";
 import { enqueueSync } from "../commands/enqueue.js";
+import { SERVICE_CATALOGS } from "../domain/catalog.js";
 import { hasHold } from "../domain/holds.js";
 import type { ConnectorRecord } from "../domain/model.js";
 import {
@@ -25,21 +26,30 @@ export interface ClaimedTask {
   readonly leaseUntil: number;
 }
 
+/**
+ * Claims the oldest runnable task for `owner` under a lease: any local connector's (a worker), or
+ * with `connectorId` that connector's own (its service-mode process, through GetTask).
+ */
 export async function claimNextTask(
   runtime: Runtime,
-  worker: string,
+  owner: string,
   leaseMs: number,
-  accepts: (connector: ConnectorRecord) => boolean = () => true,
+  connectorId?: string,
 ): Promise<ClaimedTask | null> {
   return runtime.store.transaction(async (tx) => {
     const now = runtime.clock.now();
-    for (const candidate of await tx.runnableTasks(CLAIM_CANDIDATES)) {
+    const candidates =
+      connectorId === undefined
+        ? // Service-mode connectors' tasks wait for their own GetTask (service/baton-service.ts).
+          await tx.runnableTasks(CLAIM_CANDIDATES, SERVICE_CATALOGS)
+        : [await tx.nextRunnableTask(connectorId)].filter((task) => task !== null);
+    for (const candidate of candidates) {
       // A QUEUED task under a pause would be a bug elsewhere; it is not started either way.
       if (provisioningHolds(await tx.listHolds(candidate.connectorId)).length > 0) continue;
       const connector = await tx.findConnector(candidate.connectorId);
-      if (!connector || !accepts(connector)) continue;
+      if (!connector) continue;
       const leaseUntil = now + leaseMs;
-      if (!(await tx.startProvisioningTask(candidate.id, worker, now, leaseUntil))) continue;
+      if (!(await tx.startProvisioningTask(candidate.id, owner, now, leaseUntil))) continue;
       const task = (await tx.getProvisioningTask(
         connector.id,
         candidate.id,

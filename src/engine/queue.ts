@@ -6,6 +6,7 @@
 // (domain/syncs.ts onLostLease), in one transaction per batch.
 
 import type { Runtime } from "../commands/context.js";
+import { SERVICE_CATALOGS } from "../domain/catalog.js";
 import { claimBlocked } from "../domain/holds.js";
 import type { ConnectorRecord, SyncRecord } from "../domain/model.js";
 import { onLostLease } from "../domain/syncs.js";
@@ -19,19 +20,30 @@ export interface ClaimedSync {
   readonly leaseUntil: number;
 }
 
+/**
+ * Claims the oldest runnable sync for `owner` under a lease: any local connector's (a worker), or
+ * with `connectorId` that connector's own (its service-mode process, through GetTask). The one
+ * claim rule for both kinds of runner.
+ */
 export async function claimNextSync(
   runtime: Runtime,
-  worker: string,
+  owner: string,
   leaseMs: number,
+  connectorId?: string,
 ): Promise<ClaimedSync | null> {
   return runtime.store.transaction(async (tx) => {
     const now = runtime.clock.now();
-    for (const candidate of await tx.runnableSyncs(now, CLAIM_CANDIDATES)) {
+    const candidates =
+      connectorId === undefined
+        ? // Service-mode connectors' syncs wait for their own GetTask (service/baton-service.ts).
+          await tx.runnableSyncs(now, CLAIM_CANDIDATES, SERVICE_CATALOGS)
+        : [await tx.nextRunnableSync(connectorId, now)].filter((sync) => sync !== null);
+    for (const candidate of candidates) {
       if (claimBlocked(await tx.listHolds(candidate.connectorId), candidate.trigger)) continue;
       const connector = await tx.findConnector(candidate.connectorId);
       if (!connector) continue;
       const leaseUntil = now + leaseMs;
-      if (!(await tx.startSync(candidate.id, worker, now, leaseUntil))) continue;
+      if (!(await tx.startSync(candidate.id, owner, now, leaseUntil))) continue;
       await tx.setConnectorSyncStatus(connector.id, {
         status: "SYNC_STATUS_RUNNING",
         startedAt: now,
@@ -44,6 +56,19 @@ export async function claimNextSync(
     }
     return null;
   });
+}
+
+/** Extends a claimed sync's lease; false when `owner` no longer holds it (taken back). */
+export function renewSyncLease(
+  runtime: Runtime,
+  claimed: Pick<ClaimedSync, "sync">,
+  owner: string,
+  leaseMs: number,
+): Promise<boolean> {
+  const now = runtime.clock.now();
+  return runtime.store.transaction((tx) =>
+    tx.renewLease(claimed.sync.id, owner, claimed.sync.attempt, now + leaseMs, now),
+  );
 }
 
 export interface RecoveryResult {

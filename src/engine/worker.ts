@@ -23,8 +23,9 @@ import {
 import type { ArtifactStore, SyncLog } from "./artifacts.js";
 import type { ConnectorRecord } from "../domain/model.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "../domain/retry.js";
-import { recordFailure, recordSnapshot, type SyncEnd } from "./apply.js";
-import { claimNextSync, recoverLostLeases, type ClaimedSync } from "./queue.js";
+import { recordFailure, type SyncEnd } from "./apply.js";
+import { discardInventory, ingestSnapshot, settleRun } from "./ingest.js";
+import { claimNextSync, recoverLostLeases, renewSyncLease, type ClaimedSync } from "./queue.js";
 import {
   claimNextTask,
   failLostTasks,
@@ -299,7 +300,6 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   private async execute(claimed: ClaimedSync, controller: AbortController): Promise<void> {
-    const { store, clock } = this.runtime;
     const timeoutMs = this.options.timeoutMs ?? syncTimeoutMs(claimed.connector);
     let abortReason = "";
     const abort = (why: string) => {
@@ -316,11 +316,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       timeoutMs,
     );
     const heartbeat = setInterval(() => {
-      const now = clock.now();
-      store
-        .transaction((tx) =>
-          tx.renewLease(claimed.sync.id, this.id, claimed.sync.attempt, now + this.leaseMs, now),
-        )
+      renewSyncLease(this.runtime, claimed, this.id, this.leaseMs)
         .then((held) => {
           if (!held) abort("the sync was taken back from this worker");
         })
@@ -339,7 +335,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
           (error) => this.emit("error", error),
         )) ?? null;
       // A retried sync starts clean: an earlier attempt may have stored part of its data.
-      if (claimed.sync.attempt > 1) await this.discardStaged(claimed.sync.id);
+      if (claimed.sync.attempt > 1) await discardInventory(this.runtime, claimed.sync.id);
       const environment: RunEnvironment = {
         workRoot: this.options.workRoot ?? join(tmpdir(), "syncplane-runs"),
         inheritedEnv: this.options.inheritedEnv ?? {},
@@ -353,16 +349,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
         claimed.connector,
         environment,
       ).sync(controller.signal);
-      try {
-        // Kept before the outcome is recorded, so a sync shown SUCCEEDED has its file.
-        if (snapshot.artifact && artifacts) {
-          await artifacts.keepC1z(claimed.connector.id, claimed.sync.id, snapshot.artifact.path);
-          kept = true;
-        }
-        end = await recordSnapshot(this.runtime, claimed, this.id, snapshot);
-      } finally {
-        await snapshot.release();
-      }
+      ({ end, kept } = await ingestSnapshot(this.runtime, claimed, this.id, snapshot, artifacts));
     } catch (error) {
       const failure =
         error instanceof ConnectorError
@@ -400,44 +387,10 @@ export class Worker extends EventEmitter<WorkerEvents> {
       await log?.close();
     }
     try {
-      if (kept && artifacts) await this.settleArtifact(claimed, end, artifacts);
-      await artifacts?.prune(this.runtime.store, claimed.connector.id);
+      await settleRun(this.runtime, claimed, end, kept, artifacts);
     } catch (error) {
       this.emit("error", error);
     }
-    // A LOST run leaves its rows: a newer attempt of the same sync may be using them. The
-    // sweep below removes them once no attempt is running.
-    await this.cleanUp();
     this.emit("finished", claimed, end);
-  }
-
-  /**
-   * The c1z was kept before the outcome was recorded. It stays with a sync that succeeded or is
-   * held; a failed attempt (this worker still owns the sync) gives it up; a deleted connector's
-   * files all go. A LOST attempt leaves it: the attempt that took over writes the same path.
-   */
-  private async settleArtifact(
-    claimed: ClaimedSync,
-    end: SyncEnd,
-    artifacts: ArtifactStore,
-  ): Promise<void> {
-    const { connector, sync } = claimed;
-    if (!(await this.runtime.store.findConnector(connector.id))) {
-      await artifacts.removeConnector(connector.id);
-    } else if (end.state === "QUEUED" || end.state === "ERRORED") {
-      await artifacts.discard(connector.id, sync.id, "c1z");
-    }
-  }
-
-  /** Deletes inventory rows nobody needs any more (replaced, superseded, lost), in slices. */
-  private async cleanUp(): Promise<void> {
-    for (const syncId of await this.runtime.store.unneededInventorySyncs(10))
-      await this.discardStaged(syncId);
-  }
-
-  private async discardStaged(syncId: string): Promise<void> {
-    while ((await this.runtime.store.transaction((tx) => tx.deleteInventory(syncId, 5000))) > 0) {
-      // one slice per transaction, so other commands get their turn
-    }
   }
 }

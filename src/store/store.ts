@@ -13,6 +13,7 @@ import type {
   ConnectorRecord,
   ConnectorSyncStatus,
   CredentialRecord,
+  PresenceRecord,
   ScheduleRecord,
   SyncCounts,
   SyncEvent,
@@ -213,6 +214,8 @@ export interface StoreReader {
   ): Promise<Page<ProvisioningTaskRecord>>;
   /** Queued, held and running task counts of many connectors at once (absent: none). */
   provisioningCounts(connectorIds: readonly string[]): Promise<Map<string, TaskCounts>>;
+  /** Service-mode presence of many connectors at once (absent: never called in). */
+  getPresence(connectorIds: readonly string[]): Promise<Map<string, PresenceRecord>>;
 }
 
 /** Everything a command may do inside its transaction. */
@@ -260,7 +263,13 @@ export interface StoreTx extends StoreReader {
    * provisioning task queued or running (domain/provisioning.ts: tasks go first), oldest first.
    * Holds are not applied here: the caller decides with domain/holds.ts.
    */
-  runnableSyncs(now: number, limit: number): Promise<SyncRecord[]>;
+  runnableSyncs(
+    now: number,
+    limit: number,
+    exceptCatalogs?: readonly string[],
+  ): Promise<SyncRecord[]>;
+  /** The connector's runnable sync (same rules as runnableSyncs), for its own runner. */
+  nextRunnableSync(connectorId: string, now: number): Promise<SyncRecord | null>;
   /** QUEUED → RUNNING under a lease for `worker`; false when the sync is no longer QUEUED. */
   startSync(id: string, worker: string, now: number, leaseUntil: number): Promise<boolean>;
   /** Extends the lease; false when `worker` no longer holds it for `attempt` (taken back). */
@@ -301,7 +310,12 @@ export interface StoreTx extends StoreReader {
    * The oldest QUEUED task of each connector that runs no task, oldest first. Holds are not
    * applied here (a held task is HELD, not QUEUED); the caller checks them again.
    */
-  runnableTasks(limit: number): Promise<ProvisioningTaskRecord[]>;
+  runnableTasks(
+    limit: number,
+    exceptCatalogs?: readonly string[],
+  ): Promise<ProvisioningTaskRecord[]>;
+  /** The connector's oldest QUEUED task when it runs none, for its own runner. */
+  nextRunnableTask(connectorId: string): Promise<ProvisioningTaskRecord | null>;
   /** QUEUED → RUNNING under a lease for `worker`; false when the task is no longer QUEUED. */
   startProvisioningTask(
     id: string,
@@ -318,6 +332,11 @@ export interface StoreTx extends StoreReader {
    * when the task was no longer running (for it).
    */
   finishProvisioningTask(id: string, finish: TaskFinish, worker?: string): Promise<boolean>;
+
+  /** A Hello: who the process is; it also counts as calling in. */
+  recordHello(presence: PresenceRecord): Promise<void>;
+  /** A call of any other kind from the connector's process. */
+  touchPresence(connectorId: string, hostId: string, now: number, pollMs: number): Promise<void>;
 
   insertCredential(credential: CredentialRecord): Promise<void>;
   revokeCredential(id: string, now: number): Promise<boolean>;

@@ -102,6 +102,12 @@ const ROUTES: RouteCase[] = [
     body: { grantId: "g" },
   },
   { method: "GET", path: () => `${ids.base}/provisioning`, allowed: READERS },
+  {
+    method: "POST",
+    path: () => "/api/v1/apps/connectors/credentials",
+    allowed: WRITERS,
+    body: { appId: "a", connectorId: "c" },
+  },
   { method: "GET", path: () => `${ids.base}/provisioning/no-such-task`, allowed: READERS },
   { method: "GET", path: () => `${ids.base}/provisioning/no-such-task/log`, allowed: READERS },
   {

@@ -169,6 +169,17 @@ export const Connector = Type.Object(
         running: Type.Optional(Type.Integer()),
       }),
     ),
+    // syncplane extension: a baton-service connector's process, once it called in.
+    serviceConnection: Type.Optional(
+      Type.Object({
+        connected: Type.Optional(Type.Boolean()),
+        hostId: Type.Optional(Type.String()),
+        sdk: Type.Optional(Type.String()),
+        capabilities: Type.Optional(Type.Array(Type.String())),
+        helloAt: Type.Optional(Timestamp),
+        lastSeenAt: Type.Optional(Timestamp),
+      }),
+    ),
   },
   {
     $id: "c1.api.app.v1.Connector",
@@ -207,6 +218,14 @@ export interface Connector {
   deletedAt?: string | null;
   dataDropPolicy?: { thresholdPercent: number; minRows: number } | null;
   provisioningTasks?: { queued?: number; held?: number; running?: number };
+  serviceConnection?: {
+    connected?: boolean;
+    hostId?: string;
+    sdk?: string;
+    capabilities?: string[];
+    helloAt?: string;
+    lastSeenAt?: string;
+  };
 }
 
 /** Paths an update of a connector may name in its updateMask. */
@@ -232,6 +251,7 @@ export const CONNECTOR_READ_ONLY = [
   "profileAllowList",
   "profileIgnoreList",
   "provisioningTasks",
+  "serviceConnection",
 ];
 
 export const CONNECTOR_UPDATABLE = [
@@ -263,6 +283,7 @@ export const ConnectorInput = Type.Object(
     profileAllowList: Type.Optional(Nullable(TextList("shortText"))),
     profileIgnoreList: Type.Optional(Nullable(TextList("shortText"))),
     provisioningTasks: Type.Optional(Nullable(FreeObject())),
+    serviceConnection: Type.Optional(Nullable(FreeObject())),
   },
   { additionalProperties: false },
 );
@@ -505,4 +526,53 @@ export interface ConnectorScheduleView {
   start?: string;
   nextFireTimes: string[];
   paused?: boolean;
+}
+
+export const RotateCredentialRequest = Type.Object(
+  {
+    appId: NonBlank("id"),
+    connectorId: NonBlank("id"),
+  },
+  {
+    $id: "c1.api.app.v1.ConnectorServiceRotateCredentialRequest",
+    title: "Connector Service Rotate Credential Request",
+    additionalProperties: false,
+  },
+);
+export type RotateCredentialRequest = Static<typeof RotateCredentialRequest>;
+
+export const ConnectorCredential = Type.Object(
+  {
+    id: Type.Optional(Type.String()),
+    appId: Type.Optional(Type.String()),
+    connectorId: Type.Optional(Type.String()),
+    displayName: Type.Optional(Type.String()),
+    clientId: Type.Optional(Type.String()),
+    /** Only in the RotateCredential response: shown once, never stored. */
+    clientSecret: Type.Optional(Type.String()),
+    createdAt: Type.Optional(Nullable(Timestamp)),
+    lastUsedAt: Type.Optional(Nullable(Timestamp)),
+  },
+  { $id: "c1.api.app.v1.ConnectorCredential", title: "Connector Credential" },
+);
+export interface ConnectorCredential {
+  id?: string;
+  appId?: string;
+  connectorId?: string;
+  displayName?: string;
+  clientId?: string;
+  clientSecret?: string;
+  createdAt?: string | null;
+  lastUsedAt?: string | null;
+}
+
+export const RotateCredentialResponse = Type.Object(
+  { credential: Type.Optional(Nullable(ref("c1.api.app.v1.ConnectorCredential"))) },
+  {
+    $id: "c1.api.app.v1.ConnectorServiceRotateCredentialResponse",
+    title: "Connector Service Rotate Credential Response",
+  },
+);
+export interface RotateCredentialResponse {
+  credential?: ConnectorCredential | null;
 }

@@ -43,10 +43,11 @@ export function connectorRoutes(app: FastifyInstance, ctx: ApiContext): void {
       await requireApp(store, appId);
       const page = await store.listConnectors(appId, pageRequest);
       const ids = page.items.map((connector) => connector.id);
-      const [holds, schedules, tasks] = await Promise.all([
+      const [holds, schedules, tasks, presence] = await Promise.all([
         store.listHoldsFor(ids),
         store.getSchedulesFor(ids),
         store.provisioningCounts(ids),
+        store.getPresence(ids),
       ]);
       return pageJson(page, (connector) =>
         connectorViewJson({
@@ -54,6 +55,7 @@ export function connectorRoutes(app: FastifyInstance, ctx: ApiContext): void {
           holds: holds.get(connector.id) ?? [],
           schedule: schedules.get(connector.id) ?? null,
           tasks: tasks.get(connector.id),
+          presence: presence.get(connector.id),
         }),
       );
     },

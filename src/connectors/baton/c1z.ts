@@ -207,8 +207,20 @@ export interface C1zSync {
   resources(): AsyncIterable<readonly ResourceRecord[]>;
   entitlements(): AsyncIterable<readonly EntitlementRecord[]>;
   grants(order?: GrantOrder): AsyncIterable<readonly GrantRecord[]>;
+  /**
+   * The `data` bytes of one object of the chosen run as the connector wrote them (a
+   * c1.connector.v2 Entitlement, Resource or Grant), by external id; null when there is none.
+   * Resources are "<resource type>:<resource id>".
+   */
+  rawData(kind: "entitlement" | "resource" | "grant", externalId: string): Uint8Array | null;
   close(): void;
 }
+
+const RAW_TABLES = {
+  entitlement: "v1_entitlements",
+  resource: "v1_resources",
+  grant: "v1_grants",
+} as const;
 
 const REQUIRED_TABLES = [
   "v1_sync_runs",
@@ -410,6 +422,13 @@ function readRun(db: Database.Database): C1zSync {
           principal: { resourceTypeId: row.principalType, resourceId: row.principalId },
         }),
       ),
+    rawData: (kind, externalId) => {
+      const data = db
+        .prepare(`SELECT data FROM ${RAW_TABLES[kind]} WHERE sync_id = ? AND external_id = ?`)
+        .pluck()
+        .get(syncId, externalId) as Buffer | null | undefined;
+      return data ? new Uint8Array(data) : null;
+    },
     close: () => db.close(),
   };
 }

@@ -81,27 +81,13 @@ export class BatonOneShotConnector implements ConnectorRunner {
           "the connector exited 0 but wrote no c1z file at --file (is it a baton connector?)",
         );
       }
-      const c1z = await readC1z(
+      return await c1zSnapshot(
         c1zPath,
         join(runDir, "sync.sqlite"),
-        this.environment.c1zLimits ?? DEFAULT_C1Z_LIMITS,
-      ).catch((error: unknown) => {
-        throw error instanceof C1zError
-          ? new ConnectorError(error.message, error.retryable)
-          : error;
-      });
-      return {
-        resourceTypes: c1z.resourceTypes,
-        counts: c1z.counts,
-        resources: () => asConnectorErrors(c1z.resources()),
-        entitlements: () => asConnectorErrors(c1z.entitlements()),
-        grants: (order) => asConnectorErrors(c1z.grants(order)),
-        artifact: { path: c1zPath, sizeBytes: size, sourceSyncId: c1z.syncId },
-        release: async () => {
-          c1z.close();
-          await release();
-        },
-      };
+        size,
+        release,
+        this.environment.c1zLimits,
+      );
     } catch (error) {
       await release();
       throw error;
@@ -308,6 +294,34 @@ function processAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM";
   }
+}
+
+/**
+ * The snapshot of a c1z a connector wrote (one-shot) or uploaded (service mode): decompressed to
+ * `dbPath`, read in batches; `release` runs after the snapshot's own clean-up.
+ */
+export async function c1zSnapshot(
+  c1zPath: string,
+  dbPath: string,
+  sizeBytes: number,
+  release: () => Promise<void>,
+  limits: C1zLimits = DEFAULT_C1Z_LIMITS,
+): Promise<SyncSnapshot> {
+  const c1z = await readC1z(c1zPath, dbPath, limits).catch((error: unknown) => {
+    throw error instanceof C1zError ? new ConnectorError(error.message, error.retryable) : error;
+  });
+  return {
+    resourceTypes: c1z.resourceTypes,
+    counts: c1z.counts,
+    resources: () => asConnectorErrors(c1z.resources()),
+    entitlements: () => asConnectorErrors(c1z.entitlements()),
+    grants: (order) => asConnectorErrors(c1z.grants(order)),
+    artifact: { path: c1zPath, sizeBytes, sourceSyncId: c1z.syncId },
+    release: async () => {
+      c1z.close();
+      await release();
+    },
+  };
 }
 
 /** A damaged c1z found while its rows are read fails the sync for good, like one found earlier. */

@@ -7,6 +7,7 @@ import type {
   AuditEvent,
   ConnectorRecord,
   CredentialRecord,
+  PresenceRecord,
   Role,
   ScheduleRecord,
   SyncCounts,
@@ -131,6 +132,16 @@ export const taskFromRow = (row: Row): ProvisioningTaskRecord => ({
   leaseOwner:
     row.lease_owner === null || row.lease_owner === undefined ? null : str(row.lease_owner),
   leaseExpiresAt: numOrNull(row.lease_expires_at),
+});
+
+export const presenceFromRow = (row: Row): PresenceRecord => ({
+  connectorId: str(row.connector_id),
+  hostId: str(row.host_id),
+  sdk: str(row.sdk),
+  capabilities: json(row.capabilities, []),
+  helloAt: numOrNull(row.hello_at),
+  lastSeenAt: num(row.last_seen_at),
+  pollMs: num(row.poll_ms),
 });
 
 export const credentialFromRow = (row: Row): CredentialRecord => ({

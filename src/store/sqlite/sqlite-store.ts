@@ -12,6 +12,7 @@ import type {
   ConnectorRecord,
   ConnectorSyncStatus,
   CredentialRecord,
+  PresenceRecord,
   ScheduleRecord,
   SyncEvent,
   SyncRecord,
@@ -65,6 +66,7 @@ import {
   grantFromRow,
   syncFromRow,
   taskFromRow,
+  presenceFromRow,
 } from "./rows.js";
 
 type Db = Database.Database;
@@ -502,6 +504,17 @@ class SqliteReader implements StoreReader {
     return result;
   }
 
+  async getPresence(connectorIds: readonly string[]): Promise<Map<string, PresenceRecord>> {
+    const result = new Map<string, PresenceRecord>();
+    if (connectorIds.length === 0) return result;
+    const rows = this.all(
+      "SELECT * FROM connector_presence WHERE connector_id IN (SELECT value FROM json_each(?))",
+      JSON.stringify(connectorIds),
+    );
+    for (const row of rows) result.set(String(row.connector_id), presenceFromRow(row));
+    return result;
+  }
+
   async getSetting(key: string): Promise<string | null> {
     const row = this.one("SELECT value FROM settings WHERE key = ?", key);
     return row ? String(row.value) : null;
@@ -807,17 +820,36 @@ class SqliteTx extends SqliteReader implements StoreTx {
     this.recordEvent(id, finish.finishedAt);
   }
 
-  async runnableSyncs(now: number, limit: number): Promise<SyncRecord[]> {
+  async runnableSyncs(
+    now: number,
+    limit: number,
+    exceptCatalogs: readonly string[] = [],
+  ): Promise<SyncRecord[]> {
     return this.all(
-      `SELECT s.* FROM sync_lifecycles s
+      `SELECT s.* FROM sync_lifecycles s JOIN connectors c ON c.id = s.connector_id
        WHERE s.state = 'QUEUED' AND s.run_after <= ?
+         AND c.catalog_id NOT IN (SELECT value FROM json_each(?))
          AND NOT EXISTS (SELECT 1 FROM sync_lifecycles r WHERE r.connector_id = s.connector_id AND r.state = 'RUNNING')
          AND NOT EXISTS (SELECT 1 FROM provisioning_tasks t
                          WHERE t.connector_id = s.connector_id AND t.state IN ('QUEUED', 'RUNNING'))
        ORDER BY s.run_after, s.id LIMIT ?`,
       now,
+      JSON.stringify(exceptCatalogs),
       limit,
     ).map(syncFromRow);
+  }
+
+  async nextRunnableSync(connectorId: string, now: number): Promise<SyncRecord | null> {
+    const row = this.one(
+      `SELECT s.* FROM sync_lifecycles s
+       WHERE s.connector_id = ? AND s.state = 'QUEUED' AND s.run_after <= ?
+         AND NOT EXISTS (SELECT 1 FROM sync_lifecycles r WHERE r.connector_id = s.connector_id AND r.state = 'RUNNING')
+         AND NOT EXISTS (SELECT 1 FROM provisioning_tasks t
+                         WHERE t.connector_id = s.connector_id AND t.state IN ('QUEUED', 'RUNNING'))`,
+      connectorId,
+      now,
+    );
+    return row ? syncFromRow(row) : null;
   }
 
   async startSync(id: string, worker: string, now: number, leaseUntil: number): Promise<boolean> {
@@ -1076,17 +1108,34 @@ class SqliteTx extends SqliteReader implements StoreTx {
     ).map((row) => String(row.id));
   }
 
-  async runnableTasks(limit: number): Promise<ProvisioningTaskRecord[]> {
+  async runnableTasks(
+    limit: number,
+    exceptCatalogs: readonly string[] = [],
+  ): Promise<ProvisioningTaskRecord[]> {
     return this.all(
-      `SELECT t.* FROM provisioning_tasks t
+      `SELECT t.* FROM provisioning_tasks t JOIN connectors c ON c.id = t.connector_id
        WHERE t.state = 'QUEUED'
+         AND c.catalog_id NOT IN (SELECT value FROM json_each(?))
          AND NOT EXISTS (SELECT 1 FROM provisioning_tasks r
                          WHERE r.connector_id = t.connector_id AND r.state = 'RUNNING')
          AND NOT EXISTS (SELECT 1 FROM provisioning_tasks e
                          WHERE e.connector_id = t.connector_id AND e.state = 'QUEUED' AND e.seq < t.seq)
        ORDER BY t.seq LIMIT ?`,
+      JSON.stringify(exceptCatalogs),
       limit,
     ).map(taskFromRow);
+  }
+
+  async nextRunnableTask(connectorId: string): Promise<ProvisioningTaskRecord | null> {
+    const row = this.one(
+      `SELECT t.* FROM provisioning_tasks t
+       WHERE t.connector_id = ? AND t.state = 'QUEUED'
+         AND NOT EXISTS (SELECT 1 FROM provisioning_tasks r
+                         WHERE r.connector_id = t.connector_id AND r.state = 'RUNNING')
+       ORDER BY t.seq LIMIT 1`,
+      connectorId,
+    );
+    return row ? taskFromRow(row) : null;
   }
 
   async startProvisioningTask(
@@ -1151,6 +1200,42 @@ class SqliteTx extends SqliteReader implements StoreTx {
         worker ?? null,
         worker ?? null,
       ) > 0
+    );
+  }
+
+  async recordHello(presence: PresenceRecord): Promise<void> {
+    this.run(
+      `INSERT INTO connector_presence (connector_id, host_id, sdk, capabilities, hello_at,
+         last_seen_at, poll_ms)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (connector_id) DO UPDATE SET host_id = excluded.host_id, sdk = excluded.sdk,
+         capabilities = excluded.capabilities, hello_at = excluded.hello_at,
+         last_seen_at = excluded.last_seen_at, poll_ms = excluded.poll_ms`,
+      presence.connectorId,
+      presence.hostId,
+      presence.sdk,
+      JSON.stringify(presence.capabilities),
+      presence.helloAt,
+      presence.lastSeenAt,
+      presence.pollMs,
+    );
+  }
+
+  async touchPresence(
+    connectorId: string,
+    hostId: string,
+    now: number,
+    pollMs: number,
+  ): Promise<void> {
+    this.run(
+      `INSERT INTO connector_presence (connector_id, host_id, last_seen_at, poll_ms) VALUES (?, ?, ?, ?)
+       ON CONFLICT (connector_id) DO UPDATE SET last_seen_at = excluded.last_seen_at,
+         poll_ms = excluded.poll_ms,
+         host_id = CASE WHEN excluded.host_id = '' THEN host_id ELSE excluded.host_id END`,
+      connectorId,
+      hostId,
+      now,
+      pollMs,
     );
   }
 
