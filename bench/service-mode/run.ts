@@ -2,7 +2,7 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { connect, constants, createSecureServer } from "node:http2";
+import { connect, constants } from "node:http2";
 import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,6 +22,8 @@ const SIZES = (process.env.BENCH_CONNECTORS ?? "100,1000").split(",").map(Number
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
 const POLL_SECONDS = Number(process.env.BENCH_POLL_SECONDS ?? 5);
 const SERVICE = "/c1.connectorapi.baton.v1.BatonService";
+/** The held-task phase polls until every grant is handed out, or this long. */
+const RELEASE_LIMIT_SECONDS = 300;
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -193,24 +195,29 @@ interface LoadResult {
   cpu: number;
 }
 
-/** Every poller calls GetTask every POLL_SECONDS (random phase) for SECONDS. */
+/**
+ * Every poller calls GetTask every POLL_SECONDS (random phase) for `seconds` (default
+ * BENCH_SECONDS), or until `done()` says so.
+ */
 async function pollLoad(
   url: string,
   ca: Buffer,
   pollers: Poller[],
   pid: number | null,
   onTask?: (p: Poller, task: Uint8Array) => Promise<void>,
+  limitSeconds = SECONDS,
+  done: () => boolean = () => false,
 ): Promise<LoadResult> {
   const latencies: number[] = [];
   let errors = 0;
   const request = toBinary(GetTaskRequestSchema, create(GetTaskRequestSchema, { hostId: "bench" }));
   const start = performance.now();
-  const end = start + SECONDS * 1000;
+  const end = start + limitSeconds * 1000;
   const cpuBefore = pid ? cpuSeconds(pid) : 0;
   await Promise.all(
     pollers.map(async (poller) => {
       await new Promise((resolve) => setTimeout(resolve, Math.random() * POLL_SECONDS * 1000));
-      while (performance.now() < end) {
+      while (performance.now() < end && !done()) {
         const began = performance.now();
         try {
           const response = await grpcCall(url, ca, poller.token, "GetTask", request);
@@ -224,37 +231,35 @@ async function pollLoad(
       }
     }),
   );
-  const seconds = (performance.now() - start) / 1000;
   return {
     latencies: latencies.sort((a, b) => a - b),
     rpcs: latencies.length + errors,
     errors,
-    seconds,
+    seconds: (performance.now() - start) / 1000,
     cpu: pid ? cpuSeconds(pid) - cpuBefore : NaN,
   };
 }
 
-/** A bare HTTP/2 TLS server answering every GetTask with an empty response: the floor. */
-function startBare(cert: Buffer, key: Buffer): Promise<{ url: string; close: () => void }> {
-  const empty = toBinary(GetTaskResponseSchema, create(GetTaskResponseSchema, {}));
-  const server = createSecureServer({ cert, key }, (req, res) => {
-    req.resume();
-    req.on("end", () => {
-      const frame = Buffer.alloc(5 + empty.length);
-      frame.writeUInt32BE(empty.length, 1);
-      Buffer.from(empty).copy(frame, 5);
-      res.writeHead(200, { "content-type": "application/grpc" });
-      res.addTrailers({ "grpc-status": "0" });
-      res.end(frame);
+/** The floor: bare-server.mjs (its own process, like syncplane) on the same certificate. */
+function startBare(
+  certFile: string,
+  keyFile: string,
+): Promise<{ url: string; process: ChildProcess }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [join(import.meta.dirname, "bare-server.mjs"), certFile, keyFile],
+      {
+        stdio: ["ignore", "pipe", "inherit"],
+      },
+    );
+    child.stdout?.once("data", (chunk: Buffer) => {
+      const match = /listening on (https:\/\/\S+)/.exec(chunk.toString());
+      if (match) resolve({ url: match[1] as string, process: child });
+      else reject(new Error(`bare server: ${chunk.toString()}`));
     });
+    child.on("exit", (code) => reject(new Error(`bare server exited with ${code}`)));
   });
-  return new Promise((resolve) =>
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      resolve({ url: `https://127.0.0.1:${port}`, close: () => server.close() });
-    }),
-  );
 }
 
 const ms = (value: number) => `${value.toFixed(1)} ms`;
@@ -405,13 +410,13 @@ async function main(): Promise<void> {
         `  syncplane GetTask: ${load.rpcs} RPCs (${(load.rpcs / load.seconds).toFixed(1)}/s), errors ${load.errors}, p50 ${ms(percentile(load.latencies, 50))}, p99 ${ms(percentile(load.latencies, 99))}, server CPU ${cpuPct.toFixed(1)}% of one core (${((cpuPct * 1000) / n).toFixed(1)}% per 1,000 connectors)`,
       );
       const bare = await startBare(
-        readFileSync(join(dataDir, "tls/server.pem")),
-        readFileSync(join(dataDir, "tls/server.key")),
+        join(dataDir, "tls/server.pem"),
+        join(dataDir, "tls/server.key"),
       );
-      const floor = await pollLoad(bare.url, server.ca, pollers, null);
-      bare.close();
+      const floor = await pollLoad(bare.url, server.ca, pollers, bare.process.pid ?? null);
+      bare.process.kill("SIGTERM");
       console.log(
-        `  bare HTTP/2 TLS server (same client, empty answer): p50 ${ms(percentile(floor.latencies, 50))}, p99 ${ms(percentile(floor.latencies, 99))}; ratio p50 ${(percentile(load.latencies, 50) / percentile(floor.latencies, 50)).toFixed(2)}×, p99 ${(percentile(load.latencies, 99) / percentile(floor.latencies, 99)).toFixed(2)}×`,
+        `  bare HTTP/2 TLS server (own process, same client, empty answer): ${floor.rpcs} RPCs (${(floor.rpcs / floor.seconds).toFixed(1)}/s), p50 ${ms(percentile(floor.latencies, 50))}, p99 ${ms(percentile(floor.latencies, 99))}, CPU ${((100 * floor.cpu) / floor.seconds).toFixed(1)}% of one core; syncplane/bare p50 ${(percentile(load.latencies, 50) / percentile(floor.latencies, 50)).toFixed(2)}×, p99 ${(percentile(load.latencies, 99) / percentile(floor.latencies, 99)).toFixed(2)}×`,
       );
       console.log(`  goal at N = 1,000: GetTask p99 ≤ 20 ms and ≤ 50% of one core`);
 
@@ -430,18 +435,26 @@ async function main(): Promise<void> {
         for (const p of pollers) await api(server, adminToken, "POST", `${p.base}/resume`, {});
       })();
       const seen = new Set<string>();
-      const handedOut = pollLoad(server.url, server.ca, pollers, null, async (p, bytes) => {
-        const task = fromBinary(GetTaskResponseSchema, bytes).task;
-        if (!task) return;
-        if (task.taskType.case === "grant" && !seen.has(task.id)) {
-          seen.add(task.id);
-          handed++;
-          last = performance.now();
-          await finish(p.token, task.id, true);
-        } else if (task.taskType.case === "syncFull") {
-          await finish(p.token, task.id, false);
-        }
-      });
+      const handedOut = pollLoad(
+        server.url,
+        server.ca,
+        pollers,
+        null,
+        async (p, bytes) => {
+          const task = fromBinary(GetTaskResponseSchema, bytes).task;
+          if (!task) return;
+          if (task.taskType.case === "grant" && !seen.has(task.id)) {
+            seen.add(task.id);
+            handed++;
+            last = performance.now();
+            await finish(p.token, task.id, true);
+          } else if (task.taskType.case === "syncFull") {
+            await finish(p.token, task.id, false);
+          }
+        },
+        RELEASE_LIMIT_SECONDS,
+        () => handed === n,
+      );
       await resumes;
       const resumeSeconds = (performance.now() - resumed) / 1000;
       await handedOut;

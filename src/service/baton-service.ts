@@ -251,8 +251,12 @@ export class BatonServiceHandlers {
     }
     const sync = await claimNextSync(runtime, owner, this.leaseMs, connector.id);
     if (!sync) return undefined;
-    // A retried sync starts clean: an earlier attempt may have stored part of its data.
-    if (sync.sync.attempt > 1) await discardInventory(runtime, sync.sync.id);
+    // A retried sync starts clean: an earlier attempt may have stored part of its data, or left
+    // an upload that must not stand in for this attempt's.
+    if (sync.sync.attempt > 1) {
+      await discardInventory(runtime, sync.sync.id);
+      await rm(this.uploadPath(sync.sync.id), { force: true });
+    }
     this.options.logger.info(
       { syncId: sync.sync.id, connectorId: connector.id, hostId: caller.hostId },
       `sync ${sync.sync.id} handed to the connector's process (attempt ${sync.sync.attempt})`,

@@ -2,6 +2,7 @@
 // made with the openssl command line.
 
 import { execFileSync } from "node:child_process";
+import { request } from "node:https";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -67,4 +68,40 @@ export function makeTestCertificates(dir: string): TestCertificates {
     file("server.pem"),
   );
   return { caFile: file("ca.pem"), certFile: file("server.pem"), keyFile: file("server.key") };
+}
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** One HTTPS request trusting `ca` (fetch cannot be given a CA): JSON or form body, JSON answer. */
+export function httpsCall(
+  url: string,
+  options: {
+    method: string;
+    ca: Buffer;
+    token?: string;
+    body?: unknown;
+    form?: Record<string, string>;
+  },
+): Promise<{ status: number; body: Json }> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = {};
+    let body: string | undefined;
+    if (options.form) {
+      body = new URLSearchParams(options.form).toString();
+      headers["content-type"] = "application/x-www-form-urlencoded";
+    } else if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers["content-type"] = "application/json";
+    }
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    const req = request(url, { method: options.method, ca: options.ca, headers }, (res) => {
+      let text = "";
+      res.on("data", (chunk: Buffer) => (text += chunk.toString()));
+      res.on("end", () =>
+        resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : {} }),
+      );
+    });
+    req.on("error", reject);
+    req.end(body);
+  });
 }

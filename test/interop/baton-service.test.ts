@@ -11,7 +11,6 @@
 import assert from "node:assert/strict";
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { request } from "node:https";
 import { join } from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
 import { create } from "@bufbuild/protobuf";
@@ -24,6 +23,7 @@ import {
 } from "../../src/gen/c1/connectorapi/baton/v1/baton_pb.js";
 import { BATON_DEMO, interopBinary } from "../helpers/baton.js";
 import { startTestServer, tempDir, type TestServer } from "../helpers/server.js";
+import { httpsCall } from "../helpers/tls.js";
 import { PROCESS_LIMIT_MS, until } from "../helpers/wait.js";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -72,41 +72,23 @@ describe("the real baton-demo in service mode", interopBinary(BATON_DEMO), () =>
     await server.stop();
   });
 
-  /** The test's own calls, over HTTPS with the test CA (fetch cannot be given a CA). */
-  function api(
+  /** The test's own calls, over HTTPS with the server's CA; anything but `expect` fails. */
+  async function api(
     method: string,
     path: string,
     options: { body?: unknown; form?: Record<string, string>; expect?: number } = {},
   ): Promise<Json> {
-    return new Promise((resolve, reject) => {
-      const headers: Record<string, string> = {};
-      let body: string | undefined;
-      if (options.form) {
-        body = new URLSearchParams(options.form).toString();
-        headers["content-type"] = "application/x-www-form-urlencoded";
-      } else if (options.body !== undefined) {
-        body = JSON.stringify(options.body);
-        headers["content-type"] = "application/json";
-      }
-      if (adminToken) headers.authorization = `Bearer ${adminToken}`;
-      const req = request(
-        server.url + path,
-        { method, ca: readFileSync(certs.caFile), headers },
-        (res) => {
-          let text = "";
-          res.on("data", (chunk: Buffer) => (text += chunk.toString()));
-          res.on("end", () => {
-            const json = text ? (JSON.parse(text) as Json) : {};
-            const expected = options.expect ?? 200;
-            if (res.statusCode !== expected) {
-              reject(new Error(`${method} ${path}: ${res.statusCode} ${text}`));
-            } else resolve(json);
-          });
-        },
-      );
-      req.on("error", reject);
-      req.end(body);
+    const answer = await httpsCall(server.url + path, {
+      method,
+      ca: readFileSync(certs.caFile),
+      token: adminToken,
+      body: options.body,
+      form: options.form,
     });
+    if (answer.status !== (options.expect ?? 200)) {
+      throw new Error(`${method} ${path}: ${answer.status} ${JSON.stringify(answer.body)}`);
+    }
+    return answer.body;
   }
 
   /** A baton-service connector with its credential from RotateCredential. */

@@ -9,7 +9,6 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { request } from "node:https";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { create } from "@bufbuild/protobuf";
@@ -28,7 +27,7 @@ import {
 import { completeGrant } from "../../src/service/task-objects.js";
 import { writeC1z, type C1zFixture } from "../helpers/c1z.js";
 import { startTestServer, tempDir, type TestServer } from "../helpers/server.js";
-import { makeTestCertificates, type TestCertificates } from "../helpers/tls.js";
+import { httpsCall, makeTestCertificates, type TestCertificates } from "../helpers/tls.js";
 import { until } from "../helpers/wait.js";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -86,37 +85,17 @@ describe("BatonService (protocol)", () => {
     await server.stop();
   });
 
-  function api(
+  const api = (
     method: string,
     path: string,
     options: { body?: unknown; form?: Record<string, string> } = {},
-  ): Promise<{ status: number; body: Json }> {
-    return new Promise((resolve, reject) => {
-      const headers: Record<string, string> = {};
-      let body: string | undefined;
-      if (options.form) {
-        body = new URLSearchParams(options.form).toString();
-        headers["content-type"] = "application/x-www-form-urlencoded";
-      } else if (options.body !== undefined) {
-        body = JSON.stringify(options.body);
-        headers["content-type"] = "application/json";
-      }
-      if (adminToken) headers.authorization = `Bearer ${adminToken}`;
-      const req = request(
-        server.url + path,
-        { method, ca: readFileSync(certs.caFile), headers },
-        (res) => {
-          let text = "";
-          res.on("data", (chunk: Buffer) => (text += chunk.toString()));
-          res.on("end", () =>
-            resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : {} }),
-          );
-        },
-      );
-      req.on("error", reject);
-      req.end(body);
+  ) =>
+    httpsCall(server.url + path, {
+      method,
+      ca: readFileSync(certs.caFile),
+      token: adminToken,
+      ...options,
     });
-  }
 
   async function serviceConnector(name: string) {
     const app = await api("POST", "/api/v1/apps", { body: { displayName: name } });
