@@ -8,6 +8,7 @@ import type {
   ConnectorRecord,
   SyncRecord,
 } from "../domain/model.js";
+import type { ProvisioningTaskRecord } from "../domain/provisioning.js";
 import type { StoreReader, StoreTx } from "../store/store.js";
 
 export async function requireApp(reader: StoreReader, appId: string): Promise<AppRecord> {
@@ -38,6 +39,20 @@ export async function requireSync(
   const sync = await reader.getSync(connectorId, syncId);
   if (!sync) throw notFound(`sync "${syncId}" not found for connector "${connectorId}"`);
   return sync;
+}
+
+/** One provisioning task of a connector. */
+export async function requireTask(
+  reader: StoreReader,
+  connectorId: string,
+  taskId: string,
+): Promise<ProvisioningTaskRecord> {
+  checkLength("task_id", taskId, "id");
+  const task = await reader.getProvisioningTask(connectorId, taskId);
+  if (!task) {
+    throw notFound(`provisioning task "${taskId}" not found for connector "${connectorId}"`);
+  }
+  return task;
 }
 
 /** Inside a transaction: load and lock the app so concurrent commands on it serialise. */

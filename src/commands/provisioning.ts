@@ -17,7 +17,7 @@ import {
 import { newId } from "../runtime.js";
 import type { StoreTx } from "../store/store.js";
 import { audit, type Actor, type Runtime } from "./context.js";
-import { lockConnector } from "./lookups.js";
+import { lockConnector, requireTask } from "./lookups.js";
 
 export interface GrantInput {
   readonly appId: string;
@@ -125,18 +125,6 @@ export async function cancelTask(
     });
     return requireTask(tx, connector.id, task.id);
   });
-}
-
-export async function requireTask(
-  reader: Pick<StoreTx, "getProvisioningTask">,
-  connectorId: string,
-  taskId: string,
-): Promise<ProvisioningTaskRecord> {
-  checkLength("task_id", taskId, "id");
-  const task = await reader.getProvisioningTask(connectorId, taskId);
-  if (!task)
-    throw notFound(`provisioning task "${taskId}" not found for connector "${connectorId}"`);
-  return task;
 }
 
 function appliedSync(connector: ConnectorRecord): string {

@@ -36,6 +36,9 @@ export async function claimNextTask(
   leaseMs: number,
   connectorId?: string,
 ): Promise<ClaimedTask | null> {
+  // A connector's process polls often and mostly finds nothing: look before taking the writer.
+  if (connectorId !== undefined && !(await runtime.store.nextRunnableTask(connectorId)))
+    return null;
   return runtime.store.transaction(async (tx) => {
     const now = runtime.clock.now();
     const candidates =
@@ -58,6 +61,17 @@ export async function claimNextTask(
     }
     return null;
   });
+}
+
+/** Extends a claimed task's lease; false when `owner` no longer holds it. */
+export function renewTaskLease(
+  runtime: Runtime,
+  task: Pick<ProvisioningTaskRecord, "id">,
+  owner: string,
+  leaseMs: number,
+): Promise<boolean> {
+  const now = runtime.clock.now();
+  return runtime.store.transaction((tx) => tx.renewTaskLease(task.id, owner, now + leaseMs, now));
 }
 
 export type TaskEnd =
@@ -123,6 +137,8 @@ export async function afterTask(
 
 /** Tasks whose runner stopped renewing its lease end FAILED: they are never run twice. */
 export async function failLostTasks(runtime: Runtime): Promise<string[]> {
+  // Every worker runs this on every poll; nearly always nothing is lost: look before writing.
+  if ((await runtime.store.expiredTaskLeases(runtime.clock.now(), 1)).length === 0) return [];
   return runtime.store.transaction(async (tx) => {
     const now = runtime.clock.now();
     const failed: string[] = [];

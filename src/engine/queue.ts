@@ -31,6 +31,11 @@ export async function claimNextSync(
   leaseMs: number,
   connectorId?: string,
 ): Promise<ClaimedSync | null> {
+  // A connector's process polls often and mostly finds nothing: look before taking the writer.
+  // (The claim below checks again: startSync only moves a sync that is still QUEUED.)
+  if (connectorId !== undefined) {
+    if (!(await runtime.store.nextRunnableSync(connectorId, runtime.clock.now()))) return null;
+  }
   return runtime.store.transaction(async (tx) => {
     const now = runtime.clock.now();
     const candidates =
@@ -82,9 +87,11 @@ export async function recoverLostLeases(
   runtime: Runtime,
   maxAttempts: number,
 ): Promise<RecoveryResult> {
+  const result = { requeued: 0, failed: 0, coalesced: 0 };
+  // Every worker runs this on every poll; nearly always nothing is lost: look before writing.
+  if ((await runtime.store.expiredLeases(runtime.clock.now(), 1)).length === 0) return result;
   return runtime.store.transaction(async (tx) => {
     const now = runtime.clock.now();
-    const result = { requeued: 0, failed: 0, coalesced: 0 };
     for (const sync of await tx.expiredLeases(now, 100)) {
       const { queued } = await tx.queueSnapshot(sync.connectorId);
       const outcome = onLostLease(sync.attempt, maxAttempts, queued > 0);

@@ -30,6 +30,7 @@ import {
   claimNextTask,
   failLostTasks,
   recordTaskOutcome,
+  renewTaskLease,
   type ClaimedTask,
   type TaskEnd,
 } from "./provisioning.js";
@@ -176,31 +177,31 @@ export class Worker extends EventEmitter<WorkerEvents> {
   }
 
   private launch(claimed: ClaimedSync): void {
-    const controller = new AbortController();
-    const done = this.execute(claimed, controller)
-      .catch((error: unknown) => {
-        this.emit("error", error);
-      })
-      .finally(() => {
-        this.active.delete(claimed.sync.id);
-        this.wake?.();
-      });
-    this.active.set(claimed.sync.id, { controller, done, kind: "sync" });
+    this.track(claimed.sync.id, "sync", (controller) => this.execute(claimed, controller));
     this.emit("claimed", claimed);
   }
 
   private launchTask(claimed: ClaimedTask): void {
+    this.track(claimed.task.id, "task", (controller) => this.executeTask(claimed, controller));
+    this.emit("taskClaimed", claimed);
+  }
+
+  /** Runs `work` as an active run until it ends (errors reported, the loop woken). */
+  private track(
+    id: string,
+    kind: "sync" | "task",
+    work: (controller: AbortController) => Promise<void>,
+  ): void {
     const controller = new AbortController();
-    const done = this.executeTask(claimed, controller)
+    const done = work(controller)
       .catch((error: unknown) => {
         this.emit("error", error);
       })
       .finally(() => {
-        this.active.delete(claimed.task.id);
+        this.active.delete(id);
         this.wake?.();
       });
-    this.active.set(claimed.task.id, { controller, done, kind: "task" });
-    this.emit("taskClaimed", claimed);
+    this.active.set(id, { controller, done, kind });
   }
 
   /**
@@ -218,9 +219,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       timeoutMs,
     );
     const heartbeat = setInterval(() => {
-      const now = this.runtime.clock.now();
-      this.runtime.store
-        .transaction((tx) => tx.renewTaskLease(task.id, this.id, now + this.leaseMs, now))
+      renewTaskLease(this.runtime, task, this.id, this.leaseMs)
         .then((held) => {
           if (!held) abort("the task was taken back from this worker");
         })

@@ -31,7 +31,12 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "../domain/retry.js";
 import type { ArtifactStore } from "../engine/artifacts.js";
 import { recordFailure, type SyncEnd } from "../engine/apply.js";
 import { discardInventory, ingestSnapshot, settleRun } from "../engine/ingest.js";
-import { claimNextTask, recordTaskOutcome, type ClaimedTask } from "../engine/provisioning.js";
+import {
+  claimNextTask,
+  recordTaskOutcome,
+  renewTaskLease,
+  type ClaimedTask,
+} from "../engine/provisioning.js";
 import { claimNextSync, renewSyncLease, type ClaimedSync } from "../engine/queue.js";
 import {
   BatonService,
@@ -126,10 +131,10 @@ export class BatonServiceHandlers {
       getTasks: async (request, context) => {
         const caller = await this.caller(context, request.hostId);
         // One connector runs one sync and one provisioning task at a time: a page holds at most
-        // one task, and nothing already handed out is handed out again (known_task_ids).
+        // one task. Only QUEUED work is claimed, so nothing the client already knows is resent.
         const task = await this.nextTask(caller);
         return create(GetTasksResponseSchema, {
-          tasks: task && !request.knownTaskIds.includes(task.id) ? [task] : [],
+          tasks: task ? [task] : [],
           nextPoll: durationFromMs(this.pollMs),
           nextHeartbeat: durationFromMs(this.heartbeatMs),
         });
@@ -339,10 +344,7 @@ export class BatonServiceHandlers {
     const task = await runtime.store.getProvisioningTask(caller.connector.id, taskId);
     if (task) {
       if (task.state !== "RUNNING" || task.leaseOwner !== owner) return false;
-      const now = runtime.clock.now();
-      return runtime.store.transaction((tx) =>
-        tx.renewTaskLease(task.id, owner, now + this.taskTimeoutMs, now),
-      );
+      return renewTaskLease(runtime, task, owner, this.taskTimeoutMs);
     }
     throw notYours(taskId);
   }

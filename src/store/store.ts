@@ -214,6 +214,17 @@ export interface StoreReader {
   ): Promise<Page<ProvisioningTaskRecord>>;
   /** Queued, held and running task counts of many connectors at once (absent: none). */
   provisioningCounts(connectorIds: readonly string[]): Promise<Map<string, TaskCounts>>;
+  /**
+   * The connector's runnable sync (same rules as runnableSyncs), for its own runner. A read: a
+   * connector process polling an empty queue costs no write transaction.
+   */
+  nextRunnableSync(connectorId: string, now: number): Promise<SyncRecord | null>;
+  /** The connector's oldest QUEUED task when it runs none, for its own runner (a read). */
+  nextRunnableTask(connectorId: string): Promise<ProvisioningTaskRecord | null>;
+  /** RUNNING syncs whose lease ran out before `now` (a read: recovery looks before it takes the writer). */
+  expiredLeases(now: number, limit: number): Promise<SyncRecord[]>;
+  /** RUNNING tasks whose lease ran out before `now`. */
+  expiredTaskLeases(now: number, limit: number): Promise<ProvisioningTaskRecord[]>;
   /** Service-mode presence of many connectors at once (absent: never called in). */
   getPresence(connectorIds: readonly string[]): Promise<Map<string, PresenceRecord>>;
 }
@@ -268,8 +279,7 @@ export interface StoreTx extends StoreReader {
     limit: number,
     exceptCatalogs?: readonly string[],
   ): Promise<SyncRecord[]>;
-  /** The connector's runnable sync (same rules as runnableSyncs), for its own runner. */
-  nextRunnableSync(connectorId: string, now: number): Promise<SyncRecord | null>;
+
   /** QUEUED → RUNNING under a lease for `worker`; false when the sync is no longer QUEUED. */
   startSync(id: string, worker: string, now: number, leaseUntil: number): Promise<boolean>;
   /** Extends the lease; false when `worker` no longer holds it for `attempt` (taken back). */
@@ -280,8 +290,6 @@ export interface StoreTx extends StoreReader {
     leaseUntil: number,
     now: number,
   ): Promise<boolean>;
-  /** RUNNING syncs whose lease ran out before `now`. */
-  expiredLeases(now: number, limit: number): Promise<SyncRecord[]>;
   /** RUNNING → QUEUED, to start again at `runAfter` (a retry); `error` says why. */
   requeueSync(id: string, runAfter: number, error: string, now: number): Promise<void>;
 
@@ -314,8 +322,7 @@ export interface StoreTx extends StoreReader {
     limit: number,
     exceptCatalogs?: readonly string[],
   ): Promise<ProvisioningTaskRecord[]>;
-  /** The connector's oldest QUEUED task when it runs none, for its own runner. */
-  nextRunnableTask(connectorId: string): Promise<ProvisioningTaskRecord | null>;
+
   /** QUEUED → RUNNING under a lease for `worker`; false when the task is no longer QUEUED. */
   startProvisioningTask(
     id: string,
@@ -325,8 +332,6 @@ export interface StoreTx extends StoreReader {
   ): Promise<boolean>;
   /** Extends the lease; false when `worker` no longer holds it. */
   renewTaskLease(id: string, worker: string, leaseUntil: number, now: number): Promise<boolean>;
-  /** RUNNING tasks whose lease ran out before `now`. */
-  expiredTaskLeases(now: number, limit: number): Promise<ProvisioningTaskRecord[]>;
   /**
    * RUNNING → SUCCEEDED or FAILED. With `worker`, only while that worker holds the task; false
    * when the task was no longer running (for it).

@@ -3,9 +3,11 @@
 // the official C1 Go SDK's driver program (test/interop/go-sdk), and FAKE-baton-demo
 // (test/interop/fake-baton-demo), kept only for faults the real connector cannot produce.
 
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { PROCESS_LIMIT_MS } from "./wait.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
@@ -35,4 +37,19 @@ export function interopBinary(path: string): { skip: string | false } {
   if (process.env.SYNCPLANE_REQUIRE_INTEROP === "1") throw new Error(why);
   console.warn(`SKIPPING interop tests: ${why}`);
   return { skip: why };
+}
+
+/**
+ * An upstream database for the real baton-demo in `dir`, seeded by a one-off run of the connector
+ * (its --init-db); returns its path.
+ */
+export function seedBatonDemo(dir: string, name: string): string {
+  const db = join(dir, `${name}.db`);
+  execFileSync(BATON_DEMO, ["--db-file", db, "--init-db", "--file", join(dir, `${name}.c1z`)], {
+    cwd: dir,
+    env: { PATH: process.env.PATH ?? "", TZ: "UTC" },
+    stdio: "ignore",
+    timeout: PROCESS_LIMIT_MS,
+  });
+  return db;
 }

@@ -81,12 +81,17 @@ export function httpsCall(
     token?: string;
     body?: unknown;
     form?: Record<string, string>;
+    /** A body sent as it is, with `contentType`. */
+    raw?: { body: string; contentType: string };
   },
 ): Promise<{ status: number; body: Json }> {
   return new Promise((resolve, reject) => {
     const headers: Record<string, string> = {};
     let body: string | undefined;
-    if (options.form) {
+    if (options.raw) {
+      body = options.raw.body;
+      headers["content-type"] = options.raw.contentType;
+    } else if (options.form) {
       body = new URLSearchParams(options.form).toString();
       headers["content-type"] = "application/x-www-form-urlencoded";
     } else if (options.body !== undefined) {
@@ -104,4 +109,16 @@ export function httpsCall(
     req.on("error", reject);
     req.end(body);
   });
+}
+
+/** httpsCall that fails on any status but 2xx, naming the path, and answers the JSON body. */
+export async function httpsOk(
+  url: string,
+  options: Parameters<typeof httpsCall>[1],
+): Promise<Json> {
+  const answer = await httpsCall(url, options);
+  if (answer.status < 200 || answer.status >= 300) {
+    throw new Error(`${new URL(url).pathname}: ${answer.status} ${JSON.stringify(answer.body)}`);
+  }
+  return answer.body;
 }

@@ -7,15 +7,14 @@
 // reaches it while the config's env does.
 
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import Database from "better-sqlite3";
-import { BATON_DEMO, interopBinary } from "../helpers/baton.js";
+import { BATON_DEMO, interopBinary, seedBatonDemo } from "../helpers/baton.js";
 import { withC1zDatabase } from "../helpers/c1z.js";
 import { startTestServer, tempDir, type TestServer } from "../helpers/server.js";
-import { PROCESS_LIMIT_MS, until } from "../helpers/wait.js";
+import { until } from "../helpers/wait.js";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -174,17 +173,7 @@ describe("the real baton-demo connector under syncplane", interopBinary(BATON_DE
     return path;
   }
 
-  /** An upstream database seeded by a one-off run of the real connector (its --init-db). */
-  function seedUpstream(name: string): string {
-    const db = join(dir, `${name}.db`);
-    execFileSync(BATON_DEMO, ["--db-file", db, "--init-db", "--file", join(dir, `${name}.c1z`)], {
-      cwd: dir,
-      env: { PATH: process.env.PATH ?? "", TZ: "UTC" },
-      stdio: "ignore",
-      timeout: PROCESS_LIMIT_MS,
-    });
-    return db;
-  }
+  const seedUpstream = (name: string) => seedBatonDemo(dir, name);
 
   it("a. syncs the seeded upstream: counts equal the c1z's own and the inventory lists the same ids", async () => {
     const { base } = await batonConnector("demo", [

@@ -9,7 +9,7 @@
 // baton-demo syncs in milliseconds); a wrong secret is refused and nothing is handed out.
 
 import assert from "node:assert/strict";
-import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
@@ -21,10 +21,10 @@ import {
   GetTaskRequestSchema,
   HeartbeatRequestSchema,
 } from "../../src/gen/c1/connectorapi/baton/v1/baton_pb.js";
-import { BATON_DEMO, interopBinary } from "../helpers/baton.js";
+import { BATON_DEMO, interopBinary, seedBatonDemo } from "../helpers/baton.js";
 import { startTestServer, tempDir, type TestServer } from "../helpers/server.js";
 import { httpsCall } from "../helpers/tls.js";
-import { PROCESS_LIMIT_MS, until } from "../helpers/wait.js";
+import { until } from "../helpers/wait.js";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -114,17 +114,7 @@ describe("the real baton-demo in service mode", interopBinary(BATON_DEMO), () =>
     };
   }
 
-  /** Seeds a baton-demo upstream database (one-shot, as its README does). */
-  function seedUpstream(name: string): string {
-    const db = join(dir, `${name}.db`);
-    execFileSync(BATON_DEMO, ["--db-file", db, "--init-db", "--file", join(dir, `${name}.c1z`)], {
-      cwd: dir,
-      env: { PATH: process.env.PATH ?? "", TZ: "UTC" },
-      stdio: "ignore",
-      timeout: PROCESS_LIMIT_MS,
-    });
-    return db;
-  }
+  const seedUpstream = (name: string) => seedBatonDemo(dir, name);
 
   /** Runs baton-demo in service mode with the connector's credential; its output is kept. */
   function runConnector(

@@ -10,14 +10,13 @@
 import assert from "node:assert/strict";
 import { execFile, execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { request } from "node:https";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
 import Database from "better-sqlite3";
 import { C1_GO_SDK, FAKE_BATON_DEMO, interopBinary } from "../helpers/baton.js";
 import { startTestServer, tempDir, type TestServer } from "../helpers/server.js";
-import { makeTestCertificates, type TestCertificates } from "../helpers/tls.js";
+import { httpsOk, makeTestCertificates, type TestCertificates } from "../helpers/tls.js";
 import { PROCESS_LIMIT_MS, STUCK_MS, until } from "../helpers/wait.js";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -64,24 +63,11 @@ describe(
 
     /** The test's own calls, over HTTPS with the test CA (fetch cannot be given a CA). */
     function https(method: string, path: string, body?: string, type = "application/json") {
-      return new Promise<Json>((resolve, reject) => {
-        const headers: Record<string, string> = { "content-type": type };
-        if (adminToken) headers.authorization = `Bearer ${adminToken}`;
-        const req = request(
-          server.url + path,
-          { method, ca: readFileSync(certs.caFile), headers },
-          (res) => {
-            let text = "";
-            res.on("data", (chunk: Buffer) => (text += chunk.toString()));
-            res.on("end", () => {
-              if ((res.statusCode ?? 0) >= 300)
-                reject(new Error(`${path}: ${res.statusCode} ${text}`));
-              else resolve(text ? (JSON.parse(text) as Json) : {});
-            });
-          },
-        );
-        req.on("error", reject);
-        req.end(body);
+      return httpsOk(server.url + path, {
+        method,
+        ca: readFileSync(certs.caFile),
+        token: adminToken,
+        ...(body !== undefined ? { raw: { body, contentType: type } } : {}),
       });
     }
 

@@ -504,6 +504,45 @@ class SqliteReader implements StoreReader {
     return result;
   }
 
+  async nextRunnableSync(connectorId: string, now: number): Promise<SyncRecord | null> {
+    const row = this.one(
+      `SELECT s.* FROM sync_lifecycles s
+       WHERE s.connector_id = ? AND s.state = 'QUEUED' AND s.run_after <= ?
+         AND NOT EXISTS (SELECT 1 FROM sync_lifecycles r WHERE r.connector_id = s.connector_id AND r.state = 'RUNNING')
+         AND NOT EXISTS (SELECT 1 FROM provisioning_tasks t
+                         WHERE t.connector_id = s.connector_id AND t.state IN ('QUEUED', 'RUNNING'))`,
+      connectorId,
+      now,
+    );
+    return row ? syncFromRow(row) : null;
+  }
+  async nextRunnableTask(connectorId: string): Promise<ProvisioningTaskRecord | null> {
+    const row = this.one(
+      `SELECT t.* FROM provisioning_tasks t
+       WHERE t.connector_id = ? AND t.state = 'QUEUED'
+         AND NOT EXISTS (SELECT 1 FROM provisioning_tasks r
+                         WHERE r.connector_id = t.connector_id AND r.state = 'RUNNING')
+       ORDER BY t.seq LIMIT 1`,
+      connectorId,
+    );
+    return row ? taskFromRow(row) : null;
+  }
+  async expiredLeases(now: number, limit: number): Promise<SyncRecord[]> {
+    return this.all(
+      `SELECT * FROM sync_lifecycles WHERE state = 'RUNNING' AND lease_expires_at < ?
+       ORDER BY lease_expires_at LIMIT ?`,
+      now,
+      limit,
+    ).map(syncFromRow);
+  }
+  async expiredTaskLeases(now: number, limit: number): Promise<ProvisioningTaskRecord[]> {
+    return this.all(
+      `SELECT * FROM provisioning_tasks WHERE state = 'RUNNING' AND lease_expires_at < ?
+       ORDER BY lease_expires_at LIMIT ?`,
+      now,
+      limit,
+    ).map(taskFromRow);
+  }
   async getPresence(connectorIds: readonly string[]): Promise<Map<string, PresenceRecord>> {
     const result = new Map<string, PresenceRecord>();
     if (connectorIds.length === 0) return result;
@@ -839,19 +878,6 @@ class SqliteTx extends SqliteReader implements StoreTx {
     ).map(syncFromRow);
   }
 
-  async nextRunnableSync(connectorId: string, now: number): Promise<SyncRecord | null> {
-    const row = this.one(
-      `SELECT s.* FROM sync_lifecycles s
-       WHERE s.connector_id = ? AND s.state = 'QUEUED' AND s.run_after <= ?
-         AND NOT EXISTS (SELECT 1 FROM sync_lifecycles r WHERE r.connector_id = s.connector_id AND r.state = 'RUNNING')
-         AND NOT EXISTS (SELECT 1 FROM provisioning_tasks t
-                         WHERE t.connector_id = s.connector_id AND t.state IN ('QUEUED', 'RUNNING'))`,
-      connectorId,
-      now,
-    );
-    return row ? syncFromRow(row) : null;
-  }
-
   async startSync(id: string, worker: string, now: number, leaseUntil: number): Promise<boolean> {
     const started =
       this.run(
@@ -886,15 +912,6 @@ class SqliteTx extends SqliteReader implements StoreTx {
         attempt,
       ) > 0
     );
-  }
-
-  async expiredLeases(now: number, limit: number): Promise<SyncRecord[]> {
-    return this.all(
-      `SELECT * FROM sync_lifecycles WHERE state = 'RUNNING' AND lease_expires_at < ?
-       ORDER BY lease_expires_at LIMIT ?`,
-      now,
-      limit,
-    ).map(syncFromRow);
   }
 
   async requeueSync(id: string, runAfter: number, error: string, now: number): Promise<void> {
@@ -1126,18 +1143,6 @@ class SqliteTx extends SqliteReader implements StoreTx {
     ).map(taskFromRow);
   }
 
-  async nextRunnableTask(connectorId: string): Promise<ProvisioningTaskRecord | null> {
-    const row = this.one(
-      `SELECT t.* FROM provisioning_tasks t
-       WHERE t.connector_id = ? AND t.state = 'QUEUED'
-         AND NOT EXISTS (SELECT 1 FROM provisioning_tasks r
-                         WHERE r.connector_id = t.connector_id AND r.state = 'RUNNING')
-       ORDER BY t.seq LIMIT 1`,
-      connectorId,
-    );
-    return row ? taskFromRow(row) : null;
-  }
-
   async startProvisioningTask(
     id: string,
     worker: string,
@@ -1174,15 +1179,6 @@ class SqliteTx extends SqliteReader implements StoreTx {
         worker,
       ) > 0
     );
-  }
-
-  async expiredTaskLeases(now: number, limit: number): Promise<ProvisioningTaskRecord[]> {
-    return this.all(
-      `SELECT * FROM provisioning_tasks WHERE state = 'RUNNING' AND lease_expires_at < ?
-       ORDER BY lease_expires_at LIMIT ?`,
-      now,
-      limit,
-    ).map(taskFromRow);
   }
 
   async finishProvisioningTask(id: string, finish: TaskFinish, worker?: string): Promise<boolean> {
