@@ -37,7 +37,9 @@ export async function confirmSyncValid(
         `sync lifecycle ${sync.id} is not the connector's most recent finished sync (${latest.id} is, in state ${latest.state}); only the latest can be confirmed`,
       );
     }
-    await tx.setSyncState(sync.id, "CONFIRMED", now);
+    if (!(await tx.setSyncState(sync.id, [sync.state], "CONFIRMED", now))) {
+      throw failedPrecondition(`sync lifecycle ${sync.id} changed state; read it again and retry`);
+    }
     // Its data (kept while it was held) becomes the inventory, and the hold goes.
     await applySync(tx, connector, sync.id, now);
     const paused = hasHold(await tx.listHolds(connector.id), "PAUSED");

@@ -265,9 +265,19 @@ export interface StoreTx extends StoreReader {
   cancelQueuedSyncs(connectorId: string, reason: string, now: number): Promise<string[]>;
   /** The connector's most recently finished sync (one that ran to an end). */
   latestFinishedSync(connectorId: string): Promise<SyncRecord | null>;
-  /** Moves a sync to a finished state with its outcome. */
-  finishSync(id: string, finish: SyncFinish): Promise<void>;
-  setSyncState(id: string, state: SyncState, now: number): Promise<void>;
+  /**
+   * RUNNING → a finished state (or CANCELED) with its outcome; false when the sync was no longer
+   * RUNNING. Every state change in the store is guarded by the domain's state machines
+   * (store/transitions.ts): an edge the domain lacks throws before any SQL runs.
+   */
+  finishSync(id: string, finish: SyncFinish): Promise<boolean>;
+  /** Moves a sync that is in one of `from` to `state`; false when it was in none of them. */
+  setSyncState(
+    id: string,
+    from: readonly SyncState[],
+    state: SyncState,
+    now: number,
+  ): Promise<boolean>;
 
   /**
    * QUEUED syncs whose time has come (run_after ≤ now) and whose connector runs no sync and has no
@@ -291,7 +301,7 @@ export interface StoreTx extends StoreReader {
     now: number,
   ): Promise<boolean>;
   /** RUNNING → QUEUED, to start again at `runAfter` (a retry); `error` says why. */
-  requeueSync(id: string, runAfter: number, error: string, now: number): Promise<void>;
+  requeueSync(id: string, runAfter: number, error: string, now: number): Promise<boolean>;
 
   insertInventory(syncId: string, batch: InventoryBatch): Promise<void>;
   /** Deletes up to `limit` inventory rows of a sync; returns how many went. */

@@ -62,6 +62,7 @@ async function seedSync(
       queuedAt: finishedAt - 1000,
       requestedBy: "test",
     });
+    await tx.startSync(id, "test", finishedAt - 500, finishedAt + 60_000);
     await tx.finishSync(id, {
       state,
       finishedAt,
@@ -268,7 +269,7 @@ describe("ForceSync", () => {
     const { base, connectorId } = await createAppAndConnector(server);
     const [initial] = await queued(base);
     await server.server.store.transaction((tx) =>
-      tx.setSyncState(initial?.id, "RUNNING", Date.now()),
+      tx.setSyncState(initial?.id, ["QUEUED"], "RUNNING", Date.now()),
     );
     await server.call("POST", `${base}/force_sync`);
     await server.call("POST", `${base}/force_sync`);

@@ -57,6 +57,7 @@ describe("sync files", () => {
           queuedAt: now + i,
           requestedBy: "t",
         });
+        await tx.startSync(id, "w", now + i, now + i + 60_000);
         await tx.finishSync(id, {
           state: i === 1 ? "ERRORED_NO_DATA" : "SUCCEEDED",
           finishedAt: now + i,

@@ -206,14 +206,16 @@ export function storeContract(backend: string, open: () => Promise<Store>): void
         queued: 1,
         running: 0,
       });
-      await store.transaction((tx) => tx.setSyncState(first, "RUNNING", now + 2));
+      await store.transaction((tx) => tx.setSyncState(first, ["QUEUED"], "RUNNING", now + 2));
       const second = newId();
       await store.transaction((tx) => tx.insertSync(sync(second, now + 3)));
       assert.deepEqual(await store.transaction((tx) => tx.queueSnapshot(connector.id)), {
         queued: 1,
         running: 1,
       });
-      await assert.rejects(store.transaction((tx) => tx.setSyncState(second, "RUNNING", now + 4)));
+      await assert.rejects(
+        store.transaction((tx) => tx.setSyncState(second, ["QUEUED"], "RUNNING", now + 4)),
+      );
       assert.deepEqual(
         await store.transaction((tx) => tx.cancelQueuedSyncs(connector.id, "paused", now + 5)),
         [second],
@@ -222,6 +224,45 @@ export function storeContract(backend: string, open: () => Promise<Store>): void
       assert.equal(canceled?.state, "CANCELED");
       assert.equal(canceled?.error, "paused");
       assert.equal(canceled?.finishedAt, null);
+    });
+
+    it("moves syncs only along the domain's lifecycle edges", async () => {
+      const connector = await seedConnector();
+      const id = newId();
+      const now = Date.now();
+      await store.transaction((tx) =>
+        tx.insertSync({
+          id,
+          connectorId: connector.id,
+          appId: connector.appId,
+          trigger: "FORCE",
+          queuedAt: now,
+          requestedBy: "t",
+        }),
+      );
+      // Not RUNNING: finishing or requeueing changes nothing and says so.
+      const finish = { state: "SUCCEEDED" as const, finishedAt: now + 1, error: "" };
+      assert.equal(await store.transaction((tx) => tx.finishSync(id, finish)), false);
+      assert.equal(await store.transaction((tx) => tx.requeueSync(id, now, "x", now)), false);
+      assert.equal((await store.getSync(connector.id, id))?.state, "QUEUED");
+      // An edge the domain lacks is refused before any SQL runs.
+      await assert.rejects(
+        store.transaction((tx) => tx.setSyncState(id, ["QUEUED"], "SUCCEEDED", now)),
+        /QUEUED → SUCCEEDED is not a lifecycle edge/,
+      );
+      await assert.rejects(
+        store.transaction((tx) => tx.finishSync(id, { ...finish, state: "CONFIRMED" })),
+        /RUNNING → CONFIRMED is not a lifecycle edge/,
+      );
+      assert.equal(await store.transaction((tx) => tx.startSync(id, "w", now, now + 9)), true);
+      assert.equal(await store.transaction((tx) => tx.finishSync(id, finish)), true);
+      assert.equal(await store.transaction((tx) => tx.finishSync(id, finish)), false);
+      assert.equal((await store.getSync(connector.id, id))?.state, "SUCCEEDED");
+      assert.deepEqual(
+        (await store.listSyncEvents(id)).map((event) => event.state),
+        ["QUEUED", "RUNNING", "SUCCEEDED"],
+        "no event for a refused move",
+      );
     });
 
     it("runs the queue: runnable syncs, leases, expiry and requeue", async () => {
@@ -333,6 +374,7 @@ export function storeContract(backend: string, open: () => Promise<Store>): void
             requestedBy: "s",
           });
           if (i < 3) {
+            await tx.startSync(id, "w", now + i * 10, now + i * 10 + 60_000);
             await tx.finishSync(id, {
               state: i === 2 ? "ERRORED_NO_DATA" : "SUCCEEDED",
               finishedAt: now + i * 10 + 5,
@@ -636,8 +678,8 @@ export function storeContract(backend: string, open: () => Promise<Store>): void
             queuedAt: now + i,
             requestedBy: "t",
           });
-          if (state === "RUNNING") await tx.startSync(id, "w", now, now + 60_000);
-          else await tx.finishSync(id, { state, finishedAt: now + i });
+          await tx.startSync(id, "w", now, now + 60_000);
+          if (state !== "RUNNING") await tx.finishSync(id, { state, finishedAt: now + i });
           await tx.insertInventory(id, {
             resourceTypes: [{ id: "user", displayName: "U", traits: [], skipDataDropCheck: false }],
           });
@@ -655,6 +697,7 @@ export function storeContract(backend: string, open: () => Promise<Store>): void
           queuedAt: now,
           requestedBy: "t",
         });
+        await tx.startSync(otherSync, "w", now, now + 60_000);
         await tx.finishSync(otherSync, { state: "SUCCEEDED", finishedAt: now });
         await tx.insertInventory(otherSync, {
           resourceTypes: [{ id: "user", displayName: "U", traits: [], skipDataDropCheck: false }],

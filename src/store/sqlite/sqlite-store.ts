@@ -18,6 +18,7 @@ import type {
   SyncRecord,
 } from "../../domain/model.js";
 import { FINISHED_STATES, type SyncState } from "../../domain/syncs.js";
+import { sqlStates, syncMoveFrom, taskMoveFrom } from "../transitions.js";
 import type {
   EntitlementRecord,
   GrantRecord,
@@ -25,7 +26,11 @@ import type {
   ResourceRef,
   ResourceTypeRecord,
 } from "../../domain/inventory.js";
-import type { ProvisioningTaskRecord, TaskState } from "../../domain/provisioning.js";
+import {
+  OPEN_TASK_STATES,
+  type ProvisioningTaskRecord,
+  type TaskState,
+} from "../../domain/provisioning.js";
 import { loadMigrations, pendingMigrations } from "../migrate.js";
 import { Checkpointer } from "./checkpointer.js";
 import type {
@@ -71,7 +76,15 @@ import {
 
 type Db = Database.Database;
 
-const FINISHED_LIST = FINISHED_STATES.map((state) => `'${state}'`).join(",");
+const FINISHED_LIST = sqlStates(FINISHED_STATES);
+
+// Lifecycle guards, checked against the domain's state machines when this module loads.
+const CANCEL_QUEUED_SYNCS = sqlStates(syncMoveFrom(["QUEUED"], "CANCELED"));
+const START_SYNC = sqlStates(syncMoveFrom(["QUEUED"], "RUNNING"));
+const REQUEUE_SYNC = sqlStates(syncMoveFrom(["RUNNING"], "QUEUED"));
+const SUPERSEDE_HELD_SYNCS = sqlStates(syncMoveFrom(["ERRORED_NO_DATA"], "SUPERSEDED"));
+const CANCEL_OPEN_TASKS = sqlStates(taskMoveFrom(OPEN_TASK_STATES, "CANCELED"));
+const START_TASK = sqlStates(taskMoveFrom(["QUEUED"], "RUNNING"));
 
 function openConnection(path: string, readonly: boolean): Db {
   const db = new Database(path, { readonly: false, fileMustExist: readonly });
@@ -823,7 +836,7 @@ class SqliteTx extends SqliteReader implements StoreTx {
   async cancelQueuedSyncs(connectorId: string, reason: string, now: number): Promise<string[]> {
     const ids = this.all(
       `UPDATE sync_lifecycles SET state = 'CANCELED', error = ?, finished_at = NULL, updated_at = ?
-       WHERE connector_id = ? AND state = 'QUEUED' RETURNING id`,
+       WHERE connector_id = ? AND state IN (${CANCEL_QUEUED_SYNCS}) RETURNING id`,
       reason,
       now,
       connectorId,
@@ -842,11 +855,11 @@ class SqliteTx extends SqliteReader implements StoreTx {
     return row ? syncFromRow(row) : null;
   }
 
-  async finishSync(id: string, finish: SyncFinish): Promise<void> {
-    this.run(
+  async finishSync(id: string, finish: SyncFinish): Promise<boolean> {
+    const changed = this.run(
       `UPDATE sync_lifecycles SET state = ?, finished_at = ?, counts = ?, baseline_counts = ?,
          error = ?, exempt_resource_type_ids = ?, lease_owner = NULL, lease_expires_at = NULL,
-         updated_at = ? WHERE id = ?`,
+         updated_at = ? WHERE id = ? AND state IN (SELECT value FROM json_each(?))`,
       finish.state,
       finish.finishedAt,
       finish.counts ? JSON.stringify(finish.counts) : null,
@@ -855,8 +868,10 @@ class SqliteTx extends SqliteReader implements StoreTx {
       JSON.stringify(finish.exemptResourceTypeIds ?? []),
       finish.finishedAt,
       id,
+      JSON.stringify(syncMoveFrom(["RUNNING"], finish.state)),
     );
-    this.recordEvent(id, finish.finishedAt);
+    if (changed > 0) this.recordEvent(id, finish.finishedAt);
+    return changed > 0;
   }
 
   async runnableSyncs(
@@ -883,7 +898,7 @@ class SqliteTx extends SqliteReader implements StoreTx {
       this.run(
         `UPDATE sync_lifecycles SET state = 'RUNNING', attempt = attempt + 1, started_at = ?,
            lease_owner = ?, lease_expires_at = ?, updated_at = ?
-         WHERE id = ? AND state = 'QUEUED'`,
+         WHERE id = ? AND state IN (${START_SYNC})`,
         now,
         worker,
         leaseUntil,
@@ -914,16 +929,17 @@ class SqliteTx extends SqliteReader implements StoreTx {
     );
   }
 
-  async requeueSync(id: string, runAfter: number, error: string, now: number): Promise<void> {
+  async requeueSync(id: string, runAfter: number, error: string, now: number): Promise<boolean> {
     const changed = this.run(
       `UPDATE sync_lifecycles SET state = 'QUEUED', run_after = ?, error = ?, lease_owner = NULL,
-         lease_expires_at = NULL, updated_at = ? WHERE id = ? AND state = 'RUNNING'`,
+         lease_expires_at = NULL, updated_at = ? WHERE id = ? AND state IN (${REQUEUE_SYNC})`,
       runAfter,
       error,
       now,
       id,
     );
     if (changed > 0) this.recordEvent(id, now);
+    return changed > 0;
   }
 
   async insertInventory(syncId: string, batch: InventoryBatch): Promise<void> {
@@ -1024,7 +1040,7 @@ class SqliteTx extends SqliteReader implements StoreTx {
   async supersedeHeldSyncs(connectorId: string, now: number): Promise<string[]> {
     const ids = this.all(
       `UPDATE sync_lifecycles SET state = 'SUPERSEDED', updated_at = ?
-       WHERE connector_id = ? AND state = 'ERRORED_NO_DATA' RETURNING id`,
+       WHERE connector_id = ? AND state IN (${SUPERSEDE_HELD_SYNCS}) RETURNING id`,
       now,
       connectorId,
     ).map((row) => String(row.id));
@@ -1032,17 +1048,22 @@ class SqliteTx extends SqliteReader implements StoreTx {
     return ids;
   }
 
-  async setSyncState(id: string, state: SyncState, now: number): Promise<void> {
-    if (
-      this.run(
-        "UPDATE sync_lifecycles SET state = ?, updated_at = ? WHERE id = ?",
-        state,
-        now,
-        id,
-      ) > 0
-    ) {
-      this.recordEvent(id, now);
-    }
+  async setSyncState(
+    id: string,
+    from: readonly SyncState[],
+    state: SyncState,
+    now: number,
+  ): Promise<boolean> {
+    const changed = this.run(
+      `UPDATE sync_lifecycles SET state = ?, updated_at = ?
+       WHERE id = ? AND state IN (SELECT value FROM json_each(?))`,
+      state,
+      now,
+      id,
+      JSON.stringify(syncMoveFrom(from, state)),
+    );
+    if (changed > 0) this.recordEvent(id, now);
+    return changed > 0;
   }
 
   async insertProvisioningTask(input: NewProvisioningTask): Promise<ProvisioningTaskRecord> {
@@ -1083,11 +1104,11 @@ class SqliteTx extends SqliteReader implements StoreTx {
   private moveTasks(connectorId: string, from: TaskState, to: TaskState, now: number): string[] {
     return this.all(
       `UPDATE provisioning_tasks SET state = ?, updated_at = ?
-       WHERE connector_id = ? AND state = ? RETURNING id, seq`,
+       WHERE connector_id = ? AND state IN (SELECT value FROM json_each(?)) RETURNING id, seq`,
       to,
       now,
       connectorId,
-      from,
+      JSON.stringify(taskMoveFrom([from], to)),
     )
       .sort((a, b) => Number(a.seq) - Number(b.seq))
       .map((row) => String(row.id));
@@ -1105,7 +1126,7 @@ class SqliteTx extends SqliteReader implements StoreTx {
     return (
       this.run(
         `UPDATE provisioning_tasks SET state = 'CANCELED', error = ?, finished_at = ?, updated_at = ?
-         WHERE id = ? AND state IN ('QUEUED', 'HELD')`,
+         WHERE id = ? AND state IN (${CANCEL_OPEN_TASKS})`,
         reason,
         now,
         now,
@@ -1117,7 +1138,7 @@ class SqliteTx extends SqliteReader implements StoreTx {
   async cancelOpenTasks(connectorId: string, reason: string, now: number): Promise<string[]> {
     return this.all(
       `UPDATE provisioning_tasks SET state = 'CANCELED', error = ?, finished_at = ?, updated_at = ?
-       WHERE connector_id = ? AND state IN ('QUEUED', 'HELD') RETURNING id`,
+       WHERE connector_id = ? AND state IN (${CANCEL_OPEN_TASKS}) RETURNING id`,
       reason,
       now,
       now,
@@ -1153,7 +1174,7 @@ class SqliteTx extends SqliteReader implements StoreTx {
       this.run(
         `UPDATE provisioning_tasks SET state = 'RUNNING', started_at = ?, lease_owner = ?,
            lease_expires_at = ?, updated_at = ?
-         WHERE id = ? AND state = 'QUEUED'`,
+         WHERE id = ? AND state IN (${START_TASK})`,
         now,
         worker,
         leaseUntil,
@@ -1186,13 +1207,15 @@ class SqliteTx extends SqliteReader implements StoreTx {
       this.run(
         `UPDATE provisioning_tasks SET state = ?, finished_at = ?, result = ?, error = ?,
            lease_owner = NULL, lease_expires_at = NULL, updated_at = ?
-         WHERE id = ? AND state = 'RUNNING' AND (? IS NULL OR lease_owner = ?)`,
+         WHERE id = ? AND state IN (SELECT value FROM json_each(?))
+           AND (? IS NULL OR lease_owner = ?)`,
         finish.state,
         finish.finishedAt,
         finish.result ?? "",
         finish.error ?? "",
         finish.finishedAt,
         id,
+        JSON.stringify(taskMoveFrom(["RUNNING"], finish.state)),
         worker ?? null,
         worker ?? null,
       ) > 0
