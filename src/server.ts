@@ -54,7 +54,7 @@ export async function startServer(
   // Start-up and shutdown lines are written whatever --log-level says: scripts wait for
   // "listening on", and an operator stopping a node needs to see what it waits for.
   const lifecycle = logger.level === "silent" ? logger : logger.child({}, { level: "info" });
-  const store = openStore(config);
+  const store = await openStore(config);
   const selfSigned = config.tlsSelfSigned
     ? ensureSelfSignedTls(
         config.dataDir,

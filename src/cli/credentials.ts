@@ -46,7 +46,7 @@ export function credentialsCommand(program: Command, out: () => Output): void {
       ),
   ).action(async (flags: Record<string, string | boolean | undefined>, command: Command) => {
     const config = parseServeConfig(stringFlags(flags));
-    const store = openStore(config);
+    const store = await openStore(config);
     try {
       // The address client ids name: --public-url, else the one the server last started with
       // on this store, else what --listen implies.
@@ -79,7 +79,7 @@ export function credentialsCommand(program: Command, out: () => Output): void {
   storeOptions(
     credentials.command("list").description("list credentials (never their secrets)"),
   ).action(async (flags: Record<string, string | boolean | undefined>, command: Command) => {
-    const store = openStore(parseServeConfig(stringFlags(flags)));
+    const store = await openStore(parseServeConfig(stringFlags(flags)));
     try {
       const rows = (await store.listCredentials()).map((c) => ({
         id: c.id,
@@ -115,7 +115,7 @@ export function credentialsCommand(program: Command, out: () => Output): void {
       flags: Record<string, string | boolean | undefined>,
       command: Command,
     ) => {
-      const store = openStore(parseServeConfig(stringFlags(flags)));
+      const store = await openStore(parseServeConfig(stringFlags(flags)));
       try {
         const revoked = await revokeCredential(store, systemClock, idOrClientId, OFFLINE_ACTOR);
         if (wantsJson(command))

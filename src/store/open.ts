@@ -1,4 +1,5 @@
 // Opens the configured store: the embedded SQLite file under the data dir (the default).
+// Asynchronous because a networked backend connects and migrates before it can serve.
 
 import { closeSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
@@ -8,7 +9,7 @@ import type { Store } from "./store.js";
 
 export const SQLITE_FILE = "syncplane.db";
 
-export function openStore(config: StoreConfig): Store {
+export async function openStore(config: StoreConfig): Promise<Store> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const path = join(config.dataDir, SQLITE_FILE);
   // Create the file owner-only before SQLite does: it holds credential and token hashes, and

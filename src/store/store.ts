@@ -364,8 +364,22 @@ export interface StoreTx extends StoreReader {
   putSetting(key: string, value: string, now: number): Promise<void>;
 }
 
+/**
+ * What a backend guarantees, so that callers pick a strategy by capability rather than by
+ * backend name.
+ */
+export interface StoreCapabilities {
+  /** One write transaction at a time (SQLite): lockApp/lockConnector need no row locks. */
+  readonly singleWriter: boolean;
+  /** Claims skip rows that other transactions hold (FOR UPDATE SKIP LOCKED). */
+  readonly skipLocked: boolean;
+  /** Commits can wake other processes at once (LISTEN/NOTIFY); without it, they poll. */
+  readonly notify: boolean;
+}
+
 export interface Store extends StoreReader {
   readonly backend: "sqlite" | "postgres";
+  readonly capabilities: StoreCapabilities;
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

@@ -148,9 +148,14 @@ describe("baton one-shot runner", () => {
       assert.equal(error.retryable, true);
       assert.equal(error.message, "the sync ran longer than its 1 s timeout");
       assert.ok(Date.now() - stopped < 60_000, "stopped by SIGINT, long before its end");
-      // Its own account of the interruption (SQLite's "interrupted" or a canceled context).
+      // Its own account of the interruption: SQLite's "interrupted", a canceled context, or (when
+      // the signal reaches its connector subprocess first) baton's "quit unexpectedly: signal:
+      // interrupt".
       assert.ok(
-        lines.some((l) => l.level === "error" && /interrupted|context canceled/.test(l.message)),
+        lines.some(
+          (l) =>
+            l.level === "error" && /interrupted|context canceled|signal: interrupt/.test(l.message),
+        ),
         lines.map((l) => l.message).join("\n"),
       );
       assert.deepEqual(runDirs(), []);

@@ -1,7 +1,7 @@
-// Row ↔ record mapping for the SQLite backend.
+// Row ↔ record mapping shared by both backends: times are integers (milliseconds; PostgreSQL
+// bigints arrive as strings), flags are 0/1 integers, JSON is stored as text.
 
-import { invalidArgument } from "../../domain/errors.js";
-import type { Hold, HoldKind } from "../../domain/holds.js";
+import type { Hold, HoldKind } from "../domain/holds.js";
 import type {
   AppRecord,
   AuditEvent,
@@ -13,15 +13,15 @@ import type {
   SyncCounts,
   SyncRecord,
   SyncStatus,
-} from "../../domain/model.js";
-import type { SyncState, SyncTrigger } from "../../domain/syncs.js";
+} from "../domain/model.js";
+import type { SyncState, SyncTrigger } from "../domain/syncs.js";
 import type {
   EntitlementRecord,
   GrantRecord,
   ResourceRecord,
   ResourceTypeRecord,
-} from "../../domain/inventory.js";
-import type { ProvisioningTaskRecord, TaskKind, TaskState } from "../../domain/provisioning.js";
+} from "../domain/inventory.js";
+import type { ProvisioningTaskRecord, TaskKind, TaskState } from "../domain/provisioning.js";
 
 export type Row = Record<string, unknown>;
 
@@ -168,33 +168,6 @@ export const auditFromRow = (row: Row): AuditEvent => ({
   requestId: str(row.request_id),
   details: json(row.details, {}),
 });
-
-/** Splits a composite page key "<number>:<id>" written by the newest-first listings. */
-export function splitKey(key: string): [number, string] {
-  const at = key.indexOf(":");
-  const time = Number(key.slice(0, at));
-  if (at <= 0 || !Number.isFinite(time)) throw invalidPageToken();
-  return [time, key.slice(at + 1)];
-}
-
-export const invalidPageToken = () =>
-  invalidArgument("page_token is not a token this server issued; start again without it");
-
-/** A page key written by the list methods below: a JSON array of `size` strings. */
-export function parseKey(key: string, size: number): string[] {
-  try {
-    const parts = JSON.parse(key) as unknown;
-    if (
-      Array.isArray(parts) &&
-      parts.length === size &&
-      parts.every((part) => typeof part === "string")
-    )
-      return parts as string[];
-  } catch {
-    // fall through
-  }
-  throw invalidPageToken();
-}
 
 export const resourceTypeFromRow = (row: Row): ResourceTypeRecord => ({
   id: String(row.id),

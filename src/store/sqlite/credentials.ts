@@ -1,0 +1,83 @@
+// Client credentials and the access tokens issued for them (hashes only).
+
+import type { CredentialRecord } from "../../domain/model.js";
+import { credentialFromRow } from "../rows.js";
+import type { AccessTokenRecord, StoreReader, StoreTx } from "../store.js";
+import type { SqliteDb } from "./db.js";
+
+export const credentialReads = (q: SqliteDb) =>
+  ({
+    async getCredentialByClientId(clientId: string): Promise<CredentialRecord | null> {
+      const row = q.one("SELECT * FROM credentials WHERE client_id = ?", clientId);
+      return row ? credentialFromRow(row) : null;
+    },
+
+    async getCredential(id: string): Promise<CredentialRecord | null> {
+      const row = q.one("SELECT * FROM credentials WHERE id = ?", id);
+      return row ? credentialFromRow(row) : null;
+    },
+
+    async listCredentials(): Promise<CredentialRecord[]> {
+      return q.all("SELECT * FROM credentials ORDER BY created_at, id").map(credentialFromRow);
+    },
+
+    async findAccessToken(tokenHash: string, now: number): Promise<CredentialRecord | null> {
+      const row = q.one(
+        `SELECT c.* FROM access_tokens t JOIN credentials c ON c.id = t.credential_id
+         WHERE t.token_hash = ? AND t.expires_at > ? AND c.revoked_at IS NULL`,
+        tokenHash,
+        now,
+      );
+      return row ? credentialFromRow(row) : null;
+    },
+  }) satisfies Partial<StoreReader>;
+
+export const credentialWrites = (q: SqliteDb) =>
+  ({
+    async insertCredential(c: CredentialRecord): Promise<void> {
+      q.run(
+        `INSERT INTO credentials (id, client_id, name, role, connector_id, public_jwk, secret_hash,
+           created_at, created_by, revoked_at, last_used_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        c.id,
+        c.clientId,
+        c.name,
+        c.role,
+        c.connectorId,
+        JSON.stringify(c.publicJwk),
+        c.secretHash,
+        c.createdAt,
+        c.createdBy,
+        c.revokedAt,
+        c.lastUsedAt,
+      );
+    },
+
+    async revokeCredential(id: string, now: number): Promise<boolean> {
+      const changed = q.run(
+        "UPDATE credentials SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+        now,
+        id,
+      );
+      q.run("DELETE FROM access_tokens WHERE credential_id = ?", id);
+      return changed > 0;
+    },
+
+    async touchCredential(id: string, now: number): Promise<void> {
+      q.run("UPDATE credentials SET last_used_at = ? WHERE id = ?", now, id);
+    },
+
+    async insertAccessToken(token: AccessTokenRecord): Promise<void> {
+      q.run(
+        "INSERT INTO access_tokens (token_hash, credential_id, issued_at, expires_at) VALUES (?, ?, ?, ?)",
+        token.tokenHash,
+        token.credentialId,
+        token.issuedAt,
+        token.expiresAt,
+      );
+    },
+
+    async deleteExpiredAccessTokens(now: number): Promise<number> {
+      return q.run("DELETE FROM access_tokens WHERE expires_at <= ?", now);
+    },
+  }) satisfies Partial<StoreTx>;

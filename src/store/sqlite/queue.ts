@@ -1,0 +1,269 @@
+// The sync queue: sync lifecycles, their leases and their event history. Every state change
+// is guarded by the domain's state machine (../transitions.ts).
+
+import type { SyncEvent, SyncRecord } from "../../domain/model.js";
+import { FINISHED_STATES, type SyncState } from "../../domain/syncs.js";
+import { page, splitKey } from "../paging.js";
+import { syncFromRow } from "../rows.js";
+import type { NewSync, Page, PageQuery, StoreReader, StoreTx, SyncFinish } from "../store.js";
+import { sqlStates, syncMoveFrom } from "../transitions.js";
+import type { SqliteDb } from "./db.js";
+
+// Lifecycle guards, checked against the domain's state machines when this module loads.
+const FINISHED_LIST = sqlStates(FINISHED_STATES);
+const CANCEL_QUEUED_SYNCS = sqlStates(syncMoveFrom(["QUEUED"], "CANCELED"));
+const START_SYNC = sqlStates(syncMoveFrom(["QUEUED"], "RUNNING"));
+const REQUEUE_SYNC = sqlStates(syncMoveFrom(["RUNNING"], "QUEUED"));
+const SUPERSEDE_HELD_SYNCS = sqlStates(syncMoveFrom(["ERRORED_NO_DATA"], "SUPERSEDED"));
+
+/** Records the sync's state as it is now in its history (after every transition). */
+function recordEvent(q: SqliteDb, syncId: string, at: number): void {
+  q.run(
+    `INSERT INTO sync_events (sync_id, seq, at, state, attempt, error)
+     SELECT id, coalesce((SELECT max(seq) FROM sync_events e WHERE e.sync_id = s.id), 0) + 1, ?, state, attempt, error
+     FROM sync_lifecycles s WHERE id = ?`,
+    at,
+    syncId,
+  );
+}
+
+export const queueReads = (q: SqliteDb) =>
+  ({
+    async getSync(connectorId: string, id: string): Promise<SyncRecord | null> {
+      const row = q.one(
+        "SELECT * FROM sync_lifecycles WHERE id = ? AND connector_id = ?",
+        id,
+        connectorId,
+      );
+      return row ? syncFromRow(row) : null;
+    },
+
+    async listSyncs(connectorId: string, query: PageQuery): Promise<Page<SyncRecord>> {
+      const [queuedAt, id] = query.after ? splitKey(query.after) : [Number.MAX_SAFE_INTEGER, ""];
+      const rows = q.all(
+        `SELECT * FROM sync_lifecycles
+         WHERE connector_id = ? AND (queued_at, id) < (?, ?)
+         ORDER BY queued_at DESC, id DESC LIMIT ?`,
+        connectorId,
+        queuedAt,
+        query.after ? id : "",
+        query.pageSize + 1,
+      );
+      return page(
+        rows,
+        query.pageSize,
+        syncFromRow,
+        (row) => `${String(row.queued_at)}:${String(row.id)}`,
+      );
+    },
+
+    async listSyncEvents(syncId: string): Promise<SyncEvent[]> {
+      return q
+        .all("SELECT * FROM sync_events WHERE sync_id = ? ORDER BY seq", syncId)
+        .map((row) => ({
+          at: Number(row.at),
+          state: String(row.state) as SyncState,
+          attempt: Number(row.attempt),
+          error: String(row.error),
+        }));
+    },
+
+    async nextRunnableSync(connectorId: string, now: number): Promise<SyncRecord | null> {
+      const row = q.one(
+        `SELECT s.* FROM sync_lifecycles s
+         WHERE s.connector_id = ? AND s.state = 'QUEUED' AND s.run_after <= ?
+           AND NOT EXISTS (SELECT 1 FROM sync_lifecycles r WHERE r.connector_id = s.connector_id AND r.state = 'RUNNING')
+           AND NOT EXISTS (SELECT 1 FROM provisioning_tasks t
+                           WHERE t.connector_id = s.connector_id AND t.state IN ('QUEUED', 'RUNNING'))`,
+        connectorId,
+        now,
+      );
+      return row ? syncFromRow(row) : null;
+    },
+
+    async expiredLeases(now: number, limit: number): Promise<SyncRecord[]> {
+      return q
+        .all(
+          `SELECT * FROM sync_lifecycles WHERE state = 'RUNNING' AND lease_expires_at < ?
+         ORDER BY lease_expires_at LIMIT ?`,
+          now,
+          limit,
+        )
+        .map(syncFromRow);
+    },
+  }) satisfies Partial<StoreReader>;
+
+export const queueWrites = (q: SqliteDb) =>
+  ({
+    async queueSnapshot(connectorId: string): Promise<{ queued: number; running: number }> {
+      // Each probe is answered by a partial unique index, however long the sync history is.
+      const row = q.one(
+        `SELECT EXISTS (SELECT 1 FROM sync_lifecycles WHERE connector_id = ? AND state = 'QUEUED') AS queued,
+                EXISTS (SELECT 1 FROM sync_lifecycles WHERE connector_id = ? AND state = 'RUNNING') AS running`,
+        connectorId,
+        connectorId,
+      );
+      return { queued: Number(row?.queued ?? 0), running: Number(row?.running ?? 0) };
+    },
+
+    async insertSync(sync: NewSync): Promise<void> {
+      q.run(
+        `INSERT INTO sync_lifecycles (id, connector_id, app_id, trigger, state, attempt, queued_at,
+           run_after, requested_by, updated_at)
+         VALUES (?, ?, ?, ?, 'QUEUED', 0, ?, ?, ?, ?)`,
+        sync.id,
+        sync.connectorId,
+        sync.appId,
+        sync.trigger,
+        sync.queuedAt,
+        sync.queuedAt,
+        sync.requestedBy,
+        sync.queuedAt,
+      );
+      recordEvent(q, sync.id, sync.queuedAt);
+    },
+
+    async cancelQueuedSyncs(connectorId: string, reason: string, now: number): Promise<string[]> {
+      const ids = q
+        .all(
+          `UPDATE sync_lifecycles SET state = 'CANCELED', error = ?, finished_at = NULL, updated_at = ?
+         WHERE connector_id = ? AND state IN (${CANCEL_QUEUED_SYNCS}) RETURNING id`,
+          reason,
+          now,
+          connectorId,
+        )
+        .map((row) => String(row.id));
+      for (const id of ids) recordEvent(q, id, now);
+      return ids;
+    },
+
+    async latestFinishedSync(connectorId: string): Promise<SyncRecord | null> {
+      const row = q.one(
+        `SELECT * FROM sync_lifecycles WHERE connector_id = ? AND finished_at IS NOT NULL
+           AND state IN (${FINISHED_LIST})
+         ORDER BY finished_at DESC, id DESC LIMIT 1`,
+        connectorId,
+      );
+      return row ? syncFromRow(row) : null;
+    },
+
+    async finishSync(id: string, finish: SyncFinish): Promise<boolean> {
+      const changed = q.run(
+        `UPDATE sync_lifecycles SET state = ?, finished_at = ?, counts = ?, baseline_counts = ?,
+           error = ?, exempt_resource_type_ids = ?, lease_owner = NULL, lease_expires_at = NULL,
+           updated_at = ? WHERE id = ? AND state IN (SELECT value FROM json_each(?))`,
+        finish.state,
+        finish.finishedAt,
+        finish.counts ? JSON.stringify(finish.counts) : null,
+        finish.baselineCounts ? JSON.stringify(finish.baselineCounts) : null,
+        finish.error ?? "",
+        JSON.stringify(finish.exemptResourceTypeIds ?? []),
+        finish.finishedAt,
+        id,
+        JSON.stringify(syncMoveFrom(["RUNNING"], finish.state)),
+      );
+      if (changed > 0) recordEvent(q, id, finish.finishedAt);
+      return changed > 0;
+    },
+
+    async runnableSyncs(
+      now: number,
+      limit: number,
+      exceptCatalogs: readonly string[] = [],
+    ): Promise<SyncRecord[]> {
+      return q
+        .all(
+          `SELECT s.* FROM sync_lifecycles s JOIN connectors c ON c.id = s.connector_id
+         WHERE s.state = 'QUEUED' AND s.run_after <= ?
+           AND c.catalog_id NOT IN (SELECT value FROM json_each(?))
+           AND NOT EXISTS (SELECT 1 FROM sync_lifecycles r WHERE r.connector_id = s.connector_id AND r.state = 'RUNNING')
+           AND NOT EXISTS (SELECT 1 FROM provisioning_tasks t
+                           WHERE t.connector_id = s.connector_id AND t.state IN ('QUEUED', 'RUNNING'))
+         ORDER BY s.run_after, s.id LIMIT ?`,
+          now,
+          JSON.stringify(exceptCatalogs),
+          limit,
+        )
+        .map(syncFromRow);
+    },
+
+    async startSync(id: string, worker: string, now: number, leaseUntil: number): Promise<boolean> {
+      const started =
+        q.run(
+          `UPDATE sync_lifecycles SET state = 'RUNNING', attempt = attempt + 1, started_at = ?,
+             lease_owner = ?, lease_expires_at = ?, updated_at = ?
+           WHERE id = ? AND state IN (${START_SYNC})`,
+          now,
+          worker,
+          leaseUntil,
+          now,
+          id,
+        ) > 0;
+      if (started) recordEvent(q, id, now);
+      return started;
+    },
+
+    async renewLease(
+      id: string,
+      worker: string,
+      attempt: number,
+      leaseUntil: number,
+      now: number,
+    ): Promise<boolean> {
+      return (
+        q.run(
+          `UPDATE sync_lifecycles SET lease_expires_at = ?, updated_at = ?
+           WHERE id = ? AND state = 'RUNNING' AND lease_owner = ? AND attempt = ?`,
+          leaseUntil,
+          now,
+          id,
+          worker,
+          attempt,
+        ) > 0
+      );
+    },
+
+    async requeueSync(id: string, runAfter: number, error: string, now: number): Promise<boolean> {
+      const changed = q.run(
+        `UPDATE sync_lifecycles SET state = 'QUEUED', run_after = ?, error = ?, lease_owner = NULL,
+           lease_expires_at = NULL, updated_at = ? WHERE id = ? AND state IN (${REQUEUE_SYNC})`,
+        runAfter,
+        error,
+        now,
+        id,
+      );
+      if (changed > 0) recordEvent(q, id, now);
+      return changed > 0;
+    },
+
+    async supersedeHeldSyncs(connectorId: string, now: number): Promise<string[]> {
+      const ids = q
+        .all(
+          `UPDATE sync_lifecycles SET state = 'SUPERSEDED', updated_at = ?
+         WHERE connector_id = ? AND state IN (${SUPERSEDE_HELD_SYNCS}) RETURNING id`,
+          now,
+          connectorId,
+        )
+        .map((row) => String(row.id));
+      for (const id of ids) recordEvent(q, id, now);
+      return ids;
+    },
+
+    async setSyncState(
+      id: string,
+      from: readonly SyncState[],
+      state: SyncState,
+      now: number,
+    ): Promise<boolean> {
+      const changed = q.run(
+        `UPDATE sync_lifecycles SET state = ?, updated_at = ?
+         WHERE id = ? AND state IN (SELECT value FROM json_each(?))`,
+        state,
+        now,
+        id,
+        JSON.stringify(syncMoveFrom(from, state)),
+      );
+      if (changed > 0) recordEvent(q, id, now);
+      return changed > 0;
+    },
+  }) satisfies Partial<StoreTx>;
