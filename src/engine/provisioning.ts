@@ -8,14 +8,8 @@ import { enqueueSync } from "../commands/enqueue.js";
 import { SERVICE_CATALOGS } from "../domain/catalog.js";
 import { hasHold } from "../domain/holds.js";
 import type { ConnectorRecord } from "../domain/model.js";
-import {
-  provisioningHolds,
-  taskOutcomeUnknown,
-  type ProvisioningTaskRecord,
-} from "../domain/provisioning.js";
+import { taskOutcomeUnknown, type ProvisioningTaskRecord } from "../domain/provisioning.js";
 import type { StoreTx, TaskFinish } from "../store/store.js";
-
-const CLAIM_CANDIDATES = 50;
 
 /** The engine acting on its own: outcomes are recorded under this name. */
 const SYSTEM: Actor = { name: "system", requestId: "" };
@@ -41,25 +35,19 @@ export async function claimNextTask(
     return null;
   return runtime.store.transaction(async (tx) => {
     const now = runtime.clock.now();
-    const candidates =
-      connectorId === undefined
+    const leaseUntil = now + leaseMs;
+    const task = await tx.claimTask({
+      owner,
+      now,
+      leaseUntil,
+      ...(connectorId === undefined
         ? // Service-mode connectors' tasks wait for their own GetTask (service/baton-service.ts).
-          await tx.runnableTasks(CLAIM_CANDIDATES, SERVICE_CATALOGS)
-        : [await tx.nextRunnableTask(connectorId)].filter((task) => task !== null);
-    for (const candidate of candidates) {
-      // A QUEUED task under a pause would be a bug elsewhere; it is not started either way.
-      if (provisioningHolds(await tx.listHolds(candidate.connectorId)).length > 0) continue;
-      const connector = await tx.findConnector(candidate.connectorId);
-      if (!connector) continue;
-      const leaseUntil = now + leaseMs;
-      if (!(await tx.startProvisioningTask(candidate.id, owner, now, leaseUntil))) continue;
-      const task = (await tx.getProvisioningTask(
-        connector.id,
-        candidate.id,
-      )) as ProvisioningTaskRecord;
-      return { task, connector, leaseUntil };
-    }
-    return null;
+          { exceptCatalogs: SERVICE_CATALOGS }
+        : { connectorId }),
+    });
+    if (!task) return null;
+    const connector = (await tx.findConnector(task.connectorId)) as ConnectorRecord;
+    return { task, connector, leaseUntil };
   });
 }
 

@@ -1,18 +1,14 @@
 // Taking queued syncs off the queue, and taking them back from workers that stopped.
 //
-// A worker claims a sync in one transaction: the oldest runnable one (its time has come, its
-// connector runs no other sync) that no hold keeps back (domain/holds.ts), now RUNNING under a
-// lease the worker must renew. A sync whose lease runs out is retried or given up
+// A worker claims a sync in one statement (store claimSync): the oldest runnable one (its time
+// has come, its connector runs no other sync) that no hold keeps back (domain/holds.ts, compiled
+// into the statement), now RUNNING under a lease the worker must renew. A sync whose lease runs out is retried or given up
 // (domain/syncs.ts onLostLease), in one transaction per batch.
 
 import type { Runtime } from "../commands/context.js";
 import { SERVICE_CATALOGS } from "../domain/catalog.js";
-import { claimBlocked } from "../domain/holds.js";
 import type { ConnectorRecord, SyncRecord } from "../domain/model.js";
 import { onLostLease } from "../domain/syncs.js";
-
-/** How many candidates one claim looks at before giving up for this round. */
-const CLAIM_CANDIDATES = 50;
 
 export interface ClaimedSync {
   readonly sync: SyncRecord;
@@ -38,28 +34,26 @@ export async function claimNextSync(
   }
   return runtime.store.transaction(async (tx) => {
     const now = runtime.clock.now();
-    const candidates =
-      connectorId === undefined
+    const leaseUntil = now + leaseMs;
+    const sync = await tx.claimSync({
+      owner,
+      now,
+      leaseUntil,
+      ...(connectorId === undefined
         ? // Service-mode connectors' syncs wait for their own GetTask (service/baton-service.ts).
-          await tx.runnableSyncs(now, CLAIM_CANDIDATES, SERVICE_CATALOGS)
-        : [await tx.nextRunnableSync(connectorId, now)].filter((sync) => sync !== null);
-    for (const candidate of candidates) {
-      if (claimBlocked(await tx.listHolds(candidate.connectorId), candidate.trigger)) continue;
-      const connector = await tx.findConnector(candidate.connectorId);
-      if (!connector) continue;
-      const leaseUntil = now + leaseMs;
-      if (!(await tx.startSync(candidate.id, owner, now, leaseUntil))) continue;
-      await tx.setConnectorSyncStatus(connector.id, {
-        status: "SYNC_STATUS_RUNNING",
-        startedAt: now,
-        completedAt: connector.syncStatus.completedAt,
-        updatedAt: now,
-        lastError: connector.syncStatus.lastError,
-      });
-      const sync = (await tx.getSync(connector.id, candidate.id)) as SyncRecord;
-      return { sync, connector, leaseUntil };
-    }
-    return null;
+          { exceptCatalogs: SERVICE_CATALOGS }
+        : { connectorId }),
+    });
+    if (!sync) return null;
+    const connector = (await tx.findConnector(sync.connectorId)) as ConnectorRecord;
+    await tx.setConnectorSyncStatus(connector.id, {
+      status: "SYNC_STATUS_RUNNING",
+      startedAt: now,
+      completedAt: connector.syncStatus.completedAt,
+      updatedAt: now,
+      lastError: connector.syncStatus.lastError,
+    });
+    return { sync, connector, leaseUntil };
   });
 }
 

@@ -1,17 +1,18 @@
 // The scheduler: turns due schedules into queued syncs.
 //
-// Each batch of due schedules is decided in one store transaction: the next fire is advanced
-// (computed from now, so fires missed during downtime collapse into one catch-up sync) and a
-// SCHEDULE sync is queued unless a hold blocks the connector or a sync is already queued. No
+// Each batch of due schedules is decided in one store transaction, as a set: the next fires are
+// computed here (from now, so fires missed during downtime collapse into one catch-up sync), then
+// one statement advances every schedule of the batch and one queues a SCHEDULE sync for each
+// connector that no hold blocks and that has none queued (store fireSchedules). No
 // leader election: any number of schedulers may run, the store hands each due row to one of them.
 // The clock is injected; tests drive tick() with a fake one.
 
 import type { Runtime } from "../commands/context.js";
-import { enqueueSync } from "../commands/enqueue.js";
-import { scheduleMayEnqueue } from "../domain/holds.js";
 import { nextFireAfter } from "../domain/schedule.js";
+import { newId } from "../runtime.js";
 
-const SCHEDULER = { name: "scheduler", requestId: "" };
+/** Who SCHEDULE syncs are requested by. */
+const SCHEDULER = "scheduler";
 
 export interface SchedulerOptions {
   /** Schedules decided per transaction. */
@@ -57,26 +58,20 @@ export class Scheduler {
         const due = await tx.claimDueSchedules(now, this.batchSize);
         // Schedules due together mostly share their spec and zone: compute each next fire once.
         const next = new Map<string, number | null>();
-        let queued = 0;
-        for (const schedule of due) {
+        const fires = due.map((schedule) => {
           const key = `${schedule.timezone} ${schedule.cronSpec}`;
           if (!next.has(key)) next.set(key, nextFireAfter(schedule, now));
-          await tx.setNextFire(schedule.connectorId, next.get(key) ?? null, now);
-          const connector = await tx.findConnector(schedule.connectorId);
-          if (!connector || !scheduleMayEnqueue(await tx.listHolds(connector.id))) continue;
-          const { syncId } = await enqueueSync(
-            tx,
-            this.runtime,
-            SCHEDULER,
-            connector,
-            "SCHEDULE",
-            now,
-          );
-          if (syncId) queued++;
-        }
+          return {
+            connectorId: schedule.connectorId,
+            nextFireAt: next.get(key) ?? null,
+            syncId: newId(this.runtime.clock),
+          };
+        });
+        // One statement advances them all, one queues the syncs (holds and coalescing inside).
+        const queued = await tx.fireSchedules(fires, SCHEDULER, now);
         return {
           count: due.length,
-          queued,
+          queued: queued.length,
           fireTimes: due.map((schedule) => schedule.nextFireAt ?? now),
         };
       });

@@ -120,6 +120,27 @@ export interface NewProvisioningTask {
   readonly requestKey: string;
 }
 
+export interface SyncClaim {
+  readonly owner: string;
+  readonly now: number;
+  readonly leaseUntil: number;
+  /** Only this connector's sync (its service-mode process claims for itself). */
+  readonly connectorId?: string;
+  /** Connectors of these catalogs are not claimed (they run as service-mode processes). */
+  readonly exceptCatalogs?: readonly string[];
+}
+
+/** A task claim takes the same parameters as a sync claim. */
+export type TaskClaim = SyncClaim;
+
+export interface ScheduleFire {
+  readonly connectorId: string;
+  /** The schedule's next fire after this one (null: it never fires again). */
+  readonly nextFireAt: number | null;
+  /** The id the SCHEDULE sync gets if one is queued. */
+  readonly syncId: string;
+}
+
 export interface TaskFinish {
   readonly state: "SUCCEEDED" | "FAILED";
   readonly finishedAt: number;
@@ -257,6 +278,16 @@ export interface StoreTx extends StoreReader {
    */
   claimDueSchedules(now: number, limit: number): Promise<ScheduleRecord[]>;
   setNextFire(connectorId: string, nextFireAt: number | null, now: number): Promise<void>;
+  /**
+   * Fires claimed schedules as a set: each schedule moves to its next fire, and for each
+   * connector that may get one (live, runnable, no hold that blocks schedules, no sync queued)
+   * a SCHEDULE sync is queued under the id given with it. Returns the queued sync ids.
+   */
+  fireSchedules(
+    fires: readonly ScheduleFire[],
+    requestedBy: string,
+    now: number,
+  ): Promise<string[]>;
 
   /** Counts of the connector's QUEUED and RUNNING syncs. */
   queueSnapshot(connectorId: string): Promise<{ queued: number; running: number }>;
@@ -290,6 +321,15 @@ export interface StoreTx extends StoreReader {
     exceptCatalogs?: readonly string[],
   ): Promise<SyncRecord[]>;
 
+  /**
+   * Claims the oldest runnable sync in one statement: QUEUED → RUNNING under `owner`'s lease
+   * (the attempt counted, the event recorded), for a live connector that has what it needs to
+   * run, runs no sync, has no provisioning task queued or running, and no hold that keeps back a
+   * sync of that trigger (domain/holds.ts claimBlocked, compiled into the statement by
+   * transitions.ts). With `connectorId` only that connector's sync; otherwise none of
+   * `exceptCatalogs`. Concurrent claimers never get the same sync.
+   */
+  claimSync(claim: SyncClaim): Promise<SyncRecord | null>;
   /** QUEUED → RUNNING under a lease for `worker`; false when the sync is no longer QUEUED. */
   startSync(id: string, worker: string, now: number, leaseUntil: number): Promise<boolean>;
   /** Extends the lease; false when `worker` no longer holds it for `attempt` (taken back). */
@@ -333,6 +373,11 @@ export interface StoreTx extends StoreReader {
     exceptCatalogs?: readonly string[],
   ): Promise<ProvisioningTaskRecord[]>;
 
+  /**
+   * Claims the oldest runnable task in one statement (same rules as runnableTasks, plus: no hold
+   * that keeps provisioning back, a live connector): QUEUED → RUNNING under `owner`'s lease.
+   */
+  claimTask(claim: TaskClaim): Promise<ProvisioningTaskRecord | null>;
   /** QUEUED → RUNNING under a lease for `worker`; false when the task is no longer QUEUED. */
   startProvisioningTask(
     id: string,

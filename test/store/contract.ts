@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { ConnectorRecord } from "../../src/domain/model.js";
+import type { ProvisioningTaskRecord } from "../../src/domain/provisioning.js";
 import { connectorRecord } from "../helpers/fixtures.js";
 import { newId } from "../../src/runtime.js";
 import type { Store } from "../../src/store/store.js";
@@ -40,6 +41,34 @@ export function storeContract(backend: string, open: () => Promise<Store>): void
       });
       await store.transaction((tx) => tx.insertConnector(connector));
       return connector;
+    }
+
+    /** A GRANT task of `connector` for user `id`, created at `at`. */
+    function taskRecord(
+      connector: ConnectorRecord,
+      id: string,
+      state: "QUEUED" | "HELD",
+      at: number,
+    ): ProvisioningTaskRecord {
+      return {
+        id,
+        appId: connector.appId,
+        connectorId: connector.id,
+        kind: "GRANT",
+        state,
+        entitlementId: "group:g:member",
+        principal: { resourceTypeId: "user", resourceId: id },
+        grantId: "",
+        note: "",
+        requestedBy: "t",
+        createdAt: at,
+        startedAt: null,
+        finishedAt: null,
+        result: "",
+        error: "",
+        leaseOwner: null,
+        leaseExpiresAt: null,
+      };
     }
 
     it("stores and pages apps, and hides deleted ones", async () => {
@@ -187,6 +216,180 @@ export function storeContract(backend: string, open: () => Promise<Store>): void
       });
       assert.equal((await store.getSchedule(early.id))?.nextFireAt, now + 3_600_000);
       assert.ok(((await store.nextScheduledFire()) ?? 0) >= now, "nothing due any more");
+    });
+
+    it("claims a sync in one statement: holds by trigger, tasks first, each sync once", async () => {
+      // Queued ten days before the other tests' syncs: a claim at that time sees only these.
+      const at = now - 10 * 86_400_000;
+      const [free, dropped, paused, busy] = [
+        await seedConnector(),
+        await seedConnector(),
+        await seedConnector(),
+        await seedConnector(),
+      ];
+      const ids = new Map<string, string>();
+      await store.transaction(async (tx) => {
+        for (const [connector, trigger] of [
+          [free, "FORCE"],
+          [dropped, "SCHEDULE"],
+          [paused, "FORCE"],
+          [busy, "FORCE"],
+        ] as const) {
+          const id = newId();
+          ids.set(connector.id, id);
+          await tx.insertSync({
+            id,
+            connectorId: connector.id,
+            appId: connector.appId,
+            trigger,
+            queuedAt: at,
+            requestedBy: "t",
+          });
+        }
+        const hold = { actor: "t", note: "", createdAt: at };
+        await tx.insertHold(dropped.id, { ...hold, kind: "DATA_DROP" });
+        await tx.insertHold(paused.id, { ...hold, kind: "PAUSED" });
+        await tx.insertProvisioningTask({
+          task: taskRecord(busy, newId(), "QUEUED", at),
+          requestKey: "k",
+        });
+      });
+      const claim = (owner: string, connectorId?: string) =>
+        store.transaction((tx) =>
+          tx.claimSync({
+            owner,
+            now: at,
+            leaseUntil: at + 100,
+            ...(connectorId && { connectorId }),
+          }),
+        );
+      const first = await claim("w1");
+      assert.equal(first?.id, ids.get(free.id));
+      assert.deepEqual(
+        [first?.state, first?.attempt, first?.leaseOwner, first?.leaseExpiresAt, first?.startedAt],
+        ["RUNNING", 1, "w1", at + 100, at],
+      );
+      assert.deepEqual(
+        (await store.listSyncEvents(first?.id as string)).map((e) => e.state),
+        ["QUEUED", "RUNNING"],
+      );
+      // A DATA_DROP hold keeps a SCHEDULE sync back, a pause everything, a queued task its sync.
+      assert.equal(await claim("w2"), null);
+      assert.equal(await claim("w2", dropped.id), null);
+      assert.equal(await claim("w2", paused.id), null);
+      assert.equal(await claim("w2", busy.id), null);
+      await store.transaction((tx) => tx.deleteHold(paused.id, "PAUSED"));
+      assert.equal(await claim("w2", free.id), null, "a connector scope claims only its own");
+      assert.equal((await claim("w2", paused.id))?.id, ids.get(paused.id));
+      assert.equal(await claim("w3"), null, "each sync is claimed once");
+      assert.equal(
+        await store.transaction((tx) =>
+          tx.claimSync({
+            owner: "w4",
+            now: at,
+            leaseUntil: at + 1,
+            exceptCatalogs: [free.catalogId],
+          }),
+        ),
+        null,
+      );
+      await store.transaction((tx) => tx.cancelOpenTasks(busy.id, "done", at));
+    });
+
+    it("claims provisioning tasks in one statement, in creation order, never under a pause", async () => {
+      const connector = await seedConnector();
+      const paused = await seedConnector();
+      const [a, b, c] = [newId(), newId(), newId()];
+      await store.transaction(async (tx) => {
+        await tx.insertProvisioningTask({
+          task: taskRecord(connector, a, "QUEUED", now),
+          requestKey: "a",
+        });
+        await tx.insertProvisioningTask({
+          task: taskRecord(connector, b, "QUEUED", now),
+          requestKey: "b",
+        });
+        await tx.insertProvisioningTask({
+          task: taskRecord(paused, c, "QUEUED", now),
+          requestKey: "c",
+        });
+        await tx.insertHold(paused.id, { kind: "PAUSED", actor: "t", note: "", createdAt: now });
+      });
+      const claim = (connectorId: string) =>
+        store.transaction((tx) =>
+          tx.claimTask({ owner: "w", now, leaseUntil: now + 100, connectorId }),
+        );
+      const first = await claim(connector.id);
+      assert.deepEqual([first?.id, first?.state, first?.leaseOwner], [a, "RUNNING", "w"]);
+      assert.equal(await claim(connector.id), null, "one running task per connector");
+      assert.equal(await claim(paused.id), null, "a pause holds even a QUEUED task");
+      await store.transaction((tx) =>
+        tx.finishProvisioningTask(a, { state: "SUCCEEDED", finishedAt: now }),
+      );
+      assert.equal((await claim(connector.id))?.id, b);
+      await store.transaction(async (tx) => {
+        await tx.finishProvisioningTask(b, { state: "SUCCEEDED", finishedAt: now });
+        await tx.cancelOpenTasks(paused.id, "done", now);
+      });
+    });
+
+    it("fires due schedules as a set: next fires advanced, one sync per connector that may run", async () => {
+      const [plain, held, busy, gone] = [
+        await seedConnector(),
+        await seedConnector(),
+        await seedConnector(),
+        await seedConnector(),
+      ];
+      const queuedId = newId();
+      await store.transaction(async (tx) => {
+        await tx.insertHold(held.id, { kind: "DATA_DROP", actor: "t", note: "", createdAt: now });
+        await tx.insertSync({
+          id: queuedId,
+          connectorId: busy.id,
+          appId: busy.appId,
+          trigger: "FORCE",
+          queuedAt: now,
+          requestedBy: "t",
+        });
+        await tx.deleteConnector(gone.id, now);
+      });
+      const fires = [plain, held, busy, gone].map((c, i) => ({
+        connectorId: c.id,
+        nextFireAt: i === 0 ? null : now + 60_000,
+        syncId: newId(),
+      }));
+      const queued = await store.transaction(async (tx) => {
+        for (const c of [plain, held, busy, gone]) {
+          await tx.upsertSchedule({
+            connectorId: c.id,
+            cronSpec: "* * * * *",
+            timezone: "UTC",
+            startAt: now,
+            nextFireAt: now,
+            updatedAt: now,
+          });
+        }
+        return tx.fireSchedules(fires, "scheduler", now + 5);
+      });
+      assert.deepEqual(queued, [fires[0]?.syncId]);
+      const sync = await store.getSync(plain.id, fires[0]?.syncId as string);
+      assert.deepEqual(
+        [sync?.state, sync?.trigger, sync?.requestedBy, sync?.queuedAt],
+        ["QUEUED", "SCHEDULE", "scheduler", now + 5],
+      );
+      assert.deepEqual(
+        (await store.listSyncEvents(sync?.id as string)).map((e) => e.state),
+        ["QUEUED"],
+      );
+      assert.equal((await store.getSchedule(plain.id))?.nextFireAt, null);
+      assert.equal((await store.getSchedule(held.id))?.nextFireAt, now + 60_000);
+      assert.equal((await store.getSchedule(busy.id))?.nextFireAt, now + 60_000);
+      assert.equal(
+        (await store.transaction((tx) => tx.queueSnapshot(busy.id))).queued,
+        1,
+        "coalesced into the queued one",
+      );
+      assert.deepEqual(await store.transaction((tx) => tx.fireSchedules([], "scheduler", now)), []);
     });
 
     it("allows one QUEUED and one RUNNING sync per connector, whatever the caller does", async () => {

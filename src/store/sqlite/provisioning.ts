@@ -13,15 +13,17 @@ import type {
   PageQuery,
   StoreReader,
   StoreTx,
+  TaskClaim,
   TaskCounts,
   TaskFinish,
 } from "../store.js";
-import { sqlStates, taskMoveFrom } from "../transitions.js";
+import { sqlStates, TASK_BLOCKING_HOLDS, taskMoveFrom } from "../transitions.js";
 import type { SqliteDb } from "./db.js";
 
 // Lifecycle guards, checked against the domain's state machines when this module loads.
 const CANCEL_OPEN_TASKS = sqlStates(taskMoveFrom(OPEN_TASK_STATES, "CANCELED"));
 const START_TASK = sqlStates(taskMoveFrom(["QUEUED"], "RUNNING"));
+const TASK_BLOCKED = sqlStates(TASK_BLOCKING_HOLDS);
 
 function moveTasks(
   q: SqliteDb,
@@ -213,6 +215,35 @@ export const taskWrites = (q: SqliteDb) =>
           limit,
         )
         .map(taskFromRow);
+    },
+
+    async claimTask(claim: TaskClaim): Promise<ProvisioningTaskRecord | null> {
+      // One statement: the single writer hands each task to one claimer.
+      const row = q.one(
+        `UPDATE provisioning_tasks SET state = 'RUNNING', started_at = ?, lease_owner = ?,
+           lease_expires_at = ?, updated_at = ?
+         WHERE id = (
+           SELECT t.id FROM provisioning_tasks t JOIN connectors c ON c.id = t.connector_id
+           WHERE t.state IN (${START_TASK}) AND c.deleted_at IS NULL
+             AND (? IS NULL OR t.connector_id = ?)
+             AND c.catalog_id NOT IN (SELECT value FROM json_each(?))
+             AND NOT EXISTS (SELECT 1 FROM provisioning_tasks r
+                             WHERE r.connector_id = t.connector_id AND r.state = 'RUNNING')
+             AND NOT EXISTS (SELECT 1 FROM provisioning_tasks e
+                             WHERE e.connector_id = t.connector_id AND e.state = 'QUEUED' AND e.seq < t.seq)
+             AND NOT EXISTS (SELECT 1 FROM holds h
+                             WHERE h.connector_id = t.connector_id AND h.kind IN (${TASK_BLOCKED}))
+           ORDER BY t.seq LIMIT 1)
+         RETURNING *`,
+        claim.now,
+        claim.owner,
+        claim.leaseUntil,
+        claim.now,
+        claim.connectorId ?? null,
+        claim.connectorId ?? null,
+        JSON.stringify(claim.exceptCatalogs ?? []),
+      );
+      return row ? taskFromRow(row) : null;
     },
 
     async startProvisioningTask(

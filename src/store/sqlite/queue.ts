@@ -5,8 +5,16 @@ import type { SyncEvent, SyncRecord } from "../../domain/model.js";
 import { FINISHED_STATES, type SyncState } from "../../domain/syncs.js";
 import { page, splitKey } from "../paging.js";
 import { syncFromRow } from "../rows.js";
-import type { NewSync, Page, PageQuery, StoreReader, StoreTx, SyncFinish } from "../store.js";
-import { sqlStates, syncMoveFrom } from "../transitions.js";
+import type {
+  NewSync,
+  Page,
+  PageQuery,
+  StoreReader,
+  StoreTx,
+  SyncClaim,
+  SyncFinish,
+} from "../store.js";
+import { CLAIM_BLOCKING_HOLDS, sqlStates, syncMoveFrom } from "../transitions.js";
 import type { SqliteDb } from "./db.js";
 
 // Lifecycle guards, checked against the domain's state machines when this module loads.
@@ -15,6 +23,7 @@ const CANCEL_QUEUED_SYNCS = sqlStates(syncMoveFrom(["QUEUED"], "CANCELED"));
 const START_SYNC = sqlStates(syncMoveFrom(["QUEUED"], "RUNNING"));
 const REQUEUE_SYNC = sqlStates(syncMoveFrom(["RUNNING"], "QUEUED"));
 const SUPERSEDE_HELD_SYNCS = sqlStates(syncMoveFrom(["ERRORED_NO_DATA"], "SUPERSEDED"));
+const CLAIM_BLOCKED = sqlStates(CLAIM_BLOCKING_HOLDS);
 
 /** Records the sync's state as it is now in its history (after every transition). */
 function recordEvent(q: SqliteDb, syncId: string, at: number): void {
@@ -24,6 +33,18 @@ function recordEvent(q: SqliteDb, syncId: string, at: number): void {
      FROM sync_lifecycles s WHERE id = ?`,
     at,
     syncId,
+  );
+}
+
+/** recordEvent for many syncs in one statement. */
+export function recordEvents(q: SqliteDb, syncIds: readonly string[], at: number): void {
+  if (syncIds.length === 0) return;
+  q.run(
+    `INSERT INTO sync_events (sync_id, seq, at, state, attempt, error)
+     SELECT id, coalesce((SELECT max(seq) FROM sync_events e WHERE e.sync_id = s.id), 0) + 1, ?, state, attempt, error
+     FROM sync_lifecycles s WHERE id IN (SELECT value FROM json_each(?))`,
+    at,
+    JSON.stringify(syncIds),
   );
 }
 
@@ -185,6 +206,38 @@ export const queueWrites = (q: SqliteDb) =>
           limit,
         )
         .map(syncFromRow);
+    },
+
+    async claimSync(claim: SyncClaim): Promise<SyncRecord | null> {
+      // One statement: the single writer hands each sync to one claimer.
+      const row = q.one(
+        `UPDATE sync_lifecycles SET state = 'RUNNING', attempt = attempt + 1, started_at = ?,
+           lease_owner = ?, lease_expires_at = ?, updated_at = ?
+         WHERE id = (
+           SELECT s.id FROM sync_lifecycles s JOIN connectors c ON c.id = s.connector_id
+           WHERE s.state IN (${START_SYNC}) AND s.run_after <= ? AND c.deleted_at IS NULL
+             AND (? IS NULL OR s.connector_id = ?)
+             AND c.catalog_id NOT IN (SELECT value FROM json_each(?))
+             AND NOT EXISTS (SELECT 1 FROM sync_lifecycles r
+                             WHERE r.connector_id = s.connector_id AND r.state = 'RUNNING')
+             AND NOT EXISTS (SELECT 1 FROM provisioning_tasks t
+                             WHERE t.connector_id = s.connector_id AND t.state IN ('QUEUED', 'RUNNING'))
+             AND NOT EXISTS (SELECT 1 FROM holds h WHERE h.connector_id = s.connector_id
+                             AND h.kind || ' ' || s.trigger IN (${CLAIM_BLOCKED}))
+           ORDER BY s.run_after, s.id LIMIT 1)
+         RETURNING *`,
+        claim.now,
+        claim.owner,
+        claim.leaseUntil,
+        claim.now,
+        claim.now,
+        claim.connectorId ?? null,
+        claim.connectorId ?? null,
+        JSON.stringify(claim.exceptCatalogs ?? []),
+      );
+      if (!row) return null;
+      recordEvent(q, String(row.id), claim.now);
+      return syncFromRow(row);
     },
 
     async startSync(id: string, worker: string, now: number, leaseUntil: number): Promise<boolean> {

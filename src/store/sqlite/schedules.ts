@@ -2,8 +2,14 @@
 
 import type { ScheduleRecord } from "../../domain/model.js";
 import { scheduleFromRow } from "../rows.js";
-import type { StoreReader, StoreTx } from "../store.js";
+import type { ScheduleFire, StoreReader, StoreTx } from "../store.js";
+import { RUNNABLE_WITHOUT_CONFIG, SCHEDULE_BLOCKING_HOLDS, sqlStates } from "../transitions.js";
 import type { SqliteDb } from "./db.js";
+import { recordEvents } from "./queue.js";
+
+// Domain rules compiled into the fire statement (see ../transitions.ts).
+const RUNNABLE_BARE = sqlStates(RUNNABLE_WITHOUT_CONFIG);
+const SCHEDULE_BLOCKED = sqlStates(SCHEDULE_BLOCKING_HOLDS);
 
 export const scheduleReads = (q: SqliteDb) =>
   ({
@@ -61,6 +67,49 @@ export const scheduleWrites = (q: SqliteDb) =>
           limit,
         )
         .map(scheduleFromRow);
+    },
+
+    async fireSchedules(
+      fires: readonly ScheduleFire[],
+      requestedBy: string,
+      now: number,
+    ): Promise<string[]> {
+      if (fires.length === 0) return [];
+      const set = JSON.stringify(fires);
+      // The fired set as rows: connector id, next fire, sync id.
+      const fired = `SELECT value ->> '$.connectorId' AS connector_id,
+                            value ->> '$.nextFireAt' AS next_fire_at,
+                            value ->> '$.syncId' AS sync_id
+                     FROM json_each(?)`;
+      q.run(
+        `UPDATE schedules SET next_fire_at = f.next_fire_at, updated_at = ?
+         FROM (${fired}) f WHERE schedules.connector_id = f.connector_id`,
+        now,
+        set,
+      );
+      const queued = q
+        .all(
+          `INSERT INTO sync_lifecycles (id, connector_id, app_id, trigger, state, attempt,
+             queued_at, run_after, requested_by, updated_at)
+           SELECT f.sync_id, c.id, c.app_id, 'SCHEDULE', 'QUEUED', 0, ?, ?, ?, ?
+           FROM (${fired}) f JOIN connectors c ON c.id = f.connector_id
+           WHERE c.deleted_at IS NULL
+             AND (c.config IS NOT NULL OR c.catalog_id IN (${RUNNABLE_BARE}))
+             AND NOT EXISTS (SELECT 1 FROM holds h
+                             WHERE h.connector_id = c.id AND h.kind IN (${SCHEDULE_BLOCKED}))
+             AND NOT EXISTS (SELECT 1 FROM sync_lifecycles s
+                             WHERE s.connector_id = c.id AND s.state = 'QUEUED')
+           ON CONFLICT DO NOTHING
+           RETURNING id`,
+          now,
+          now,
+          requestedBy,
+          now,
+          set,
+        )
+        .map((row) => String(row.id));
+      recordEvents(q, queued, now);
+      return queued;
     },
 
     async setNextFire(connectorId: string, nextFireAt: number | null, now: number): Promise<void> {
