@@ -68,8 +68,9 @@ export async function recordSnapshot(
     .filter((type) => type.skipDataDropCheck)
     .map((type) => type.id);
   return store.transaction(async (tx): Promise<SyncEnd> => {
+    // Lock order: the connector, then its sync (store.ts, "Concurrency").
+    const connector = await tx.lockConnector(claimed.connector.appId, claimed.connector.id);
     const sync = await stillOwned(tx, claimed, worker);
-    const connector = await tx.findConnector(claimed.connector.id);
     if (!sync || !connector) return { state: "LOST" };
     const now = runtime.clock.now();
     const baseline = connector.appliedSyncId
@@ -116,8 +117,9 @@ export async function recordFailure(
   random: number,
 ): Promise<SyncEnd> {
   return runtime.store.transaction(async (tx): Promise<SyncEnd> => {
+    // Lock order: the connector, then its sync (store.ts, "Concurrency").
+    const connector = await tx.lockConnector(claimed.connector.appId, claimed.connector.id);
     const sync = await stillOwned(tx, claimed, worker);
-    const connector = await tx.findConnector(claimed.connector.id);
     if (!sync || !connector) return { state: "LOST" };
     const now = runtime.clock.now();
     const { queued } = await tx.queueSnapshot(connector.id);

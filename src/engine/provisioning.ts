@@ -10,6 +10,7 @@ import { hasHold } from "../domain/holds.js";
 import type { ConnectorRecord } from "../domain/model.js";
 import { taskOutcomeUnknown, type ProvisioningTaskRecord } from "../domain/provisioning.js";
 import type { StoreTx, TaskFinish } from "../store/store.js";
+import { byConnector } from "./queue.js";
 
 /** The engine acting on its own: outcomes are recorded under this name. */
 const SYSTEM: Actor = { name: "system", requestId: "" };
@@ -77,6 +78,8 @@ export async function recordTaskOutcome(
 ): Promise<TaskEnd> {
   return runtime.store.transaction(async (tx): Promise<TaskEnd> => {
     const now = runtime.clock.now();
+    // Lock order: the connector, then its task (store.ts, "Concurrency").
+    await tx.lockConnector(claimed.connector.appId, claimed.connector.id);
     if (!(await tx.finishProvisioningTask(claimed.task.id, { ...finish, finishedAt: now }, worker)))
       return { state: "LOST" };
     const syncId = await afterTask(tx, runtime, claimed.task, finish, now);
@@ -130,7 +133,11 @@ export async function failLostTasks(runtime: Runtime): Promise<string[]> {
   return runtime.store.transaction(async (tx) => {
     const now = runtime.clock.now();
     const failed: string[] = [];
-    for (const task of await tx.expiredTaskLeases(now, 100)) {
+    for (const lost of byConnector(await tx.expiredTaskLeases(now, 100))) {
+      await tx.lockConnector(lost.appId, lost.connectorId);
+      // Read again under the lock: its runner may have renewed or finished it meanwhile.
+      const task = await tx.getProvisioningTask(lost.connectorId, lost.id);
+      if (task?.state !== "RUNNING" || (task.leaseExpiresAt ?? 0) >= now) continue;
       const finish = {
         state: "FAILED" as const,
         error: taskOutcomeUnknown("the runner of this task stopped before the connector answered"),

@@ -76,6 +76,12 @@ export interface RecoveryResult {
   readonly coalesced: number;
 }
 
+/** Rows sorted by their connector's id: the order in which a batch locks connectors. */
+export const byConnector = <T extends { readonly connectorId: string }>(rows: readonly T[]): T[] =>
+  [...rows].sort((a, b) =>
+    a.connectorId < b.connectorId ? -1 : a.connectorId > b.connectorId ? 1 : 0,
+  );
+
 /** Takes back the syncs whose workers stopped renewing their leases. */
 export async function recoverLostLeases(
   runtime: Runtime,
@@ -86,7 +92,12 @@ export async function recoverLostLeases(
   if ((await runtime.store.expiredLeases(runtime.clock.now(), 1)).length === 0) return result;
   return runtime.store.transaction(async (tx) => {
     const now = runtime.clock.now();
-    for (const sync of await tx.expiredLeases(now, 100)) {
+    // Connectors locked in id order, so that two nodes recovering at once cannot deadlock.
+    for (const lost of byConnector(await tx.expiredLeases(now, 100))) {
+      const connector = await tx.lockConnector(lost.appId, lost.connectorId);
+      // Read again under the lock: another node may have taken it back meanwhile.
+      const sync = await tx.getSync(lost.connectorId, lost.id);
+      if (sync?.state !== "RUNNING" || (sync.leaseExpiresAt ?? 0) >= now) continue;
       const { queued } = await tx.queueSnapshot(sync.connectorId);
       const outcome = onLostLease(sync.attempt, maxAttempts, queued > 0);
       let message: string;
@@ -105,7 +116,6 @@ export async function recoverLostLeases(
         else result.coalesced++;
       }
       // The connector is no longer running this sync: show why until the next one starts.
-      const connector = await tx.findConnector(sync.connectorId);
       if (connector) {
         await tx.setConnectorSyncStatus(connector.id, {
           status: "SYNC_STATUS_ERROR",

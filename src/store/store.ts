@@ -5,6 +5,29 @@
 // Writes happen inside `transaction`: one transaction per command, so a state change and the
 // queue rows it implies commit together. A transaction callback must only await the `tx` it is
 // given (no network or file IO inside), because on SQLite transactions are serialised.
+//
+// Concurrency. On SQLite one transaction writes at a time and every rule below holds trivially
+// (capabilities.singleWriter); on PostgreSQL (READ COMMITTED, many nodes) they are what keeps
+// commands, workers, connector processes and schedulers from racing:
+// 1. Lock order: app, then connector, then the connector's rows (holds, schedule, syncs, tasks).
+//    A command locks with lockApp/lockConnector (SELECT … FOR UPDATE) before it reads what it
+//    decides on, and waits for the lock. The engine's transactions that end or take back work
+//    (recording a snapshot or a failure, a task's outcome, lost-lease recovery) lock the
+//    connector first too, and re-read the sync or task under that lock; a batch of them locks
+//    its connectors in id order (engine/queue.ts byConnector), so two nodes cannot deadlock.
+// 2. Claims never wait: claimSync, claimTask and claimDueSchedules take the row they hand out
+//    and its connector with FOR UPDATE SKIP LOCKED, so a connector that a command is changing is
+//    skipped for this round instead of blocking a worker or a scheduler.
+// 3. One statement per claim or fire: claimSync/claimTask are one UPDATE … RETURNING with the
+//    domain's rules compiled in (transitions.ts); fireSchedules advances a batch and queues its
+//    syncs as a set.
+// 4. Uniqueness (one QUEUED and one RUNNING sync per connector, one open task per request, one
+//    hold per kind) is kept by unique indexes. Inserts that can meet a concurrent twin use
+//    ON CONFLICT DO NOTHING and report what they did (insertHold → false, fireSchedules leaves
+//    the connector out, insertProvisioningTask returns the existing task): a race is an answer,
+//    never an error that aborts the batch.
+// 5. State changes are guarded by the domain's state machines (transitions.ts): an UPDATE only
+//    moves a row out of the states the domain allows, and says whether it did.
 
 import type { Hold, HoldKind } from "../domain/holds.js";
 import type {
