@@ -15,7 +15,7 @@ import { TokenService } from "./auth/tokens.js";
 import { derivePublicUrl, type ServeConfig } from "./config/config.js";
 import { Scheduler } from "./engine/scheduler.js";
 import { Worker } from "./engine/worker.js";
-import { ArtifactStore } from "./engine/artifacts.js";
+import { openArtifacts } from "./artifacts/open.js";
 import { systemClock, type Clock } from "./runtime.js";
 import { openStore } from "./store/open.js";
 import { PUBLIC_URL_SETTING } from "./store/settings.js";
@@ -55,6 +55,12 @@ export async function startServer(
   // "listening on", and an operator stopping a node needs to see what it waits for.
   const lifecycle = logger.level === "silent" ? logger : logger.child({}, { level: "info" });
   const store = await openStore(config);
+  // Sync files: on local disk with SQLite; shared through the database with PostgreSQL (its
+  // tables come with the store's migrations, applied above).
+  const artifacts = await openArtifacts(config).catch(async (error: unknown) => {
+    await store.close();
+    throw error;
+  });
   const selfSigned = config.tlsSelfSigned
     ? ensureSelfSignedTls(
         config.dataDir,
@@ -80,7 +86,6 @@ export async function startServer(
   let publicUrl = config.publicUrl ?? derivePublicUrl(config.listenHost, config.listenPort, !!tls);
   const publicHost = () => new URL(publicUrl).host;
   const runtime = { store, clock };
-  const artifacts = new ArtifactStore(join(config.dataDir, "artifacts"), config.artifactRetention);
   const roles = new Set(config.roles);
 
   let api: FastifyInstance | null = null;
@@ -133,6 +138,7 @@ export async function startServer(
     try {
       await api.listen({ host: config.listenHost, port: config.listenPort });
     } catch (error) {
+      await artifacts.close();
       await store.close();
       throw error;
     }
@@ -196,7 +202,12 @@ export async function startServer(
   await ensureAdminCredential(store, clock, config.dataDir, publicHost(), lifecycle);
   scheduler?.start();
   worker?.start();
-  const where = { roles: config.roles, dataDir: config.dataDir, store: store.backend };
+  const where = {
+    roles: config.roles,
+    dataDir: config.dataDir,
+    store: store.backend,
+    files: artifacts.backend,
+  };
   if (api) lifecycle.info(where, `listening on ${publicUrl}`);
   else lifecycle.info(where, `running ${config.roles.join(", ")} (no HTTP listener)`);
 
@@ -209,6 +220,7 @@ export async function startServer(
       await batonService?.drain(); // uploaded syncs being read finish
       await scheduler?.stop();
       await worker?.stop(); // running syncs finish, or are released after the grace period
+      await artifacts.close(); // their logs and files were written out before
       await store.close();
       lifecycle.info("stopped");
       logger.flush();

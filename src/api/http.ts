@@ -7,7 +7,7 @@ import type { Actor, Runtime } from "../commands/context.js";
 import { unauthenticated } from "../domain/errors.js";
 import type { Permission } from "../domain/roles.js";
 import type { TokenService } from "../auth/tokens.js";
-import type { ArtifactStore } from "../engine/artifacts.js";
+import type { Artifacts } from "../artifacts/artifacts.js";
 import { LIMITS } from "../domain/limits.js";
 
 declare module "fastify" {
@@ -26,7 +26,7 @@ export interface ApiContext {
   readonly publicHost: string;
   /** Sync files (c1z, logs) and the public URL that download links point at. */
   readonly files: {
-    readonly artifacts: ArtifactStore;
+    readonly artifacts: Artifacts;
     readonly publicUrl: string;
   };
 }

@@ -65,14 +65,12 @@ function pick(flags: Flags, env: Flags, name: string): string | undefined {
 export function parseStoreConfig(flags: Flags, env: Flags = environment()): StoreConfig {
   const dataDir = resolve(pick(flags, env, "dataDir") ?? DEFAULT_DATA_DIR);
   const databaseUrl = pick(flags, env, "databaseUrl") ?? null;
-  if (databaseUrl !== null) {
-    if (!/^postgres(ql)?:\/\//.test(databaseUrl)) {
-      throw new ConfigError(
-        `--database-url must be a postgres:// URL, got "${redactUrl(databaseUrl)}"`,
-      );
-    }
+  if (
+    databaseUrl !== null &&
+    (!/^postgres(ql)?:\/\//.test(databaseUrl) || !URL.canParse(databaseUrl))
+  ) {
     throw new ConfigError(
-      "the PostgreSQL backend is not part of this release yet; leave --database-url unset to use the embedded SQLite store",
+      `--database-url must be a postgres:// URL, got "${redactUrl(databaseUrl)}"`,
     );
   }
   return { dataDir, databaseUrl };

@@ -37,6 +37,12 @@ export interface SyncArtifact {
   readonly sourceSyncId: string;
 }
 
+/** A kept file (wherever it is kept) that a runner may copy to a path of its own. */
+export interface KeptFile {
+  /** Copies the file to `path`; false when it is no longer kept. */
+  copyTo(path: string): Promise<boolean>;
+}
+
 /** What a grant or revoke runs with. */
 export interface ProvisionContext {
   readonly signal: AbortSignal;
@@ -44,7 +50,7 @@ export interface ProvisionContext {
    * The applied sync's c1z, when the connector wrote one (baton): a one-shot baton connector
    * provisions against a copy of it. Null for connectors without files, or when none is kept.
    */
-  readonly appliedArtifact: string | null;
+  readonly appliedArtifact: KeptFile | null;
 }
 
 /** The connector's answer to a grant or revoke that succeeded. */

@@ -4,7 +4,7 @@
 
 import type { Runtime } from "../commands/context.js";
 import type { SyncSnapshot } from "../connectors/runner.js";
-import type { ArtifactStore } from "./artifacts.js";
+import type { Artifacts } from "../artifacts/artifacts.js";
 import { recordSnapshot, type SyncEnd } from "./apply.js";
 import type { ClaimedSync } from "./queue.js";
 
@@ -14,7 +14,7 @@ export async function ingestSnapshot(
   claimed: ClaimedSync,
   owner: string,
   snapshot: SyncSnapshot,
-  artifacts: ArtifactStore | undefined,
+  artifacts: Artifacts | undefined,
 ): Promise<{ end: SyncEnd; kept: boolean }> {
   let kept = false;
   try {
@@ -35,7 +35,7 @@ export async function ingestSnapshot(
 /**
  * After a run: the c1z kept before the outcome was recorded stays with a sync that succeeded or
  * is held; a failed attempt (its runner still owned the sync) gives it up; a deleted connector's
- * files all go. A LOST attempt leaves it: the attempt that took over writes the same path. Then
+ * files all go. A LOST attempt leaves it: the attempt that took over replaces it. Then
  * retention, and inventory rows nobody needs any more (replaced, superseded, lost) are deleted in
  * slices. A LOST run leaves its rows: a newer attempt of the same sync may be using them.
  */
@@ -44,7 +44,7 @@ export async function settleRun(
   claimed: ClaimedSync,
   end: SyncEnd,
   kept: boolean,
-  artifacts: ArtifactStore | undefined,
+  artifacts: Artifacts | undefined,
 ): Promise<void> {
   const { connector, sync } = claimed;
   if (artifacts) {

@@ -20,7 +20,7 @@ import {
   type ConnectorLogLine,
   type RunEnvironment,
 } from "../connectors/baton/one-shot.js";
-import type { ArtifactStore, SyncLog } from "./artifacts.js";
+import type { Artifacts, SyncLog } from "../artifacts/artifacts.js";
 import type { ConnectorRecord } from "../domain/model.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "../domain/retry.js";
 import { recordFailure, type SyncEnd } from "./apply.js";
@@ -52,7 +52,7 @@ export interface WorkerOptions {
   /** Where connector subprocesses get their run directories (default: the OS temp dir). */
   readonly workRoot?: string;
   /** Keeps c1z files and sync logs; without it, nothing outlives a run. */
-  readonly artifacts?: ArtifactStore;
+  readonly artifacts?: Artifacts;
   /** Variables connector subprocesses inherit (PATH, HOME). */
   readonly inheritedEnv?: Readonly<Record<string, string>>;
   /** How long a connector may take to exit after SIGINT before SIGKILL. */
@@ -90,6 +90,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
   >();
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
+  private stopListening: (() => void) | null = null;
+  /** A commit made work claimable since the loop last looked (store onWork). */
+  private signalled = false;
   private readonly concurrency: number;
   private readonly leaseMs: number;
   private readonly heartbeatMs: number;
@@ -121,6 +124,12 @@ export class Worker extends EventEmitter<WorkerEvents> {
         this.emit("error", error),
       );
     }
+    // A commit that queued or freed work (here, or on another node) wakes the loop at once; the
+    // poll below is the fallback.
+    this.stopListening = this.runtime.store.onWork(() => {
+      this.signalled = true;
+      if (this.active.size < this.concurrency) this.wake?.();
+    });
     this.loop = this.run();
   }
 
@@ -131,6 +140,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       return;
     }
     this.state = "draining";
+    this.stopListening?.();
     this.wake?.();
     await this.loop;
     const running = [...this.active.values()];
@@ -151,6 +161,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
     while (this.state === "running") {
       let claimed: ClaimedSync | null = null;
       let task: ClaimedTask | null = null;
+      // What the claims below see includes every commit signalled so far.
+      this.signalled = false;
       try {
         await recoverLostLeases(this.runtime, this.retryPolicy.maxAttempts);
         await failLostTasks(this.runtime);
@@ -169,9 +181,14 @@ export class Worker extends EventEmitter<WorkerEvents> {
         this.launch(claimed);
         continue; // look for more work at once
       }
+      // Work signalled while the claims ran: look again at once (if there is room for it).
+      if (this.signalled && this.active.size < this.concurrency) continue;
       await new Promise<void>((resolve) => {
-        this.wake = resolve;
-        setTimeout(resolve, this.pollMs);
+        const timer = setTimeout(resolve, this.pollMs);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
       });
     }
   }
@@ -242,7 +259,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       const applied = connector.appliedSyncId;
       const appliedArtifact =
         artifacts && applied && (await artifacts.size(connector.id, applied, "c1z")) !== null
-          ? artifacts.path(connector.id, applied, "c1z")
+          ? { copyTo: (path: string) => artifacts.copyTo(connector.id, applied, "c1z", path) }
           : null;
       const environment: RunEnvironment = {
         workRoot: this.options.workRoot ?? join(tmpdir(), "syncplane-runs"),

@@ -28,7 +28,7 @@ import { isServiceCatalog } from "../domain/catalog.js";
 import { hasHold } from "../domain/holds.js";
 import type { ConnectorRecord } from "../domain/model.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "../domain/retry.js";
-import type { ArtifactStore } from "../engine/artifacts.js";
+import type { Artifacts } from "../artifacts/artifacts.js";
 import { recordFailure, type SyncEnd } from "../engine/apply.js";
 import { discardInventory, ingestSnapshot, settleRun } from "../engine/ingest.js";
 import {
@@ -64,8 +64,11 @@ export const SERVICE_PATH_PREFIX = `/${BatonService.typeName}/`;
 export interface BatonServiceOptions {
   readonly runtime: Runtime;
   readonly tokens: TokenService;
-  readonly artifacts: ArtifactStore;
-  /** Where uploads are written while they arrive (same file system as the artifacts). */
+  readonly artifacts: Artifacts;
+  /**
+   * Where uploads are written while they arrive, and applied c1z files are copied to be read
+   * (on disk artifacts: the same file system, so that keeping an upload is a rename).
+   */
   readonly uploadDir: string;
   readonly logger: Logger;
   /** How long a connector waits between polls (GetTask's next_poll; default 5 s). */
@@ -283,18 +286,15 @@ export class BatonServiceHandlers {
     const { task, connector } = claimed;
     const { artifacts, uploadDir } = this.options;
     const applied = connector.appliedSyncId;
+    const copy = join(uploadDir, `${task.id}.${randomBytes(4).toString("hex")}.applied.c1z`);
     try {
-      if (!applied || (await artifacts.size(connector.id, applied, "c1z")) === null) {
+      await mkdir(uploadDir, { recursive: true, mode: 0o700 });
+      if (!applied || !(await artifacts.copyTo(connector.id, applied, "c1z", copy))) {
         throw ConnectorError.fatal(
           "the applied sync's c1z is not kept, and the task must carry the connector's own objects from it; sync again and retry",
         );
       }
-      await mkdir(uploadDir, { recursive: true, mode: 0o700 });
-      const objects = await readTaskObjects(
-        artifacts.path(connector.id, applied, "c1z"),
-        uploadDir,
-        task,
-      );
+      const objects = await readTaskObjects(copy, uploadDir, task);
       return create(TaskSchema, {
         id: task.id,
         status: Task_Status.PENDING,
@@ -315,6 +315,8 @@ export class BatonServiceHandlers {
         error: `the task could not be sent to the connector: ${(error as Error).message}`,
       });
       return null;
+    } finally {
+      await rm(copy, { force: true });
     }
   }
 

@@ -1,5 +1,7 @@
-// Row ↔ record mapping shared by both backends: times are integers (milliseconds; PostgreSQL
-// bigints arrive as strings), flags are 0/1 integers, JSON is stored as text.
+// Row ↔ record mapping shared by both backends: times are integers (milliseconds), flags are 0/1
+// integers, JSON is stored as text. The mappers also take what a PostgreSQL driver may hand
+// back instead: numbers as strings (bigint, numeric, counts), flags as booleans, JSON already
+// parsed (json/jsonb columns).
 
 import type { Hold, HoldKind } from "../domain/holds.js";
 import type {
@@ -30,8 +32,12 @@ const numOrNull = (value: unknown): number | null =>
   value === null || value === undefined ? null : Number(value);
 const str = (value: unknown): string =>
   value === null || value === undefined ? "" : String(value);
-const json = <T>(value: unknown, fallback: T): T =>
-  value === null || value === undefined ? fallback : (JSON.parse(String(value)) as T);
+const flag = (value: unknown): boolean => value === true || Number(value) === 1;
+const json = <T>(value: unknown, fallback: T): T => {
+  if (value === null || value === undefined) return fallback;
+  if (typeof value === "object" && !Buffer.isBuffer(value)) return value as T;
+  return JSON.parse(String(value)) as T;
+};
 
 export const appFromRow = (row: Row): AppRecord => ({
   id: str(row.id),
@@ -50,7 +56,7 @@ export const connectorFromRow = (row: Row): ConnectorRecord => ({
   catalogId: str(row.catalog_id),
   config: json(row.config, null),
   configUpdatedAt: numOrNull(row.config_updated_at),
-  disableCheckBadSync: num(row.disable_check_bad_sync) === 1,
+  disableCheckBadSync: flag(row.disable_check_bad_sync),
   syncResourceTypeIds: json(row.sync_resource_type_ids, []),
   userIds: json(row.user_ids, []),
   syncStatus: {
@@ -149,7 +155,8 @@ export const credentialFromRow = (row: Row): CredentialRecord => ({
   clientId: str(row.client_id),
   name: str(row.name),
   role: str(row.role) as Role,
-  connectorId: row.connector_id === null ? null : str(row.connector_id),
+  connectorId:
+    row.connector_id === null || row.connector_id === undefined ? null : str(row.connector_id),
   publicJwk: json(row.public_jwk, { kty: "OKP", crv: "Ed25519", x: "" }),
   secretHash: str(row.secret_hash),
   createdAt: num(row.created_at),
@@ -172,8 +179,8 @@ export const auditFromRow = (row: Row): AuditEvent => ({
 export const resourceTypeFromRow = (row: Row): ResourceTypeRecord => ({
   id: String(row.id),
   displayName: String(row.display_name),
-  traits: JSON.parse(String(row.traits)) as ResourceTypeRecord["traits"],
-  skipDataDropCheck: Number(row.skip_data_drop_check) === 1,
+  traits: json<ResourceTypeRecord["traits"]>(row.traits, []),
+  skipDataDropCheck: flag(row.skip_data_drop_check),
 });
 
 export const resourceFromRow = (row: Row): ResourceRecord => ({

@@ -448,6 +448,12 @@ export interface StoreCapabilities {
 export interface Store extends StoreReader {
   readonly backend: "sqlite" | "postgres";
   readonly capabilities: StoreCapabilities;
+  /**
+   * Calls `listener` after a commit that made a sync or a task claimable (store/work.ts): one
+   * made on this node, and with capabilities.notify one made on any node. A hint, not a queue:
+   * claimers still poll, and may be woken for nothing. Returns the way to stop listening.
+   */
+  onWork(listener: () => void): () => void;
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

@@ -9,7 +9,8 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { sweepAbandonedRuns } from "../../src/connectors/baton/one-shot.js";
-import { ArtifactStore, SyncLog } from "../../src/engine/artifacts.js";
+import { SyncLog } from "../../src/artifacts/artifacts.js";
+import { LocalArtifacts } from "../../src/artifacts/local.js";
 import { newId } from "../../src/runtime.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import type { Store } from "../../src/store/store.js";
@@ -65,7 +66,7 @@ describe("sync files", () => {
         if (i === 0) await tx.setAppliedSync(connector.id, id, now);
       });
     }
-    const artifacts = new ArtifactStore(join(dir, "artifacts"), 3);
+    const artifacts = new LocalArtifacts(join(dir, "artifacts"), 3);
     for (const id of ids) {
       const source = join(dir, `${id}.src`);
       writeFileSync(source, "C1ZF\0");

@@ -4,7 +4,8 @@
 // other connectors' tasks → PERMISSION_DENIED), GetTask's sync_full with storage_engine sqlite,
 // Hello's presence, Heartbeat, UploadAsset (SHA-256 checked, size-bounded), FinishTask into the
 // same ingest and data-drop guard as one-shot syncs, error FinishTasks, nothing while paused,
-// RotateCredential revoking the previous secret, and a slim grant completed for a revoke task.
+// RotateCredential revoking the previous secret, a grant task carrying the objects read from the
+// kept applied c1z, and a slim grant completed for a revoke task.
 
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
@@ -274,6 +275,37 @@ describe("BatonService (protocol)", () => {
       return sync.state === "ERRORED_NO_DATA" ? sync : null;
     });
     assert.equal(held.error, "user: 20 → 2 (-90.0%)");
+  });
+
+  it("hands out a grant carrying the connector's objects from the kept applied c1z", async () => {
+    const c = await serviceConnector("grant");
+    const sync = await until("a sync", async () => (await getTask(c.client)).task ?? null);
+    const path = join(dir, "sync-grant.c1z");
+    await writeC1z(path, directory(3));
+    await c.client.uploadAsset(uploadOf(sync.id, readFileSync(path)));
+    await c.client.finishTask(
+      create(FinishTaskRequestSchema, {
+        taskId: sync.id,
+        finalState: { case: "success", value: {} },
+      }),
+    );
+    await until("the sync to be applied", async () =>
+      (await syncOf(c.base, sync.id)).state === "SUCCEEDED" ? true : null,
+    );
+    const requested = await api("POST", `${c.base}/provisioning/grant`, {
+      body: {
+        entitlementId: "group:g1:member",
+        principal: { resourceTypeId: "user", resourceId: "u2" },
+      },
+    });
+    assert.equal(requested.status, 200, JSON.stringify(requested.body));
+    const task = await until("the grant", async () => (await getTask(c.client)).task ?? null);
+    assert.equal(task.taskType.case, "grant");
+    const grant = task.taskType.case === "grant" ? task.taskType.value : null;
+    assert.ok(grant?.entitlement && grant.principal);
+    // The bytes the connector's own sync wrote (c1.connector.v2.Entitlement and Resource).
+    assert.match(Buffer.from(grant.entitlement).toString("latin1"), /Admins member/);
+    assert.match(Buffer.from(grant.principal).toString("latin1"), /User 2/);
   });
 
   it("retries a retryable failure, ends a non-retryable one ERRORED, and gives nothing while paused", async () => {

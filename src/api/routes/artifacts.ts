@@ -15,7 +15,6 @@ import {
 } from "../../auth/signed-urls.js";
 import { Text } from "../contracts/common.js";
 import { addRoute, pathParams, type ApiContext } from "../http.js";
-import { readLogLines } from "../../engine/artifacts.js";
 
 const SYNC_PATH = "/api/v1/apps/:app_id/connectors/:connector_id/syncs/:sync_id";
 
@@ -109,7 +108,7 @@ export function artifactRoutes(app: FastifyInstance, ctx: ApiContext): void {
     handler: async (request) => {
       const params = request.params as { app_id: string; connector_id: string; sync_id: string };
       const sync = await syncOf(params);
-      return { lines: await readLogLines(artifacts.path(sync.connectorId, sync.id, "log")) };
+      return { lines: await artifacts.readLog(sync.connectorId, sync.id) };
     },
   });
 }

@@ -10,7 +10,6 @@ import { PageSize, PageToken } from "../contracts/common.js";
 import type { GrantRequest, RevokeRequest } from "../contracts/provisioning.js";
 import { actorOf, addRoute, pathParams, type ApiContext } from "../http.js";
 import { pageJson, taskJson } from "../wire.js";
-import { readLogLines } from "../../engine/artifacts.js";
 
 const TAGS = ["Provisioning"];
 const BASE = "/api/v1/apps/:app_id/connectors/:connector_id/provisioning";
@@ -143,7 +142,7 @@ export function provisioningRoutes(app: FastifyInstance, ctx: ApiContext): void 
       const p = request.params as Required<Ref>;
       await requireConnector(store, p.app_id, p.connector_id);
       const task = await requireTask(store, p.connector_id, p.task_id);
-      return { lines: await readLogLines(files.artifacts.taskLogPath(task.connectorId, task.id)) };
+      return { lines: await files.artifacts.readTaskLog(task.connectorId, task.id) };
     },
   });
 

@@ -9,7 +9,7 @@
 
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -133,13 +133,11 @@ export class BatonOneShotConnector implements ConnectorRunner {
     const { runDir, release } = await this.makeRunDir();
     try {
       const c1zPath = join(runDir, "sync.c1z");
-      await copyFile(appliedArtifact, c1zPath).catch((error: NodeJS.ErrnoException) => {
-        throw error.code === "ENOENT"
-          ? ConnectorError.fatal(
-              "the applied sync's c1z is no longer on disk; run a sync (ForceSync) and retry",
-            )
-          : error;
-      });
+      if (!(await appliedArtifact.copyTo(c1zPath))) {
+        throw ConnectorError.fatal(
+          "the applied sync's c1z is no longer kept; run a sync (ForceSync) and retry",
+        );
+      }
       await this.run(["-p", "--file", c1zPath, ...action], runDir, signal);
       // Exit 0 is all a one-shot connector says: baton does not report "already exists" on the
       // command line.

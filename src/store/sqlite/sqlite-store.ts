@@ -8,6 +8,7 @@
 
 import type Database from "better-sqlite3";
 import type { Store, StoreCapabilities, StoreReader, StoreTx } from "../store.js";
+import { withWorkSignals, WorkListeners } from "../work.js";
 import { appReads, appWrites } from "./apps.js";
 import { auditReads, auditWrites } from "./audit.js";
 import { Checkpointer } from "./checkpointer.js";
@@ -79,6 +80,9 @@ class GroupCommitWriter {
   private pending: PendingCommand[] = [];
   private draining: Promise<void> | null = null;
   private closed = false;
+  /** Whether a command of the group being run made work claimable (see ../work.ts). */
+  private workInGroup = false;
+  readonly workListeners = new WorkListeners();
 
   constructor(
     private readonly writer: Connection,
@@ -87,7 +91,9 @@ class GroupCommitWriter {
     this.checkpointer = new Checkpointer(path, (error) => {
       process.emitWarning(`syncplane: the SQLite checkpoint thread stopped: ${error.message}`);
     });
-    this.tx = sqliteTx(new SqliteDb(writer));
+    this.tx = withWorkSignals(sqliteTx(new SqliteDb(writer)), () => {
+      this.workInGroup = true;
+    });
     this.control = {
       begin: writer.prepare("BEGIN IMMEDIATE"),
       commit: writer.prepare("COMMIT"),
@@ -137,6 +143,7 @@ class GroupCommitWriter {
 
   private async runGroup(group: readonly PendingCommand[]): Promise<Outcome[]> {
     const failAll = (error: unknown): Outcome[] => group.map(() => ({ ok: false, error }));
+    this.workInGroup = false;
     try {
       this.control.begin.run();
     } catch (error) {
@@ -160,6 +167,7 @@ class GroupCommitWriter {
         }
       }
       this.control.commit.run();
+      if (this.workInGroup) this.workListeners.emit();
       return outcomes;
     } catch (error) {
       try {
@@ -193,6 +201,7 @@ export const SqliteStore = {
       backend: "sqlite",
       capabilities: SQLITE_CAPABILITIES,
       transaction: (fn) => commands.transaction(fn),
+      onWork: (listener) => commands.workListeners.add(listener),
       close: async () => {
         await commands.close();
         reader.close();

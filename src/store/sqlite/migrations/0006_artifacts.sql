@@ -1,0 +1,5 @@
+-- 0006: shared sync files. With PostgreSQL (--database-url), each sync's c1z and log and each
+-- provisioning task's log are stored as chunks in the database (artifact_files, artifact_chunks),
+-- so that every node can serve them. With SQLite the files live on local disk, under
+-- <data-dir>/artifacts (src/artifacts/local.ts): this migration creates nothing and only keeps
+-- the version numbers of both backends in step.
