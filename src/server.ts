@@ -9,7 +9,7 @@ import pino, { type Logger } from "pino";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { buildApi } from "./api/app.js";
 import { BatonServiceHandlers, SERVICE_PATH_PREFIX } from "./service/baton-service.js";
-import { createCredential } from "./auth/credentials.js";
+import { createCredentialInTx } from "./auth/credentials.js";
 import { ensureSelfSignedTls } from "./auth/self-signed.js";
 import { TokenService } from "./auth/tokens.js";
 import { derivePublicUrl, type ServeConfig } from "./config/config.js";
@@ -18,7 +18,7 @@ import { Worker } from "./engine/worker.js";
 import { openArtifacts } from "./artifacts/open.js";
 import { systemClock, type Clock } from "./runtime.js";
 import { openStore } from "./store/open.js";
-import { PUBLIC_URL_SETTING } from "./store/settings.js";
+import { FIRST_ADMIN_SETTING, PUBLIC_URL_SETTING } from "./store/settings.js";
 import type { Store } from "./store/store.js";
 
 export const ADMIN_CREDENTIAL_FILE = "admin-credential.json";
@@ -240,12 +240,20 @@ async function ensureAdminCredential(
   logger: Logger,
 ): Promise<void> {
   if ((await store.listCredentials()).length > 0) return;
-  const issued = await createCredential(store, clock, {
-    role: "admin",
-    name: "admin",
-    publicHost,
-    actor: "system:first-start",
+  const issued = await store.transaction(async (tx) => {
+    // Nodes that start together on a new database: the one that claims the setting issues it.
+    if (!(await tx.claimSetting(FIRST_ADMIN_SETTING, publicHost, clock.now()))) return null;
+    return createCredentialInTx(tx, clock, {
+      role: "admin",
+      name: "admin",
+      publicHost,
+      actor: "system:first-start",
+    });
   });
+  if (!issued) {
+    logger.info("first start: another node issued the admin credential (see its data dir)");
+    return;
+  }
   const path = join(dataDir, ADMIN_CREDENTIAL_FILE);
   writeFileSync(
     path,

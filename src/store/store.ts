@@ -430,6 +430,11 @@ export interface StoreTx extends StoreReader {
   insertAuditEvent(event: AuditEvent): Promise<void>;
 
   putSetting(key: string, value: string, now: number): Promise<void>;
+  /**
+   * Sets a setting only if it has none yet; false when it had one (another node got there
+   * first: on PostgreSQL the loser waits for the winner's commit, then gets false).
+   */
+  claimSetting(key: string, value: string, now: number): Promise<boolean>;
 }
 
 /**

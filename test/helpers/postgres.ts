@@ -163,6 +163,37 @@ export async function postgresStartMs(): Promise<number> {
   return (await ensureStarted()).startMs;
 }
 
+/**
+ * Restarts the process's PostgreSQL as an operator would: a fast shutdown (SIGINT: sessions are
+ * ended, transactions in flight roll back), then a start on the same data and port. Resolves
+ * once it accepts connections again; `downMs` is how long it stays down in between.
+ */
+export async function restartPostgres(downMs = 0): Promise<void> {
+  const started = await ensureStarted();
+  const handle = started.server as unknown as { process?: ChildProcess };
+  const postgres = handle.process;
+  if (!postgres || postgres.exitCode !== null)
+    throw new Error("the test PostgreSQL is not running");
+  await new Promise<void>((resolve) => {
+    postgres.once("exit", () => resolve());
+    postgres.kill("SIGINT");
+  });
+  // Not stop(): with persistent: false that would delete the data.
+  handle.process = undefined;
+  if (downMs > 0) await new Promise((resolve) => setTimeout(resolve, downMs));
+  if (started.watchdog?.pid !== undefined) {
+    try {
+      process.kill(started.watchdog.pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+  }
+  await started.server.start();
+  const pid = (started.server as unknown as { process?: ChildProcess }).process?.pid;
+  const guard = pid === undefined ? null : watchdog(pid, started.root);
+  running = Promise.resolve({ ...started, watchdog: guard });
+}
+
 /** Stops the process's PostgreSQL (if it was started) and removes its files. */
 export async function stopPostgres(): Promise<void> {
   stopped = true;

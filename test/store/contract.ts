@@ -71,6 +71,22 @@ export function storeContract(backend: string, open: () => Promise<Store>): void
       };
     }
 
+    it("keeps settings: put overwrites, claim sets only once", async () => {
+      assert.equal(await store.getSetting("contract_key"), null);
+      await store.transaction((tx) => tx.putSetting("contract_key", "a", now));
+      await store.transaction((tx) => tx.putSetting("contract_key", "b", now));
+      assert.equal(await store.getSetting("contract_key"), "b");
+      assert.equal(
+        await store.transaction((tx) => tx.claimSetting("contract_once", "x", now)),
+        true,
+      );
+      assert.equal(
+        await store.transaction((tx) => tx.claimSetting("contract_once", "y", now)),
+        false,
+      );
+      assert.equal(await store.getSetting("contract_once"), "x");
+    });
+
     it("stores and pages apps, and hides deleted ones", async () => {
       const ids: string[] = [];
       for (let i = 0; i < 5; i++) {

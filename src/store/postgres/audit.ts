@@ -50,6 +50,18 @@ export const auditWrites = (q: PgDb) =>
       );
     },
 
+    async claimSetting(key: string, value: string, now: number): Promise<boolean> {
+      return (
+        (await q.run(
+          `INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3)
+           ON CONFLICT (key) DO NOTHING`,
+          key,
+          value,
+          now,
+        )) > 0
+      );
+    },
+
     async insertAuditEvent(e: AuditEvent): Promise<void> {
       await q.run(
         `INSERT INTO audit_events (id, at, actor, action, object_type, object_id, request_id,

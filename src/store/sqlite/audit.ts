@@ -51,6 +51,18 @@ export const auditWrites = (q: SqliteDb) =>
       );
     },
 
+    async claimSetting(key: string, value: string, now: number): Promise<boolean> {
+      return (
+        q.run(
+          `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
+           ON CONFLICT (key) DO NOTHING`,
+          key,
+          value,
+          now,
+        ) > 0
+      );
+    },
+
     async insertAuditEvent(e: AuditEvent): Promise<void> {
       q.run(
         `INSERT INTO audit_events (id, at, actor, action, object_type, object_id, request_id, details)
