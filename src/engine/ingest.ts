@@ -15,11 +15,15 @@ export async function ingestSnapshot(
   owner: string,
   snapshot: SyncSnapshot,
   artifacts: Artifacts | undefined,
+  options: {
+    /** The c1z is kept already (a service-mode upload stored in shared artifacts). */
+    readonly alreadyKept?: boolean;
+  } = {},
 ): Promise<{ end: SyncEnd; kept: boolean }> {
-  let kept = false;
+  let kept = options.alreadyKept === true;
   try {
     // Kept before the outcome is recorded, so a sync shown SUCCEEDED has its file.
-    if (snapshot.artifact && artifacts) {
+    if (!kept && snapshot.artifact && artifacts) {
       await artifacts.keepC1z(claimed.connector.id, claimed.sync.id, snapshot.artifact.path);
       kept = true;
     }

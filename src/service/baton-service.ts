@@ -263,7 +263,7 @@ export class BatonServiceHandlers {
     // an upload that must not stand in for this attempt's.
     if (sync.sync.attempt > 1) {
       await discardInventory(runtime, sync.sync.id);
-      await rm(this.uploadPath(sync.sync.id), { force: true });
+      await this.dropUpload(connector.id, sync.sync.id);
     }
     this.options.logger.info(
       { syncId: sync.sync.id, connectorId: connector.id, hostId: caller.hostId },
@@ -361,7 +361,7 @@ export class BatonServiceHandlers {
         return;
       const claimed: ClaimedSync = { sync, connector: caller.connector, leaseUntil: 0 };
       if (request.finalState.case === "success") {
-        const upload = this.uploadPath(sync.id);
+        const { upload, shared } = await this.localUpload(caller.connector.id, sync.id);
         const size = await stat(upload).then(
           (info) => info.size,
           () => -1,
@@ -376,7 +376,7 @@ export class BatonServiceHandlers {
         // Read in the background: a large c1z takes longer than the connector waits for an answer.
         // The lease is renewed meanwhile; if this process dies, the lease runs out and the sync is
         // retried.
-        const ingest = this.ingest(claimed, upload, size)
+        const ingest = this.ingest(claimed, upload, size, shared)
           .catch((error: unknown) => logger.error({ err: error, syncId: sync.id }, "ingest failed"))
           .finally(() => this.ingests.delete(sync.id));
         this.ingests.set(sync.id, ingest);
@@ -427,12 +427,34 @@ export class BatonServiceHandlers {
       this.retryPolicy,
       Math.random(),
     );
-    await rm(this.uploadPath(claimed.sync.id), { force: true });
+    await this.dropUpload(claimed.connector.id, claimed.sync.id);
     await settleRun(runtime, claimed, end, false, artifacts);
     return end;
   }
 
-  private async ingest(claimed: ClaimedSync, upload: string, size: number): Promise<void> {
+  /**
+   * The sync's upload as a local file to read: on disk, where UploadAsset put it; with shared
+   * artifacts, a copy taken from the database (the upload may have reached another node), which
+   * is already kept as the sync's c1z.
+   */
+  private async localUpload(
+    connectorId: string,
+    syncId: string,
+  ): Promise<{ upload: string; shared: boolean }> {
+    const local = this.uploadPath(syncId);
+    if (!this.sharedUploads) return { upload: local, shared: false };
+    const copy = join(this.options.uploadDir, `${syncId}.${randomBytes(4).toString("hex")}.c1z`);
+    await mkdir(this.options.uploadDir, { recursive: true, mode: 0o700 });
+    const found = await this.options.artifacts.copyTo(connectorId, syncId, "c1z", copy);
+    return { upload: found ? copy : local, shared: found };
+  }
+
+  private async ingest(
+    claimed: ClaimedSync,
+    upload: string,
+    size: number,
+    alreadyKept: boolean,
+  ): Promise<void> {
     const { runtime, artifacts, logger } = this.options;
     const owner = serviceOwner(claimed.connector.id);
     const renew = setInterval(() => {
@@ -448,7 +470,9 @@ export class BatonServiceHandlers {
         `${claimed.sync.id}.${randomBytes(4).toString("hex")}.sqlite`,
       );
       const snapshot = await c1zSnapshot(upload, dbPath, size, () => rm(upload, { force: true }));
-      ({ end, kept } = await ingestSnapshot(runtime, claimed, owner, snapshot, artifacts));
+      ({ end, kept } = await ingestSnapshot(runtime, claimed, owner, snapshot, artifacts, {
+        alreadyKept,
+      }));
     } catch (error) {
       const failure =
         error instanceof ConnectorError
@@ -458,6 +482,7 @@ export class BatonServiceHandlers {
             );
       end = await recordFailure(runtime, claimed, owner, failure, this.retryPolicy, Math.random());
       await rm(upload, { force: true });
+      if (alreadyKept) kept = true; // settleRun gives up the stored upload of a failed attempt
     } finally {
       clearInterval(renew);
     }
@@ -472,6 +497,17 @@ export class BatonServiceHandlers {
 
   private uploadPath(syncId: string): string {
     return join(this.options.uploadDir, `${syncId}.c1z`);
+  }
+
+  /** Uploads are kept where every node sees them (shared artifacts), not in the upload dir. */
+  private get sharedUploads(): boolean {
+    return this.options.artifacts.backend !== "disk";
+  }
+
+  /** Drops a sync's upload, wherever it is kept. */
+  private async dropUpload(connectorId: string, syncId: string): Promise<void> {
+    await rm(this.uploadPath(syncId), { force: true });
+    if (this.sharedUploads) await this.options.artifacts.discard(connectorId, syncId, "c1z");
   }
 
   private async upload(
@@ -507,7 +543,7 @@ export class BatonServiceHandlers {
           if (!out.write(msg.value.data))
             await new Promise<void>((resolve) => out?.once("drain", () => resolve()));
         } else if (msg.case === "eof") {
-          if (!out) throw new ConnectError("eof before metadata", Code.InvalidArgument);
+          if (!out || !caller) throw new ConnectError("eof before metadata", Code.InvalidArgument);
           await new Promise<void>((resolve, reject) => {
             out?.once("error", reject);
             out?.end(resolve);
@@ -520,7 +556,7 @@ export class BatonServiceHandlers {
               Code.DataLoss,
             );
           }
-          await this.keepUpload(syncId, part);
+          await this.keepUpload(caller, syncId, part);
           part = "";
           return;
         }
@@ -550,8 +586,12 @@ export class BatonServiceHandlers {
     return sync.id;
   }
 
-  /** A c1z becomes the sync's upload; anything else (a debug log) is not kept. */
-  private async keepUpload(syncId: string, part: string): Promise<void> {
+  /**
+   * A c1z becomes the sync's upload; anything else (a debug log) is not kept. With shared
+   * artifacts (PostgreSQL) the upload goes straight into the database as the sync's c1z, so that
+   * the FinishTask that follows may reach any node; on disk it waits in this node's upload dir.
+   */
+  private async keepUpload(caller: Caller, syncId: string, part: string): Promise<void> {
     const handle = await open(part, "r");
     const head = Buffer.alloc(5);
     try {
@@ -561,7 +601,9 @@ export class BatonServiceHandlers {
     }
     const magic = head.toString("latin1");
     if (magic === V1_MAGIC || magic === V3_MAGIC) {
-      await rename(part, this.uploadPath(syncId));
+      if (this.sharedUploads)
+        await this.options.artifacts.keepC1z(caller.connector.id, syncId, part);
+      else await rename(part, this.uploadPath(syncId));
     } else {
       this.options.logger.info({ syncId }, "an upload that is not a c1z (a debug log) was dropped");
       await rm(part, { force: true });
