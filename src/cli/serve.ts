@@ -13,6 +13,10 @@ export function serveCommand(program: Command): void {
     .option("--listen <host:port>", "address to listen on (default 127.0.0.1:8080)")
     .option("--public-url <url>", "URL clients reach this server at; its host goes into client ids")
     .option("--database-url <url>", "postgres://… to use PostgreSQL instead of the embedded store")
+    .option(
+      "--database-pool-size <n>",
+      "with --database-url: connections the store keeps open at most (default 10)",
+    )
     .option("--tls-cert <file>", "PEM certificate: serve HTTPS (with HTTP/2)")
     .option("--tls-key <file>", "PEM private key for --tls-cert")
     .option(

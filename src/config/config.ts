@@ -9,6 +9,8 @@ export const AVAILABLE_ROLES: readonly ServerRole[] = ["api", "scheduler", "work
 export interface StoreConfig {
   readonly dataDir: string;
   readonly databaseUrl: string | null;
+  /** With PostgreSQL: the most connections the store opens at once (default 10). */
+  readonly databasePoolSize?: number;
 }
 
 export interface ServeConfig extends StoreConfig {
@@ -73,7 +75,11 @@ export function parseStoreConfig(flags: Flags, env: Flags = environment()): Stor
       `--database-url must be a postgres:// URL, got "${redactUrl(databaseUrl)}"`,
     );
   }
-  return { dataDir, databaseUrl };
+  const poolSize = Number(pick(flags, env, "databasePoolSize") ?? 10);
+  if (!Number.isInteger(poolSize) || poolSize < 2 || poolSize > 200) {
+    throw new ConfigError("--database-pool-size must be a whole number from 2 to 200");
+  }
+  return { dataDir, databaseUrl, databasePoolSize: poolSize };
 }
 
 export function parseListen(value: string): { host: string; port: number } {

@@ -14,7 +14,9 @@ export const SQLITE_FILE = "syncplane.db";
 export async function openStore(config: StoreConfig): Promise<Store> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   // The data dir is made either way (local files live there); the records go to PostgreSQL.
-  if (config.databaseUrl) return PostgresStore.open(config.databaseUrl);
+  if (config.databaseUrl) {
+    return PostgresStore.open(config.databaseUrl, { poolSize: config.databasePoolSize });
+  }
   const path = join(config.dataDir, SQLITE_FILE);
   // Create the file owner-only before SQLite does: it holds credential and token hashes, and
   // SQLite gives its -wal and -shm files the same mode.

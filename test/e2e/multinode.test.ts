@@ -12,6 +12,7 @@
 //   there afterwards.
 
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import pg from "pg";
@@ -21,7 +22,7 @@ import { Cluster, type ClusterNode, type Json } from "../helpers/cluster.js";
 import { writeDirectory } from "../helpers/inventory.js";
 import { freshDatabaseUrl, restartPostgres } from "../helpers/postgres.js";
 import { tempDir } from "../helpers/server.js";
-import { until } from "../helpers/wait.js";
+import { PROCESS_LIMIT_MS, until } from "../helpers/wait.js";
 
 const FILE_CONFIG = "type.googleapis.com/syncplane.v1.FileConnectorConfig";
 const CONNECTORS = 12;
@@ -257,6 +258,51 @@ describe("three nodes on one PostgreSQL", () => {
   it("one admin credential was issued on first start, by one node", async () => {
     const rows = await sql("SELECT created_by FROM credentials WHERE role = 'admin'");
     assert.deepEqual(rows.map((row) => row.created_by).sort(), ["system:first-start", "test"]);
+  });
+
+  it("credentials create --database-url works offline, and the credential works on every node", async () => {
+    const run = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+      execFile(
+        process.execPath,
+        [
+          "--import",
+          import.meta.resolve("tsx"),
+          join(import.meta.dirname, "../../src/cli/main.ts"),
+          "credentials",
+          "create",
+          "--role",
+          "viewer",
+          "--name",
+          "offline",
+          "--database-url",
+          url,
+          "--json",
+        ],
+        { env: { PATH: process.env.PATH ?? "" }, timeout: PROCESS_LIMIT_MS },
+        (error, stdout, stderr) =>
+          resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+    assert.equal(run.code, 0, run.stderr);
+    const issued = JSON.parse(run.stdout) as { clientId: string; clientSecret: string };
+    // Named after the address the nodes started with (the public URL they stored).
+    assert.match(issued.clientId, /^offline-[0-9a-f]+@127\.0\.0\.1:\d+\//);
+    for (const node of cluster.nodes) {
+      const response = await fetch(`${node.url}/auth/v1/token`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({
+          grant_type: "client_credentials",
+          client_id: issued.clientId,
+          client_secret: issued.clientSecret,
+        }),
+      });
+      const token = ((await response.json()) as { access_token: string }).access_token;
+      const apps = await fetch(`${node.url}/api/v1/apps`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      assert.equal(apps.status, 200, `node ${node.index}`);
+    }
   });
 
   it("R2: concurrent ForceSync calls over the three APIs leave exactly one queued sync", async () => {
