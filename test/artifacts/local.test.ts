@@ -51,7 +51,10 @@ describe("local artifacts", () => {
       const versions = db
         .prepare("SELECT version, name FROM schema_migrations ORDER BY version")
         .all() as { version: number; name: string }[];
-      assert.deepEqual(versions.at(-1), { version: 6, name: "artifacts" });
+      assert.deepEqual(
+        versions.find((v) => v.version === 6),
+        { version: 6, name: "artifacts" },
+      );
       const tables = db
         .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'artifact%'")
         .all();

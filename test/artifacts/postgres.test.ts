@@ -66,7 +66,10 @@ describe("PostgreSQL artifacts", () => {
 
   it("are chosen with a database URL, after the store migrated (0006 recorded)", async () => {
     const versions = await db.query("SELECT version, name FROM schema_migrations ORDER BY 1");
-    assert.deepEqual(versions.rows.at(-1), { version: 6, name: "artifacts" });
+    assert.deepEqual(
+      versions.rows.find((row: { version: number }) => row.version === 6),
+      { version: 6, name: "artifacts" },
+    );
     const opened = await openArtifacts({
       dataDir: tempDir(),
       databaseUrl: url,

@@ -1,6 +1,6 @@
 // Three syncplane processes (api, scheduler and worker each) on one real PostgreSQL, driven over
 // HTTP, with the faults a multi-node deployment meets (issue 10, §4; CI-sized versions of R1, R2
-// and R5 — the full sizes are `bench/multinode`):
+// and R5 — `npm run bench:multinode` runs this file at the full sizes, bench/multinode):
 // - R2: concurrent ForceSync calls spread over the three APIs leave exactly one queued sync;
 // - a schedule that falls due on three schedulers queues one sync;
 // - R1: nodes killed with SIGKILL and started again while syncs and grants run: every sync ends
@@ -25,7 +25,13 @@ import { tempDir } from "../helpers/server.js";
 import { PROCESS_LIMIT_MS, until } from "../helpers/wait.js";
 
 const FILE_CONFIG = "type.googleapis.com/syncplane.v1.FileConnectorConfig";
-const CONNECTORS = 12;
+// CI sizes; `npm run bench:multinode` runs the same file at the issue's full sizes.
+const size = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const CONNECTORS = size("MULTINODE_CONNECTORS", 12);
+const R2_CALLS = size("MULTINODE_R2_CALLS", 300);
+/** R1 goes on until this many syncs were created and this many nodes were killed. */
+const R1_SYNCS = size("MULTINODE_R1_SYNCS", 0);
+const R1_KILLS = size("MULTINODE_R1_KILLS", 4);
 /** Users per connector's file; the first GRANTED are in group g1, the rest can be granted. */
 const USERS = 120;
 const GRANTED = 2;
@@ -315,7 +321,7 @@ describe("three nodes on one PostgreSQL", () => {
     await store.transaction((tx) =>
       tx.cancelQueuedSyncs(id, "test: start from nothing", Date.now()),
     );
-    const calls = 300;
+    const calls = R2_CALLS;
     const results = await Promise.all(
       Array.from({ length: calls }, (_, i) =>
         cluster.call(
@@ -401,9 +407,19 @@ describe("three nodes on one PostgreSQL", () => {
       }
     };
     const loaders = [load(), load(), load()];
-    // At least 15 s and four kills (a restart takes a few seconds on a loaded machine).
+    // At least 15 s, R1_KILLS kills (a restart takes a few seconds on a loaded machine) and
+    // R1_SYNCS syncs created.
     const began = Date.now();
-    await until("four kills", async () => Date.now() - began > 15_000 && kills >= 4, 120_000, 200);
+    await until(
+      `${R1_KILLS} kills and ${R1_SYNCS} syncs`,
+      async () => {
+        if (Date.now() - began < 15_000 || kills < R1_KILLS) return false;
+        const [now] = await sql("SELECT count(*)::int AS n FROM sync_lifecycles");
+        return (now?.n as number) - (before?.n as number) >= R1_SYNCS;
+      },
+      R1_SYNCS > 0 ? 900_000 : 120_000,
+      500,
+    );
     stop = true;
     await Promise.all([killer, ...loaders]);
     for (const node of cluster.nodes) if (!node.alive) await node.start();
@@ -413,7 +429,7 @@ describe("three nodes on one PostgreSQL", () => {
     await assertForcesServed(forces);
     const states = await assertGrantsEnded(grants);
     const [afterRow] = await sql("SELECT count(*)::int AS n FROM sync_lifecycles");
-    assert.ok(kills >= 4, `${kills} kills`);
+    assert.ok(kills >= R1_KILLS, `${kills} kills`);
     assert.ok(
       forces.length > 50 && grants.length > 10,
       `${forces.length} forces, ${grants.length} grants`,
