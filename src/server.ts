@@ -8,7 +8,7 @@ import type { FastifyInstance } from "fastify";
 import pino, { type Logger } from "pino";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { buildApi } from "./api/app.js";
-import { BatonServiceHandlers, SERVICE_PATH_PREFIX } from "./service/baton-service.js";
+import { BatonServiceHandlers, grpcErrors, SERVICE_PATH_PREFIX } from "./service/baton-service.js";
 import { createCredentialInTx } from "./auth/credentials.js";
 import { ensureSelfSignedTls } from "./auth/self-signed.js";
 import { TokenService } from "./auth/tokens.js";
@@ -116,6 +116,7 @@ export async function startServer(
               prefix: SERVICE_PATH_PREFIX,
               handler: connectNodeAdapter({
                 routes: batonService.routes,
+                interceptors: [grpcErrors(logger)],
                 grpc: true,
                 grpcWeb: false,
                 connect: false,

@@ -117,7 +117,7 @@ function mapError(
 ): ErrorResponse {
   if (error instanceof AppError) {
     const status = error instanceof MethodNotAllowed ? 405 : HTTP_STATUS[error.codeName];
-    return { status, body: errorBody(error.codeName, error.message), unexpected: false };
+    return { status, body: errorBody(error.codeName, error.publicMessage), unexpected: false };
   }
   if (error instanceof OAuthError) {
     return {

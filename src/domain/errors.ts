@@ -25,7 +25,16 @@ export type ErrorCodeName = keyof typeof ErrorCode;
 export class AppError extends Error {
   readonly codeName: ErrorCodeName;
 
-  constructor(codeName: ErrorCodeName, message: string) {
+  /**
+   * @param message what went wrong, for logs and the CLI
+   * @param publicMessage what an API response says, when `message` names internals (a database
+   *   address, a driver error); the same as `message` otherwise
+   */
+  constructor(
+    codeName: ErrorCodeName,
+    message: string,
+    readonly publicMessage: string = message,
+  ) {
     super(message);
     this.name = "AppError";
     this.codeName = codeName;

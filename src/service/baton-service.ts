@@ -17,7 +17,14 @@ import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
 import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
 import { durationFromMs, type Any } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, type ConnectRouter, type HandlerContext } from "@connectrpc/connect";
+import {
+  Code,
+  ConnectError,
+  type ConnectRouter,
+  type HandlerContext,
+  type Interceptor,
+} from "@connectrpc/connect";
+import { AppError } from "../domain/errors.js";
 import type { Logger } from "pino";
 import type { Runtime } from "../commands/context.js";
 import { c1zSnapshot } from "../connectors/baton/one-shot.js";
@@ -610,6 +617,39 @@ export class BatonServiceHandlers {
     }
   }
 }
+
+/**
+ * The gRPC status for an error a handler did not turn into one itself: an AppError keeps its
+ * code (the numbers are gRPC's) with its public message (a store that lost its database answers
+ * UNAVAILABLE without naming its address); anything else is INTERNAL, without its internals.
+ */
+export const grpcErrors =
+  (logger: Logger): Interceptor =>
+  (next) =>
+  async (request) => {
+    try {
+      return await next(request);
+    } catch (error) {
+      if (error instanceof ConnectError) throw error;
+      logger.error({ err: error, method: request.method.name }, "BatonService call failed");
+      if (error instanceof AppError) {
+        throw new ConnectError(
+          error.publicMessage,
+          error.code as Code,
+          undefined,
+          undefined,
+          error,
+        );
+      }
+      throw new ConnectError(
+        "internal error; the server's log has the details",
+        Code.Internal,
+        undefined,
+        undefined,
+        error,
+      );
+    }
+  };
 
 function notYours(taskId: string): ConnectError {
   return new ConnectError(

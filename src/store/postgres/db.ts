@@ -137,6 +137,10 @@ export function unavailable(error: unknown, password: string, detail = ""): AppE
   return new AppError(
     "UNAVAILABLE",
     redact(`the database is unavailable: ${detail}${reason}${tag}`, password),
+    // API answers do not name the database's address or the driver's words.
+    detail === ""
+      ? "the database is unavailable; retry shortly"
+      : `the database is unavailable: ${detail}read before retrying`,
   );
 }
 
