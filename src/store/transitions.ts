@@ -37,9 +37,9 @@ export const syncMoveFrom = (from: readonly SyncState[], to: SyncState): readonl
 export const taskMoveFrom = (from: readonly TaskState[], to: TaskState): readonly TaskState[] =>
   checked("provisioning task", canTaskTransition, from, to);
 
-/** A constant list of states as an SQL literal list, for guards fixed at load time. */
-export const sqlStates = (states: readonly string[]): string =>
-  states.map((state) => `'${state.replace(/'/g, "''")}'`).join(", ");
+/** Constant strings (states, hold kinds, catalog ids) as an SQL literal list, fixed at load time. */
+export const sqlList = (values: readonly string[]): string =>
+  values.map((value) => `'${value.replace(/'/g, "''")}'`).join(", ");
 
 const hold = (kind: HoldKind) => [{ kind, createdAt: 0, actor: "", note: "" }];
 

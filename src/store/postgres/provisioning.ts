@@ -17,13 +17,13 @@ import type {
   TaskCounts,
   TaskFinish,
 } from "../store.js";
-import { sqlStates, TASK_BLOCKING_HOLDS, taskMoveFrom } from "../transitions.js";
+import { sqlList, TASK_BLOCKING_HOLDS, taskMoveFrom } from "../transitions.js";
 import type { PgDb } from "./db.js";
 
 // Lifecycle guards, checked against the domain's state machines when this module loads.
-const CANCEL_OPEN_TASKS = sqlStates(taskMoveFrom(OPEN_TASK_STATES, "CANCELED"));
-const START_TASK = sqlStates(taskMoveFrom(["QUEUED"], "RUNNING"));
-const TASK_BLOCKED = `ARRAY[${sqlStates(TASK_BLOCKING_HOLDS)}]::text[]`;
+const CANCEL_OPEN_TASKS = sqlList(taskMoveFrom(OPEN_TASK_STATES, "CANCELED"));
+const START_TASK = sqlList(taskMoveFrom(["QUEUED"], "RUNNING"));
+const TASK_BLOCKED = `ARRAY[${sqlList(TASK_BLOCKING_HOLDS)}]::text[]`;
 
 /** How often insertProvisioningTask looks again when the open task it collided with ended. */
 const INSERT_TRIES = 3;

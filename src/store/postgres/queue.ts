@@ -14,16 +14,16 @@ import type {
   SyncClaim,
   SyncFinish,
 } from "../store.js";
-import { CLAIM_BLOCKING_HOLDS, sqlStates, syncMoveFrom } from "../transitions.js";
+import { CLAIM_BLOCKING_HOLDS, sqlList, syncMoveFrom } from "../transitions.js";
 import type { PgDb } from "./db.js";
 
 // Lifecycle guards, checked against the domain's state machines when this module loads.
-const FINISHED_LIST = sqlStates(FINISHED_STATES);
-const CANCEL_QUEUED_SYNCS = sqlStates(syncMoveFrom(["QUEUED"], "CANCELED"));
-const START_SYNC = sqlStates(syncMoveFrom(["QUEUED"], "RUNNING"));
-const REQUEUE_SYNC = sqlStates(syncMoveFrom(["RUNNING"], "QUEUED"));
-const SUPERSEDE_HELD_SYNCS = sqlStates(syncMoveFrom(["ERRORED_NO_DATA"], "SUPERSEDED"));
-const CLAIM_BLOCKED = `ARRAY[${sqlStates(CLAIM_BLOCKING_HOLDS)}]::text[]`;
+const FINISHED_LIST = sqlList(FINISHED_STATES);
+const CANCEL_QUEUED_SYNCS = sqlList(syncMoveFrom(["QUEUED"], "CANCELED"));
+const START_SYNC = sqlList(syncMoveFrom(["QUEUED"], "RUNNING"));
+const REQUEUE_SYNC = sqlList(syncMoveFrom(["RUNNING"], "QUEUED"));
+const SUPERSEDE_HELD_SYNCS = sqlList(syncMoveFrom(["ERRORED_NO_DATA"], "SUPERSEDED"));
+const CLAIM_BLOCKED = `ARRAY[${sqlList(CLAIM_BLOCKING_HOLDS)}]::text[]`;
 
 /**
  * `change` (an INSERT or UPDATE of sync_lifecycles) and the history entry of every sync it

@@ -3,13 +3,13 @@
 import type { ScheduleRecord } from "../../domain/model.js";
 import { scheduleFromRow } from "../rows.js";
 import type { ScheduleFire, StoreReader, StoreTx } from "../store.js";
-import { RUNNABLE_WITHOUT_CONFIG, SCHEDULE_BLOCKING_HOLDS, sqlStates } from "../transitions.js";
+import { RUNNABLE_WITHOUT_CONFIG, SCHEDULE_BLOCKING_HOLDS, sqlList } from "../transitions.js";
 import type { PgDb } from "./db.js";
 import { recorded } from "./queue.js";
 
 // Domain rules compiled into the fire statement (see ../transitions.ts).
-const RUNNABLE_BARE = `ARRAY[${sqlStates(RUNNABLE_WITHOUT_CONFIG)}]::text[]`;
-const SCHEDULE_BLOCKED = `ARRAY[${sqlStates(SCHEDULE_BLOCKING_HOLDS)}]::text[]`;
+const RUNNABLE_BARE = `ARRAY[${sqlList(RUNNABLE_WITHOUT_CONFIG)}]::text[]`;
+const SCHEDULE_BLOCKED = `ARRAY[${sqlList(SCHEDULE_BLOCKING_HOLDS)}]::text[]`;
 
 export const scheduleReads = (q: PgDb) =>
   ({

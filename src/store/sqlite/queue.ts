@@ -14,16 +14,16 @@ import type {
   SyncClaim,
   SyncFinish,
 } from "../store.js";
-import { CLAIM_BLOCKING_HOLDS, sqlStates, syncMoveFrom } from "../transitions.js";
+import { CLAIM_BLOCKING_HOLDS, sqlList, syncMoveFrom } from "../transitions.js";
 import type { SqliteDb } from "./db.js";
 
 // Lifecycle guards, checked against the domain's state machines when this module loads.
-const FINISHED_LIST = sqlStates(FINISHED_STATES);
-const CANCEL_QUEUED_SYNCS = sqlStates(syncMoveFrom(["QUEUED"], "CANCELED"));
-const START_SYNC = sqlStates(syncMoveFrom(["QUEUED"], "RUNNING"));
-const REQUEUE_SYNC = sqlStates(syncMoveFrom(["RUNNING"], "QUEUED"));
-const SUPERSEDE_HELD_SYNCS = sqlStates(syncMoveFrom(["ERRORED_NO_DATA"], "SUPERSEDED"));
-const CLAIM_BLOCKED = sqlStates(CLAIM_BLOCKING_HOLDS);
+const FINISHED_LIST = sqlList(FINISHED_STATES);
+const CANCEL_QUEUED_SYNCS = sqlList(syncMoveFrom(["QUEUED"], "CANCELED"));
+const START_SYNC = sqlList(syncMoveFrom(["QUEUED"], "RUNNING"));
+const REQUEUE_SYNC = sqlList(syncMoveFrom(["RUNNING"], "QUEUED"));
+const SUPERSEDE_HELD_SYNCS = sqlList(syncMoveFrom(["ERRORED_NO_DATA"], "SUPERSEDED"));
+const CLAIM_BLOCKED = sqlList(CLAIM_BLOCKING_HOLDS);
 
 /** Records the sync's state as it is now in its history (after every transition). */
 function recordEvent(q: SqliteDb, syncId: string, at: number): void {

@@ -3,13 +3,13 @@
 import type { ScheduleRecord } from "../../domain/model.js";
 import { scheduleFromRow } from "../rows.js";
 import type { ScheduleFire, StoreReader, StoreTx } from "../store.js";
-import { RUNNABLE_WITHOUT_CONFIG, SCHEDULE_BLOCKING_HOLDS, sqlStates } from "../transitions.js";
+import { RUNNABLE_WITHOUT_CONFIG, SCHEDULE_BLOCKING_HOLDS, sqlList } from "../transitions.js";
 import type { SqliteDb } from "./db.js";
 import { recordEvents } from "./queue.js";
 
 // Domain rules compiled into the fire statement (see ../transitions.ts).
-const RUNNABLE_BARE = sqlStates(RUNNABLE_WITHOUT_CONFIG);
-const SCHEDULE_BLOCKED = sqlStates(SCHEDULE_BLOCKING_HOLDS);
+const RUNNABLE_BARE = sqlList(RUNNABLE_WITHOUT_CONFIG);
+const SCHEDULE_BLOCKED = sqlList(SCHEDULE_BLOCKING_HOLDS);
 
 export const scheduleReads = (q: SqliteDb) =>
   ({
