@@ -18,6 +18,7 @@ import { rm } from "node:fs/promises";
 import { Readable, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import pg from "pg";
+import { prepared } from "../store/postgres/db.js";
 import type { StoreReader } from "../store/store.js";
 import {
   ArtifactNotFoundError,
@@ -141,9 +142,11 @@ export class PostgresArtifacts implements Artifacts {
     checkId("sync", syncId);
     const now = Date.now();
     const { rows } = await this.pool.query(
-      `INSERT INTO artifact_files (connector_id, kind, item_id, complete, created_at, updated_at)
+      prepared(
+        `INSERT INTO artifact_files (connector_id, kind, item_id, complete, created_at, updated_at)
        VALUES ($1, 'c1z', $2, false, $3, $3) RETURNING id`,
-      [connectorId, syncId, now],
+        [connectorId, syncId, now],
+      ),
     );
     const id = Number((rows[0] as { id: unknown }).id);
     try {
@@ -151,25 +154,33 @@ export class PostgresArtifacts implements Artifacts {
         if (!(await this.append(id, chunk as Buffer))) throw removedWhileWritten(syncId);
       }
       await this.transaction(async (client) => {
-        await client.query("SELECT pg_advisory_xact_lock($1, hashtext($2))", [
-          KEEP_LOCK_KEY,
-          `${connectorId}/${syncId}`,
-        ]);
         await client.query(
-          `DELETE FROM artifact_files
+          prepared("SELECT pg_advisory_xact_lock($1, hashtext($2))", [
+            KEEP_LOCK_KEY,
+            `${connectorId}/${syncId}`,
+          ]),
+        );
+        await client.query(
+          prepared(
+            `DELETE FROM artifact_files
            WHERE connector_id = $1 AND kind = 'c1z' AND item_id = $2 AND complete`,
-          [connectorId, syncId],
+            [connectorId, syncId],
+          ),
         );
         const shown = await client.query(
-          "UPDATE artifact_files SET complete = true, updated_at = $2 WHERE id = $1",
-          [id, Date.now()],
+          prepared("UPDATE artifact_files SET complete = true, updated_at = $2 WHERE id = $1", [
+            id,
+            Date.now(),
+          ]),
         );
         if (shown.rowCount !== 1) throw removedWhileWritten(syncId);
       });
     } catch (error) {
-      await this.pool.query("DELETE FROM artifact_files WHERE id = $1", [id]).catch(() => {
-        // left incomplete: prune() sweeps it once it is stale
-      });
+      await this.pool
+        .query(prepared("DELETE FROM artifact_files WHERE id = $1", [id]))
+        .catch(() => {
+          // left incomplete: prune() sweeps it once it is stale
+        });
       throw error;
     }
     await rm(source, { force: true });
@@ -209,21 +220,25 @@ export class PostgresArtifacts implements Artifacts {
 
   async prune(store: StoreReader, connectorId: string): Promise<number> {
     checkId("connector", connectorId);
-    await this.pool.query(
-      "DELETE FROM artifact_files WHERE connector_id = $1 AND NOT complete AND updated_at < $2",
-      [connectorId, Date.now() - STALE_PART_MS],
-    );
+    // Parts of files whose writer vanished go first, in the same statement.
     const { rows } = await this.pool.query(
-      `SELECT DISTINCT item_id FROM artifact_files
-       WHERE connector_id = $1 AND kind IN ('c1z', 'log') AND complete`,
-      [connectorId],
+      prepared(
+        `WITH stale AS (
+           DELETE FROM artifact_files
+           WHERE connector_id = $1 AND NOT complete AND updated_at < $2)
+         SELECT DISTINCT item_id FROM artifact_files
+         WHERE connector_id = $1 AND kind IN ('c1z', 'log') AND complete`,
+        [connectorId, Date.now() - STALE_PART_MS],
+      ),
     );
     const syncIds = rows.map((row: { item_id: string }) => row.item_id);
     return pruneSyncFiles(store, connectorId, syncIds, this.retention, async (syncId) => {
       await this.pool.query(
-        `DELETE FROM artifact_files
+        prepared(
+          `DELETE FROM artifact_files
          WHERE connector_id = $1 AND kind IN ('c1z', 'log') AND item_id = $2 AND complete`,
-        [connectorId, syncId],
+          [connectorId, syncId],
+        ),
       );
     });
   }
@@ -231,27 +246,33 @@ export class PostgresArtifacts implements Artifacts {
   async pruneTaskLogs(connectorId: string): Promise<number> {
     checkId("connector", connectorId);
     const result = await this.pool.query(
-      `DELETE FROM artifact_files WHERE id IN (
+      prepared(
+        `DELETE FROM artifact_files WHERE id IN (
          SELECT id FROM artifact_files
          WHERE connector_id = $1 AND kind = 'task_log' AND complete
          ORDER BY item_id DESC OFFSET $2)`,
-      [connectorId, TASK_LOG_RETENTION],
+        [connectorId, TASK_LOG_RETENTION],
+      ),
     );
     return result.rowCount ?? 0;
   }
 
   async discard(connectorId: string, syncId: string, kind: SyncFileKind): Promise<void> {
     await this.pool.query(
-      `DELETE FROM artifact_files
+      prepared(
+        `DELETE FROM artifact_files
        WHERE connector_id = $1 AND kind = $2 AND item_id = $3 AND complete`,
-      [checkId("connector", connectorId), kind, checkId("sync", syncId)],
+        [checkId("connector", connectorId), kind, checkId("sync", syncId)],
+      ),
     );
   }
 
   async removeConnector(connectorId: string): Promise<void> {
-    await this.pool.query("DELETE FROM artifact_files WHERE connector_id = $1", [
-      checkId("connector", connectorId),
-    ]);
+    await this.pool.query(
+      prepared("DELETE FROM artifact_files WHERE connector_id = $1", [
+        checkId("connector", connectorId),
+      ]),
+    );
   }
 
   async close(): Promise<void> {
@@ -263,13 +284,15 @@ export class PostgresArtifacts implements Artifacts {
   /** The visible (complete) file, or null. */
   private async find(connectorId: string, kind: FileKind, itemId: string): Promise<FileRow | null> {
     const { rows } = await this.pool.query(
-      `SELECT id, size, chunks FROM artifact_files
+      prepared(
+        `SELECT id, size, chunks FROM artifact_files
        WHERE connector_id = $1 AND kind = $2 AND item_id = $3 AND complete`,
-      [
-        checkId("connector", connectorId),
-        kind,
-        checkId(kind === "task_log" ? "task" : "sync", itemId),
-      ],
+        [
+          checkId("connector", connectorId),
+          kind,
+          checkId(kind === "task_log" ? "task" : "sync", itemId),
+        ],
+      ),
     );
     const row = rows[0] as { id: unknown; size: unknown; chunks: unknown } | undefined;
     return row ? { id: Number(row.id), size: Number(row.size), chunks: Number(row.chunks) } : null;
@@ -279,8 +302,10 @@ export class PostgresArtifacts implements Artifacts {
   private async *chunksOf(file: FileRow): AsyncGenerator<Buffer> {
     for (let seq = 0; seq < file.chunks; seq++) {
       const { rows } = await this.pool.query(
-        "SELECT data FROM artifact_chunks WHERE file_id = $1 AND seq = $2",
-        [file.id, seq],
+        prepared("SELECT data FROM artifact_chunks WHERE file_id = $1 AND seq = $2", [
+          file.id,
+          seq,
+        ]),
       );
       const row = rows[0] as { data: Buffer } | undefined;
       if (!row) throw new Error("the file was removed while it was being read");
@@ -291,12 +316,14 @@ export class PostgresArtifacts implements Artifacts {
   /** Appends one chunk to the file; false when the file no longer exists. */
   private async append(fileId: number, data: Buffer): Promise<boolean> {
     const result = await this.pool.query(
-      `WITH file AS (
+      prepared(
+        `WITH file AS (
          UPDATE artifact_files SET size = size + $2, chunks = chunks + 1, updated_at = $3
          WHERE id = $1 RETURNING chunks - 1 AS seq)
        INSERT INTO artifact_chunks (file_id, seq, data)
        SELECT $1::bigint, seq, $4::bytea FROM file`,
-      [fileId, data.length, Date.now(), data],
+        [fileId, data.length, Date.now(), data],
+      ),
     );
     return result.rowCount === 1;
   }
@@ -308,21 +335,24 @@ export class PostgresArtifacts implements Artifacts {
     itemId: string,
     onError?: (error: Error) => void,
   ): Promise<SyncLog> {
-    let file: FileRow | null = null;
+    let file: FileRow;
     try {
-      // Two tries: another node may make the row between this one's insert and its read.
-      for (let attempt = 0; attempt < 2 && !file; attempt++) {
-        const now = Date.now();
-        await this.pool.query(
+      // Made, or found when it exists (an earlier attempt's log, or another node's): one
+      // statement either way (DO UPDATE, unlike DO NOTHING, returns the existing row).
+      const { rows } = await this.pool.query(
+        prepared(
           `INSERT INTO artifact_files
              (connector_id, kind, item_id, complete, created_at, updated_at)
            VALUES ($1, $2, $3, true, $4, $4)
-           ON CONFLICT (connector_id, kind, item_id) WHERE complete DO NOTHING`,
-          [checkId("connector", connectorId), kind, itemId, now],
-        );
-        file = await this.find(connectorId, kind, itemId);
-      }
-      if (!file) throw new Error(`the ${kind === "log" ? "sync" : "task"} log could not be made`);
+           ON CONFLICT (connector_id, kind, item_id) WHERE complete
+           DO UPDATE SET updated_at = EXCLUDED.updated_at
+           RETURNING id, size, chunks`,
+          [checkId("connector", connectorId), kind, itemId, Date.now()],
+        ),
+      );
+      const row = rows[0] as { id: unknown; size: unknown; chunks: unknown } | undefined;
+      if (!row) throw new Error(`the ${kind === "log" ? "sync" : "task"} log could not be made`);
+      file = { id: Number(row.id), size: Number(row.size), chunks: Number(row.chunks) };
     } catch (error) {
       return SyncLog.broken(error as Error, onError);
     }

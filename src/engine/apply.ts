@@ -48,9 +48,11 @@ export async function recordSnapshot(
 ): Promise<SyncEnd> {
   const { store } = runtime;
   const syncId = claimed.sync.id;
-  await store.transaction((tx) =>
-    tx.insertInventory(syncId, { resourceTypes: snapshot.resourceTypes }),
-  );
+  if (snapshot.resourceTypes.length > 0) {
+    await store.transaction((tx) =>
+      tx.insertInventory(syncId, { resourceTypes: snapshot.resourceTypes }),
+    );
+  }
   const stage = async (key: keyof InventoryBatch, batches: AsyncIterable<readonly unknown[]>) => {
     for await (const batch of batches) {
       for (let i = 0; i < batch.length; i += STAGE_BATCH) {

@@ -34,22 +34,18 @@ export async function claimNextTask(
   // A connector's process polls often and mostly finds nothing: look before taking the writer.
   if (connectorId !== undefined && !(await runtime.store.nextRunnableTask(connectorId)))
     return null;
-  return runtime.store.transaction(async (tx) => {
-    const now = runtime.clock.now();
-    const leaseUntil = now + leaseMs;
-    const task = await tx.claimTask({
-      owner,
-      now,
-      leaseUntil,
-      ...(connectorId === undefined
-        ? // Service-mode connectors' tasks wait for their own GetTask (service/baton-service.ts).
-          { exceptCatalogs: SERVICE_CATALOGS }
-        : { connectorId }),
-    });
-    if (!task) return null;
-    const connector = (await tx.findConnector(task.connectorId)) as ConnectorRecord;
-    return { task, connector, leaseUntil };
+  const now = runtime.clock.now();
+  const leaseUntil = now + leaseMs;
+  const claimed = await runtime.store.claimTask({
+    owner,
+    now,
+    leaseUntil,
+    ...(connectorId === undefined
+      ? // Service-mode connectors' tasks wait for their own GetTask (service/baton-service.ts).
+        { exceptCatalogs: SERVICE_CATALOGS }
+      : { connectorId }),
   });
+  return claimed ? { ...claimed, leaseUntil } : null;
 }
 
 /** Extends a claimed task's lease; false when `owner` no longer holds it. */

@@ -32,29 +32,19 @@ export async function claimNextSync(
   if (connectorId !== undefined) {
     if (!(await runtime.store.nextRunnableSync(connectorId, runtime.clock.now()))) return null;
   }
-  return runtime.store.transaction(async (tx) => {
-    const now = runtime.clock.now();
-    const leaseUntil = now + leaseMs;
-    const sync = await tx.claimSync({
-      owner,
-      now,
-      leaseUntil,
-      ...(connectorId === undefined
-        ? // Service-mode connectors' syncs wait for their own GetTask (service/baton-service.ts).
-          { exceptCatalogs: SERVICE_CATALOGS }
-        : { connectorId }),
-    });
-    if (!sync) return null;
-    const connector = (await tx.findConnector(sync.connectorId)) as ConnectorRecord;
-    await tx.setConnectorSyncStatus(connector.id, {
-      status: "SYNC_STATUS_RUNNING",
-      startedAt: now,
-      completedAt: connector.syncStatus.completedAt,
-      updatedAt: now,
-      lastError: connector.syncStatus.lastError,
-    });
-    return { sync, connector, leaseUntil };
+  const now = runtime.clock.now();
+  const leaseUntil = now + leaseMs;
+  // One statement: the sync RUNNING under the lease, its event, its connector marked running.
+  const claimed = await runtime.store.claimSync({
+    owner,
+    now,
+    leaseUntil,
+    ...(connectorId === undefined
+      ? // Service-mode connectors' syncs wait for their own GetTask (service/baton-service.ts).
+        { exceptCatalogs: SERVICE_CATALOGS }
+      : { connectorId }),
   });
+  return claimed ? { ...claimed, leaseUntil } : null;
 }
 
 /** Extends a claimed sync's lease; false when `owner` no longer holds it (taken back). */

@@ -93,6 +93,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
   private stopListening: (() => void) | null = null;
   /** A commit made work claimable since the loop last looked (store onWork). */
   private signalled = false;
+  /** When (performance.now()) the loop next looks for lost leases. */
+  private nextRecoveryAt = 0;
   private readonly concurrency: number;
   private readonly leaseMs: number;
   private readonly heartbeatMs: number;
@@ -164,8 +166,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
       // What the claims below see includes every commit signalled so far.
       this.signalled = false;
       try {
-        await recoverLostLeases(this.runtime, this.retryPolicy.maxAttempts);
-        await failLostTasks(this.runtime);
+        // Leases run out on the scale of a minute: looking once per poll interval is enough,
+        // and keeps claims (which come in bursts when work is signalled) to their own statements.
+        if (performance.now() >= this.nextRecoveryAt) {
+          this.nextRecoveryAt = performance.now() + this.pollMs;
+          await recoverLostLeases(this.runtime, this.retryPolicy.maxAttempts);
+          await failLostTasks(this.runtime);
+        }
         if (this.active.size < this.concurrency)
           task = await claimNextTask(this.runtime, this.id, this.leaseMs);
         if (!task && this.active.size < this.concurrency)

@@ -156,6 +156,18 @@ export interface SyncClaim {
 /** A task claim takes the same parameters as a sync claim. */
 export type TaskClaim = SyncClaim;
 
+/** A claimed sync, and its connector as the claim left it (sync status RUNNING). */
+export interface ClaimedSyncRow {
+  readonly sync: SyncRecord;
+  readonly connector: ConnectorRecord;
+}
+
+/** A claimed provisioning task, and its connector. */
+export interface ClaimedTaskRow {
+  readonly task: ProvisioningTaskRecord;
+  readonly connector: ConnectorRecord;
+}
+
 export interface ScheduleFire {
   readonly connectorId: string;
   /** The schedule's next fire after this one (null: it never fires again). */
@@ -350,9 +362,10 @@ export interface StoreTx extends StoreReader {
    * run, runs no sync, has no provisioning task queued or running, and no hold that keeps back a
    * sync of that trigger (domain/holds.ts claimBlocked, compiled into the statement by
    * transitions.ts). With `connectorId` only that connector's sync; otherwise none of
-   * `exceptCatalogs`. Concurrent claimers never get the same sync.
+   * `exceptCatalogs`. Concurrent claimers never get the same sync. The connector's sync status
+   * becomes RUNNING (started now) in the same statement; it is returned as it is after.
    */
-  claimSync(claim: SyncClaim): Promise<SyncRecord | null>;
+  claimSync(claim: SyncClaim): Promise<ClaimedSyncRow | null>;
   /** QUEUED → RUNNING under a lease for `worker`; false when the sync is no longer QUEUED. */
   startSync(id: string, worker: string, now: number, leaseUntil: number): Promise<boolean>;
   /** Extends the lease; false when `worker` no longer holds it for `attempt` (taken back). */
@@ -400,7 +413,7 @@ export interface StoreTx extends StoreReader {
    * Claims the oldest runnable task in one statement (same rules as runnableTasks, plus: no hold
    * that keeps provisioning back, a live connector): QUEUED → RUNNING under `owner`'s lease.
    */
-  claimTask(claim: TaskClaim): Promise<ProvisioningTaskRecord | null>;
+  claimTask(claim: TaskClaim): Promise<ClaimedTaskRow | null>;
   /** QUEUED → RUNNING under a lease for `worker`; false when the task is no longer QUEUED. */
   startProvisioningTask(
     id: string,
@@ -460,5 +473,14 @@ export interface Store extends StoreReader {
    */
   onWork(listener: () => void): () => void;
   transaction<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /**
+   * StoreTx claimSync as a transaction of its own. On PostgreSQL it is one statement sent
+   * without BEGIN/COMMIT (atomic by itself; a claimer's hot path is then one round trip). A
+   * connection lost while the claim ran is reported UNAVAILABLE, not retried: a claim that took
+   * effect unseen leaves a lease nobody renews, which runs out (queue.ts recoverLostLeases).
+   */
+  claimSync(claim: SyncClaim): Promise<ClaimedSyncRow | null>;
+  /** StoreTx claimTask as a transaction of its own (as claimSync above). */
+  claimTask(claim: TaskClaim): Promise<ClaimedTaskRow | null>;
   close(): Promise<void>;
 }

@@ -270,17 +270,23 @@ export function storeContract(backend: string, open: () => Promise<Store>): void
           requestKey: "k",
         });
       });
-      const claim = (owner: string, connectorId?: string) =>
-        store.transaction((tx) =>
-          tx.claimSync({
+      const claim = async (owner: string, connectorId?: string) =>
+        (
+          await store.claimSync({
             owner,
             now: at,
             leaseUntil: at + 100,
             ...(connectorId && { connectorId }),
-          }),
-        );
-      const first = await claim("w1");
+          })
+        )?.sync ?? null;
+      const claimedWith = await store.claimSync({ owner: "w1", now: at, leaseUntil: at + 100 });
+      const first = claimedWith?.sync;
       assert.equal(first?.id, ids.get(free.id));
+      // The claim marks the connector running, and answers with the connector as it left it.
+      assert.equal(claimedWith?.connector.id, free.id);
+      assert.equal(claimedWith?.connector.syncStatus.status, "SYNC_STATUS_RUNNING");
+      assert.equal(claimedWith?.connector.syncStatus.startedAt, at);
+      assert.deepEqual(await store.findConnector(free.id), claimedWith?.connector);
       assert.deepEqual(
         [first?.state, first?.attempt, first?.leaseOwner, first?.leaseExpiresAt, first?.startedAt],
         ["RUNNING", 1, "w1", at + 100, at],
@@ -308,6 +314,7 @@ export function storeContract(backend: string, open: () => Promise<Store>): void
           }),
         ),
         null,
+        "the same claim inside a transaction",
       );
       await store.transaction((tx) => tx.cancelOpenTasks(busy.id, "done", at));
     });
@@ -331,12 +338,15 @@ export function storeContract(backend: string, open: () => Promise<Store>): void
         });
         await tx.insertHold(paused.id, { kind: "PAUSED", actor: "t", note: "", createdAt: now });
       });
-      const claim = (connectorId: string) =>
-        store.transaction((tx) =>
-          tx.claimTask({ owner: "w", now, leaseUntil: now + 100, connectorId }),
-        );
-      const first = await claim(connector.id);
+      const claim = async (connectorId: string) =>
+        (await store.claimTask({ owner: "w", now, leaseUntil: now + 100, connectorId }))?.task ??
+        null;
+      const claimedWith = await store.transaction((tx) =>
+        tx.claimTask({ owner: "w", now, leaseUntil: now + 100, connectorId: connector.id }),
+      );
+      const first = claimedWith?.task;
       assert.deepEqual([first?.id, first?.state, first?.leaseOwner], [a, "RUNNING", "w"]);
+      assert.deepEqual(claimedWith?.connector, await store.findConnector(connector.id));
       assert.equal(await claim(connector.id), null, "one running task per connector");
       assert.equal(await claim(paused.id), null, "a pause holds even a QUEUED task");
       await store.transaction((tx) =>

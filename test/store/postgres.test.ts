@@ -485,12 +485,12 @@ describe("PostgreSQL store: lost connections", () => {
       const busy = connectors[5]?.id as string;
       const syncs = await overlapping(
         async (tx) => {
-          const sync = await tx.claimSync({ owner: "w1", now, leaseUntil: now + 1000 });
+          const claimed = await tx.claimSync({ owner: "w1", now, leaseUntil: now + 1000 });
           assert.ok(await tx.lockConnector(appId, busy), "a command locks a connector");
-          return sync;
+          return claimed?.sync ?? null;
         },
         async (tx) => ({
-          sync: await tx.claimSync({ owner: "w2", now, leaseUntil: now + 1000 }),
+          sync: (await tx.claimSync({ owner: "w2", now, leaseUntil: now + 1000 }))?.sync ?? null,
           runnable: await tx.runnableSyncs(now, 10),
           due: await dueOf(tx, 10),
         }),
@@ -510,11 +510,11 @@ describe("PostgreSQL store: lost connections", () => {
       // Many claimers at once: each sync goes to one of them.
       const claimed = await Promise.all(
         Array.from({ length: 8 }, (_, i) =>
-          store.transaction((tx) => tx.claimSync({ owner: `w${i}`, now, leaseUntil: now + 1000 })),
+          store.claimSync({ owner: `w${i}`, now, leaseUntil: now + 1000 }),
         ),
       );
       const ids = [held.id, around.sync.id];
-      ids.push(...claimed.filter((sync) => sync !== null).map((sync) => sync.id));
+      ids.push(...claimed.flatMap((claim) => (claim ? [claim.sync.id] : [])));
       assert.equal(new Set(ids).size, ids.length, "no sync claimed twice");
       assert.equal(ids.length, connectors.length, "every sync claimed once the locks were gone");
     } finally {

@@ -95,9 +95,9 @@ describe("PostgreSQL: two nodes racing", () => {
     const claimed = await everyone(async (i) => {
       const mine: string[] = [];
       for (;;) {
-        const sync = await node(i).transaction((tx) =>
-          tx.claimSync({ owner: `w${i}`, now: NOW, leaseUntil: NOW + 60_000 }),
-        );
+        const sync = (
+          await node(i).claimSync({ owner: `w${i}`, now: NOW, leaseUntil: NOW + 60_000 })
+        )?.sync;
         if (!sync) return mine;
         if (connectorIds.includes(sync.connectorId)) mine.push(sync.id);
       }
@@ -120,11 +120,14 @@ describe("PostgreSQL: two nodes racing", () => {
     for (let round = 0; round < ids.length; round++) {
       const won = (
         await everyone((i) =>
-          node(i).transaction((tx) =>
-            tx.claimTask({ owner: `w${i}`, now: NOW, leaseUntil: NOW + 60_000, connectorId: c.id }),
-          ),
+          node(i).claimTask({
+            owner: `w${i}`,
+            now: NOW,
+            leaseUntil: NOW + 60_000,
+            connectorId: c.id,
+          }),
         )
-      ).filter((task) => task !== null);
+      ).flatMap((claim) => (claim ? [claim.task] : []));
       assert.equal(won.length, 1, `round ${round}: one claimer wins`);
       const task = won[0] as ProvisioningTaskRecord;
       order.push(task.id);

@@ -10,6 +10,7 @@
 // reset, timeouts) become AppError UNAVAILABLE ("the database is unavailable: …"), never a crash:
 // a broken client is dropped by the pool and the next call gets a new connection.
 
+import { createHash } from "node:crypto";
 import pg from "pg";
 import { AppError } from "../../domain/errors.js";
 import type { Row } from "../rows.js";
@@ -113,6 +114,10 @@ export function isConnectionError(error: unknown): boolean {
   return CONNECTION_MESSAGES.some((pattern) => pattern.test(error.message));
 }
 
+/** The client already knew its connection was dead: the statement was never sent. */
+export const isUnsent = (error: unknown): boolean =>
+  error instanceof Error && /not queryable/.test(error.message);
+
 /** The SQLSTATE of a server error, if `error` is one. */
 export const sqlState = (error: unknown): string | undefined =>
   error instanceof pg.DatabaseError ? error.code : undefined;
@@ -146,7 +151,28 @@ export function unavailable(error: unknown, password: string, detail = ""): AppE
 
 /** What one/all/run run on: the pool (each call on any free connection) or one client. */
 export interface Queryable {
-  query(text: string, values?: unknown[]): Promise<pg.QueryResult>;
+  query(config: pg.QueryConfig): Promise<pg.QueryResult>;
+}
+
+/** The most distinct statement texts prepared; later ones run unnamed (parsed every time). */
+const MAX_PREPARED = 2_000;
+const preparedNames = new Map<string, string>();
+
+/**
+ * The statement as a named prepared statement: each connection parses and plans it once and
+ * then only binds and executes it (a queue's hot statements run thousands of times a second).
+ * The name is derived from the text, so one name never stands for two texts. syncplane's SQL
+ * texts are fixed (values always travel as parameters), so the set stays small; past
+ * MAX_PREPARED distinct texts a statement runs unnamed.
+ */
+export function prepared(text: string, values: unknown[]): pg.QueryConfig {
+  let name = preparedNames.get(text);
+  if (name === undefined) {
+    if (preparedNames.size >= MAX_PREPARED) return { text, values };
+    name = `sp_${createHash("sha256").update(text).digest("base64url").slice(0, 24)}`;
+    preparedNames.set(text, name);
+  }
+  return { name, text, values };
 }
 
 /** Runs SQL on a pool or on one client. */
@@ -156,13 +182,22 @@ export class PgDb {
    * @param onError sees every failed statement (the transaction runner tracks them)
    */
   constructor(
-    private readonly target: Queryable,
-    private readonly onError: (error: unknown) => unknown = (error) => error,
+    private target: Queryable,
+    private onError: (error: unknown) => unknown = (error) => error,
   ) {}
+
+  /**
+   * Points this object (and every query function built on it) at another connection: a
+   * transaction object is built once and lent to one transaction at a time.
+   */
+  bind(target: Queryable, onError: (error: unknown) => unknown): void {
+    this.target = target;
+    this.onError = onError;
+  }
 
   private async query(sql: string, params: unknown[]): Promise<pg.QueryResult> {
     try {
-      return await this.target.query(sql, params);
+      return await this.target.query(prepared(sql, params));
     } catch (error) {
       throw this.onError(error);
     }
@@ -191,7 +226,7 @@ export class PgDb {
  */
 export function poolQueryable(pool: pg.Pool, password: string, poolSize: number): Queryable {
   return {
-    async query(text, values) {
+    async query(config) {
       for (let stale = 0; ; stale++) {
         let client: pg.PoolClient;
         try {
@@ -200,7 +235,7 @@ export function poolQueryable(pool: pg.Pool, password: string, poolSize: number)
           throw isConnectionError(error) ? unavailable(error, password) : error;
         }
         try {
-          const result = await client.query(text, values);
+          const result = await client.query(config);
           client.release();
           return result;
         } catch (error) {

@@ -27,8 +27,10 @@ import {
   createPool,
   isConnectionError,
   isPoolTimeout,
+  isUnsent,
   PgDb,
   type PoolOptions,
+  type Queryable,
   poolQueryable,
   poolSizeOf,
   sqlState,
@@ -99,8 +101,37 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 /** A pause before try `attempt + 1`: exponential from `base`, with full jitter on top. */
 const backoff = (attempt: number, base: number) => base * 2 ** (attempt - 1) * (1 + Math.random());
 
+/** Statements sent through a transaction object that is not lent to a transaction fail. */
+const UNBOUND: Queryable = {
+  query: () => Promise.reject(new Error("this transaction has ended; its object is not usable")),
+};
+
+/**
+ * A transaction object (about a hundred query functions over one PgDb), built once and lent to
+ * one transaction at a time: bound to the transaction's connection while it runs, unbound when it
+ * ends, so a reference kept past the end fails instead of reaching another transaction.
+ */
+class TxSlot {
+  readonly db = new PgDb(UNBOUND);
+  /** Whether the transaction using this slot made work claimable (work.ts). */
+  madeWork = false;
+  readonly tx = withWorkSignals(postgresTx(this.db), () => {
+    this.madeWork = true;
+  });
+
+  lend(client: pg.PoolClient, onError: (error: unknown) => unknown): void {
+    this.db.bind(client, onError);
+    this.madeWork = false;
+  }
+
+  takeBack(): void {
+    this.db.bind(UNBOUND, (error) => error);
+  }
+}
+
 class Transactions {
   private closed = false;
+  private readonly slots: TxSlot[] = [];
 
   constructor(
     private readonly pool: pg.Pool,
@@ -154,11 +185,13 @@ class Transactions {
       broken = true;
     };
     client.on("error", onError);
-    const q = new PgDb(client, (error) => {
+    const slot = this.slots.pop() ?? new TxSlot();
+    slot.lend(client, (error) => {
       lastError = error;
       if (isConnectionError(error)) broken = true;
       return error;
     });
+    const q = slot.db;
     let commitSent = false;
     try {
       await client.query("BEGIN ISOLATION LEVEL READ COMMITTED");
@@ -167,17 +200,15 @@ class Transactions {
       const lost = isConnectionError(error);
       client.off("error", onError);
       client.release(lost ? true : undefined);
+      slot.takeBack();
+      this.slots.push(slot);
       return { ok: false, error, retry: lost ? "stale" : null };
     }
     try {
-      let madeWork = false;
-      const tx = withWorkSignals(postgresTx(q), () => {
-        madeWork = true;
-      });
-      const value = await fn(tx);
+      const value = await fn(slot.tx);
       if (broken) throw lastError ?? new Error("Connection terminated unexpectedly");
       // Delivered to every listening node when (and only if) the COMMIT below happens.
-      if (madeWork) await q.run(`SELECT pg_notify('${WORK_CHANNEL}', '')`);
+      if (slot.madeWork) await q.run(`SELECT pg_notify('${WORK_CHANNEL}', '')`);
       commitSent = true;
       const result = await client.query("COMMIT");
       if (result.command !== "COMMIT") {
@@ -209,6 +240,49 @@ class Transactions {
       client.off("error", onError);
       // A broken connection is destroyed, not returned to the pool.
       client.release(broken ? true : undefined);
+      slot.takeBack();
+      this.slots.push(slot);
+    }
+  }
+
+  /**
+   * Runs `fn`, which sends one statement, without BEGIN/COMMIT: the statement is its own
+   * transaction. A connection known dead before the statement was sent is replaced and the
+   * statement tried again; one lost while it ran is reported UNAVAILABLE (it may have taken
+   * effect), never repeated.
+   */
+  async autocommit<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    for (let stale = 0; ; stale++) {
+      if (this.closed) throw new Error("the store is closed");
+      let client: pg.PoolClient;
+      try {
+        client = await this.pool.connect();
+      } catch (error) {
+        throw isConnectionError(error) ? this.unavailable(error) : error;
+      }
+      let broken = false;
+      const onError = () => {
+        broken = true;
+      };
+      client.on("error", onError);
+      const slot = this.slots.pop() ?? new TxSlot();
+      slot.lend(client, (error) => {
+        if (isConnectionError(error)) broken = true;
+        return error;
+      });
+      try {
+        return await fn(slot.tx);
+      } catch (error) {
+        if (broken && isUnsent(error) && stale < this.poolSize) continue;
+        throw broken || isConnectionError(error)
+          ? this.unavailable(error, "the outcome of the last statement is unknown: ")
+          : error;
+      } finally {
+        client.off("error", onError);
+        client.release(broken ? true : undefined);
+        slot.takeBack();
+        this.slots.push(slot);
+      }
     }
   }
 
@@ -261,6 +335,8 @@ export const PostgresStore = {
       backend: "postgres",
       capabilities: POSTGRES_CAPABILITIES,
       transaction: (fn) => transactions.run(fn),
+      claimSync: (claim) => transactions.autocommit((tx) => tx.claimSync(claim)),
+      claimTask: (claim) => transactions.autocommit((tx) => tx.claimTask(claim)),
       onWork: (listener) => work.subscribe(listener),
       close: async () => {
         await work.close();

@@ -6,8 +6,9 @@ import {
   type TaskState,
 } from "../../domain/provisioning.js";
 import { invalidPageToken, page } from "../paging.js";
-import { taskFromRow } from "../rows.js";
+import { connectorFromRow, type Row, taskFromRow } from "../rows.js";
 import type {
+  ClaimedTaskRow,
   NewProvisioningTask,
   Page,
   PageQuery,
@@ -222,7 +223,7 @@ export const taskWrites = (q: PgDb) =>
       return rows.map(taskFromRow);
     },
 
-    async claimTask(claim: TaskClaim): Promise<ProvisioningTaskRecord | null> {
+    async claimTask(claim: TaskClaim): Promise<ClaimedTaskRow | null> {
       // One statement that locks the task and its connector (store.ts, concurrency rule 2):
       // concurrent claimers skip the tasks others are taking and the connectors a command holds
       // locked. A connector's later task is never taken instead of a locked older one (the older
@@ -243,18 +244,26 @@ export const taskWrites = (q: PgDb) =>
                                AND h.kind = ANY(${TASK_BLOCKED}))
            ORDER BY t.seq LIMIT 1
            FOR UPDATE OF t, c SKIP LOCKED
+         ),
+         claimed AS (
+           UPDATE provisioning_tasks u SET state = 'RUNNING', started_at = $1, lease_owner = $2,
+             lease_expires_at = $3, updated_at = $1
+           FROM picked WHERE u.id = picked.id AND u.state IN (${START_TASK})
+           RETURNING u.*
          )
-         UPDATE provisioning_tasks u SET state = 'RUNNING', started_at = $1, lease_owner = $2,
-           lease_expires_at = $3, updated_at = $1
-         FROM picked WHERE u.id = picked.id AND u.state IN (${START_TASK})
-         RETURNING u.*`,
+         SELECT to_jsonb(k) AS task, to_jsonb(n) AS connector
+         FROM claimed k JOIN connectors n ON n.id = k.connector_id`,
         claim.now,
         claim.owner,
         claim.leaseUntil,
         claim.connectorId ?? null,
         claim.exceptCatalogs ?? [],
       );
-      return row ? taskFromRow(row) : null;
+      if (!row) return null;
+      return {
+        task: taskFromRow(row.task as Row),
+        connector: connectorFromRow(row.connector as Row),
+      };
     },
 
     async startProvisioningTask(

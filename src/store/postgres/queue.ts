@@ -4,8 +4,9 @@
 import type { SyncEvent, SyncRecord } from "../../domain/model.js";
 import { FINISHED_STATES, type SyncState } from "../../domain/syncs.js";
 import { page, splitKey } from "../paging.js";
-import { syncFromRow } from "../rows.js";
+import { connectorFromRow, type Row, syncFromRow } from "../rows.js";
 import type {
+  ClaimedSyncRow,
   NewSync,
   Page,
   PageQuery,
@@ -205,7 +206,7 @@ export const queueWrites = (q: PgDb) =>
       return rows.map(syncFromRow);
     },
 
-    async claimSync(claim: SyncClaim): Promise<SyncRecord | null> {
+    async claimSync(claim: SyncClaim): Promise<ClaimedSyncRow | null> {
       // One statement that locks the sync and its connector (store.ts, concurrency rule 2):
       // concurrent claimers skip the syncs others are taking and the connectors a command holds
       // locked (lockConnector, e.g. a pause under way), which are claimed in a later round under
@@ -238,15 +239,26 @@ export const queueWrites = (q: PgDb) =>
                   coalesce((SELECT max(e.seq) FROM sync_events e WHERE e.sync_id = k.id), 0) + 1,
                   $1::bigint, k.state, k.attempt, k.error
            FROM claimed k
+         ),
+         started AS (
+           UPDATE connectors n SET sync_status = 'SYNC_STATUS_RUNNING', sync_started_at = $1,
+             sync_status_updated_at = $1
+           FROM claimed k WHERE n.id = k.connector_id
+           RETURNING n.*
          )
-         SELECT * FROM claimed`,
+         SELECT to_jsonb(k) AS sync, to_jsonb(n) AS connector
+         FROM claimed k JOIN started n ON n.id = k.connector_id`,
         claim.now,
         claim.owner,
         claim.leaseUntil,
         claim.connectorId ?? null,
         claim.exceptCatalogs ?? [],
       );
-      return row ? syncFromRow(row) : null;
+      if (!row) return null;
+      return {
+        sync: syncFromRow(row.sync as Row),
+        connector: connectorFromRow(row.connector as Row),
+      };
     },
 
     async startSync(id: string, worker: string, now: number, leaseUntil: number): Promise<boolean> {

@@ -6,8 +6,9 @@ import {
   type TaskState,
 } from "../../domain/provisioning.js";
 import { invalidPageToken, page } from "../paging.js";
-import { type Row, taskFromRow } from "../rows.js";
+import { connectorFromRow, type Row, taskFromRow } from "../rows.js";
 import type {
+  ClaimedTaskRow,
   NewProvisioningTask,
   Page,
   PageQuery,
@@ -217,7 +218,7 @@ export const taskWrites = (q: SqliteDb) =>
         .map(taskFromRow);
     },
 
-    async claimTask(claim: TaskClaim): Promise<ProvisioningTaskRecord | null> {
+    async claimTask(claim: TaskClaim): Promise<ClaimedTaskRow | null> {
       // One statement: the single writer hands each task to one claimer.
       const row = q.one(
         `UPDATE provisioning_tasks SET state = 'RUNNING', started_at = ?, lease_owner = ?,
@@ -243,7 +244,9 @@ export const taskWrites = (q: SqliteDb) =>
         claim.connectorId ?? null,
         JSON.stringify(claim.exceptCatalogs ?? []),
       );
-      return row ? taskFromRow(row) : null;
+      if (!row) return null;
+      const connector = q.one("SELECT * FROM connectors WHERE id = ?", row.connector_id);
+      return { task: taskFromRow(row), connector: connectorFromRow(connector as Row) };
     },
 
     async startProvisioningTask(

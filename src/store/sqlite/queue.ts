@@ -4,8 +4,9 @@
 import type { SyncEvent, SyncRecord } from "../../domain/model.js";
 import { FINISHED_STATES, type SyncState } from "../../domain/syncs.js";
 import { page, splitKey } from "../paging.js";
-import { syncFromRow } from "../rows.js";
+import { connectorFromRow, type Row, syncFromRow } from "../rows.js";
 import type {
+  ClaimedSyncRow,
   NewSync,
   Page,
   PageQuery,
@@ -208,7 +209,7 @@ export const queueWrites = (q: SqliteDb) =>
         .map(syncFromRow);
     },
 
-    async claimSync(claim: SyncClaim): Promise<SyncRecord | null> {
+    async claimSync(claim: SyncClaim): Promise<ClaimedSyncRow | null> {
       // One statement: the single writer hands each sync to one claimer.
       const row = q.one(
         `UPDATE sync_lifecycles SET state = 'RUNNING', attempt = attempt + 1, started_at = ?,
@@ -237,7 +238,14 @@ export const queueWrites = (q: SqliteDb) =>
       );
       if (!row) return null;
       recordEvent(q, String(row.id), claim.now);
-      return syncFromRow(row);
+      const connector = q.one(
+        `UPDATE connectors SET sync_status = 'SYNC_STATUS_RUNNING', sync_started_at = ?,
+           sync_status_updated_at = ? WHERE id = ? RETURNING *`,
+        claim.now,
+        claim.now,
+        row.connector_id,
+      );
+      return { sync: syncFromRow(row), connector: connectorFromRow(connector as Row) };
     },
 
     async startSync(id: string, worker: string, now: number, leaseUntil: number): Promise<boolean> {

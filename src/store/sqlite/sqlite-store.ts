@@ -201,6 +201,9 @@ export const SqliteStore = {
       backend: "sqlite",
       capabilities: SQLITE_CAPABILITIES,
       transaction: (fn) => commands.transaction(fn),
+      // The single writer makes any transaction atomic; a claim is one like the others.
+      claimSync: (claim) => commands.transaction((tx) => tx.claimSync(claim)),
+      claimTask: (claim) => commands.transaction((tx) => tx.claimTask(claim)),
       onWork: (listener) => commands.workListeners.add(listener),
       close: async () => {
         await commands.close();
