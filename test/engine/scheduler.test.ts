@@ -1,5 +1,5 @@
 // The scheduler with a fake clock and a real SQLite store: DST, catch-up, holds, coalescing and
-// racing schedulers.
+// racing schedulers; and on a real PostgreSQL, batches decided in parallel.
 
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -12,8 +12,10 @@ import { pauseSync } from "../../src/commands/pause-sync.js";
 import { updateConnectorSchedule } from "../../src/commands/update-schedule.js";
 import { Scheduler } from "../../src/engine/scheduler.js";
 import { newId } from "../../src/runtime.js";
+import { PostgresStore } from "../../src/store/postgres/postgres-store.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { connectorRecord } from "../helpers/fixtures.js";
+import { freshDatabaseUrl } from "../helpers/postgres.js";
 import { tempDir } from "../helpers/server.js";
 import { PROCESS_LIMIT_MS } from "../helpers/wait.js";
 
@@ -234,6 +236,73 @@ describe("racing schedulers", () => {
       }
     } finally {
       await check.close();
+    }
+  });
+});
+
+describe("parallel batches on PostgreSQL", () => {
+  it("two schedulers deciding three batches at once each queue every due schedule exactly once", async () => {
+    const url = await freshDatabaseUrl();
+    const stores = [await PostgresStore.open(url), await PostgresStore.open(url)];
+    const [first] = stores as [PostgresStore, PostgresStore];
+    const due = Date.parse("2026-06-01T12:00:00Z");
+    const ids: string[] = [];
+    try {
+      await first.transaction(async (tx) => {
+        const app = newId();
+        await tx.insertApp({
+          id: app,
+          displayName: "lanes",
+          description: "",
+          attributes: {},
+          createdAt: due,
+          updatedAt: due,
+        });
+        for (let i = 0; i < 300; i++) {
+          const connector = connectorRecord(app, due, { displayName: `c${i}` });
+          ids.push(connector.id);
+          await tx.insertConnector(connector);
+          await tx.upsertSchedule({
+            connectorId: connector.id,
+            cronSpec: "0 12 * * *",
+            timezone: "UTC",
+            startAt: due - 1000,
+            nextFireAt: due,
+            updatedAt: due,
+          });
+        }
+      });
+      const schedulers = stores.map(
+        (store) =>
+          new Scheduler(
+            { store, clock: { now: () => due + 500 } },
+            { batchSize: 16, parallelBatches: 3 },
+          ),
+      );
+      const results = await Promise.all(schedulers.map((one) => one.tick()));
+      assert.equal(
+        results.reduce((sum, r) => sum + r.fired, 0),
+        300,
+      );
+      assert.equal(
+        results.reduce((sum, r) => sum + r.enqueued, 0),
+        300,
+      );
+      assert.equal(
+        results.reduce((sum, r) => sum + r.lagsMs.length, 0),
+        300,
+      );
+      assert.deepEqual(omitLags(await (schedulers[0] as Scheduler).tick()), {
+        fired: 0,
+        enqueued: 0,
+      });
+      for (const id of ids) {
+        const syncs = (await first.listSyncs(id, { pageSize: 10, after: null })).items;
+        assert.equal(syncs.length, 1, `connector ${id} has ${syncs.length} syncs`);
+        assert.equal((await first.getSchedule(id))?.nextFireAt, Date.parse("2026-06-02T12:00:00Z"));
+      }
+    } finally {
+      await Promise.all(stores.map((one) => one.close()));
     }
   });
 });
