@@ -128,7 +128,17 @@ describe("syncplane CLI", () => {
       SYNCPLANE_CLIENT_SECRET: operator.clientSecret,
     };
     const paused = await cli(
-      ["connectors", "pause", "--app", appId, connectorId, "--note", "maintenance"],
+      [
+        "connectors",
+        "pause",
+        "--app",
+        appId,
+        connectorId,
+        "--note",
+        "maintenance",
+        "--until",
+        "3h",
+      ],
       asOperator,
     );
     assert.equal(paused.code, 0, paused.stderr);
@@ -136,6 +146,13 @@ describe("syncplane CLI", () => {
     const shown = await cli(["connectors", "get", "--app", appId, connectorId], asOperator);
     assert.match(shown.stdout, /status:\s+DISABLED/);
     assert.match(shown.stdout, /syncDisabledReason:\s+maintenance/);
+    assert.match(shown.stdout, /pausedUntil:\s+\d{4}-\d\d-\d\dT/);
+    const badUntil = await cli(
+      ["connectors", "pause", "--app", appId, connectorId, "--until", "later"],
+      asOperator,
+    );
+    assert.equal(badUntil.code, 1);
+    assert.match(badUntil.stderr, /error: INVALID_ARGUMENT: until: "later" is neither/);
     const refused = await cli(
       ["connectors", "force-sync", "--app", appId, connectorId],
       asOperator,

@@ -70,6 +70,7 @@ export function connectorJson({
     syncDisabledAt: timestamp(view.syncDisabledAt),
     syncDisabledReason: text(view.syncDisabledReason),
     syncDisabledCategory: text(view.syncDisabledCategory),
+    pausedUntil: timestamp(view.pausedUntil),
     connectorSyncCronSchedule: schedule
       ? {
           cronSpec: schedule.cronSpec,

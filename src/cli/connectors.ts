@@ -26,6 +26,7 @@ const details = (c: Connector | undefined) => ({
   syncDisabledAt: c?.syncDisabledAt,
   syncDisabledCategory: c?.syncDisabledCategory,
   syncDisabledReason: c?.syncDisabledReason,
+  pausedUntil: c?.pausedUntil ?? undefined,
   disableCheckBadSync: c?.disableCheckBadSync ? "yes" : "",
   createdAt: c?.createdAt,
   updatedAt: c?.updatedAt,
@@ -233,9 +234,21 @@ export function connectorsCommand(program: Command, out: () => Output): void {
     "pause",
     "pause syncs and provisioning (a running sync finishes; queued syncs are canceled)",
     (client, ref, flags) =>
-      client.connector.pauseSync({ ...ref, pauseSyncRequest: { note: flags.note } }),
+      client.connector.pauseSync({
+        ...ref,
+        pauseSyncRequest: {
+          ...(flags.note !== undefined && { note: flags.note }),
+          ...(flags.until !== undefined && { until: flags.until }),
+        },
+      }),
     "paused",
-    (command) => command.option("--note <text>", "why (shown as syncDisabledReason)"),
+    (command) =>
+      command
+        .option("--note <text>", "why (shown as syncDisabledReason)")
+        .option(
+          "--until <time|duration>",
+          'resume by itself then: an RFC 3339 time or a duration such as "2h" (replaces the timer of a paused connector)',
+        ),
   );
   control(
     "resume",
@@ -401,7 +414,8 @@ export function connectorStatusCommand(connectors: Command, out: () => Output): 
         completedAt: c?.status?.completedAt ?? undefined,
         lastError: c?.status?.lastError,
         hold: c?.syncDisabledCategory
-          ? `${c.syncDisabledCategory} since ${c.syncDisabledAt}: ${c.syncDisabledReason}`
+          ? `${c.syncDisabledCategory} since ${c.syncDisabledAt}: ${c.syncDisabledReason}` +
+            (c.pausedUntil ? ` (resumes by itself at ${c.pausedUntil})` : "")
           : undefined,
         lastSync: last ? `${last.id} ${last.trigger} ${last.state}` : "(none yet)",
         lastCounts: last?.counts

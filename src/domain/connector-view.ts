@@ -10,6 +10,8 @@ export interface ConnectorControlView {
   readonly syncDisabledAt: number | null;
   readonly syncDisabledReason: string;
   readonly syncDisabledCategory: string;
+  /** When a timed pause ends by itself (null: no timer, or not paused). */
+  readonly pausedUntil: number | null;
 }
 
 /**
@@ -31,6 +33,7 @@ export function connectorControlView(
     syncDisabledAt: shown?.createdAt ?? null,
     syncDisabledReason: shown ? shown.note || defaultReason(shown) : "",
     syncDisabledCategory: shown?.kind ?? "",
+    pausedUntil: paused?.until ?? null,
   };
 }
 

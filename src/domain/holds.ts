@@ -10,6 +10,8 @@ export interface Hold {
   readonly createdAt: number;
   readonly actor: string;
   readonly note: string;
+  /** A timed pause ends by itself at this instant (domain/pause.ts); null: until lifted. */
+  readonly until?: number | null;
 }
 
 export const hasHold = (holds: readonly Hold[], kind: HoldKind): boolean =>

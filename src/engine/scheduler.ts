@@ -5,9 +5,11 @@
 // one statement advances every schedule of the batch and one queues a SCHEDULE sync for each
 // connector that no hold blocks and that has none queued (store fireSchedules). No
 // leader election: any number of schedulers may run, the store hands each due row to one of them.
+// Each tick also resumes the connectors whose timed pause has ended (commands/resume-sync.ts).
 // The clock is injected; tests drive tick() with a fake one.
 
 import type { Runtime } from "../commands/context.js";
+import { resumeTimedPause } from "../commands/resume-sync.js";
 import { nextFireAfter } from "../domain/schedule.js";
 import { newId } from "../runtime.js";
 
@@ -35,7 +37,12 @@ export interface TickResult {
   readonly enqueued: number;
   /** For each handled schedule, how late (ms) its batch committed after the fire time. */
   readonly lagsMs: readonly number[];
+  /** Connectors whose timed pause ended and that this tick resumed. */
+  readonly resumed: number;
 }
+
+/** Timed pauses looked at per round of a tick. */
+const TIMED_PAUSE_BATCH = 100;
 
 export class Scheduler {
   private running = false;
@@ -62,7 +69,32 @@ export class Scheduler {
     // Each lane takes batches until it finds fewer due schedules than a batch holds. A lane
     // that finds a short batch because another lane holds the rest stops; the other goes on.
     await Promise.all(Array.from({ length: lanes }, () => this.drain(result)));
-    return result;
+    return { ...result, resumed: await this.resumeTimedPauses() };
+  }
+
+  /**
+   * Resumes the connectors whose timed pause has ended (commands/resume-sync.ts): each in its own
+   * transaction, checked again under the connector's lock. One that fails is reported and tried
+   * again at the next tick; the others go on.
+   */
+  private async resumeTimedPauses(): Promise<number> {
+    let resumed = 0;
+    const failed = new Set<string>();
+    for (;;) {
+      const due = (
+        await this.runtime.store.timedPausesDue(this.runtime.clock.now(), TIMED_PAUSE_BATCH)
+      ).filter((pause) => !failed.has(pause.connectorId));
+      if (due.length === 0) return resumed;
+      for (const pause of due) {
+        try {
+          if (await resumeTimedPause(this.runtime, pause)) resumed++;
+          else failed.add(pause.connectorId); // another scheduler's, or no longer due
+        } catch (error) {
+          failed.add(pause.connectorId);
+          this.options.onError?.(error);
+        }
+      }
+    }
   }
 
   /** Decides batches of due schedules until a batch comes back short. */

@@ -84,6 +84,7 @@ export const holdFromRow = (row: Row): Hold => ({
   actor: str(row.actor),
   note: str(row.note),
   createdAt: num(row.created_at),
+  until: numOrNull(row.until_at),
 });
 
 export const scheduleFromRow = (row: Row): ScheduleRecord => ({

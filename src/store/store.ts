@@ -156,6 +156,13 @@ export interface SyncClaim {
 /** A task claim takes the same parameters as a sync claim. */
 export type TaskClaim = SyncClaim;
 
+/** A PAUSED hold with a timer, and whose connector it is. */
+export interface TimedPause {
+  readonly appId: string;
+  readonly connectorId: string;
+  readonly hold: Hold;
+}
+
 /** A claimed sync, and its connector as the claim left it (sync status RUNNING). */
 export interface ClaimedSyncRow {
   readonly sync: SyncRecord;
@@ -213,6 +220,8 @@ export interface StoreReader {
   listHolds(connectorId: string): Promise<Hold[]>;
   /** Holds of many connectors at once, for list pages. */
   listHoldsFor(connectorIds: readonly string[]): Promise<Map<string, Hold[]>>;
+  /** PAUSED holds whose `until` has come (at or before `now`), earliest first. */
+  timedPausesDue(now: number, limit: number): Promise<TimedPause[]>;
   getSchedule(connectorId: string): Promise<ScheduleRecord | null>;
   getSchedulesFor(connectorIds: readonly string[]): Promise<Map<string, ScheduleRecord>>;
   /** The earliest next fire of any schedule, or null when none will fire. */
@@ -302,6 +311,12 @@ export interface StoreTx extends StoreReader {
   setConnectorSyncStatus(id: string, status: ConnectorSyncStatus): Promise<void>;
 
   insertHold(connectorId: string, hold: Hold): Promise<boolean>;
+  /** Replaces who set the hold, its note and its `until`; false when there is no such hold. */
+  updateHold(
+    connectorId: string,
+    kind: HoldKind,
+    patch: Pick<Hold, "actor" | "note" | "until">,
+  ): Promise<boolean>;
   deleteHold(connectorId: string, kind: HoldKind): Promise<boolean>;
 
   upsertSchedule(schedule: ScheduleRecord): Promise<void>;

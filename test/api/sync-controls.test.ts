@@ -194,6 +194,69 @@ describe("PauseSync", () => {
   });
 });
 
+describe("PauseSync with a timer", () => {
+  it("reads back pausedUntil; a new pause replaces the timer, one without until removes it", async () => {
+    const { base } = await createAppAndConnector(server);
+    const before = Date.now();
+    const paused = await server.call("POST", `${base}/pause`, {
+      body: { note: "vendor window", until: "2h" },
+    });
+    assert.equal(paused.status, 200, JSON.stringify(paused.body));
+    assert.deepEqual(paused.body, {});
+    let c = await connector(base);
+    assert.equal(c.syncDisabledReason, "vendor window");
+    const until = Date.parse(c.pausedUntil as string);
+    assert.ok(until >= before + 2 * 3600_000 && until <= Date.now() + 2 * 3600_000, c.pausedUntil);
+
+    const later = new Date(Date.now() + 30 * 86_400_000).toISOString().replace(/\.\d+Z$/, "Z");
+    const replaced = await server.call("POST", `${base}/pause`, { body: { until: later } });
+    assert.equal(replaced.status, 200, JSON.stringify(replaced.body));
+    c = await connector(base);
+    assert.equal(Date.parse(c.pausedUntil as string), Date.parse(later));
+    assert.equal(c.syncDisabledReason, "vendor window", "a pause without a note keeps the note");
+
+    await server.call("POST", `${base}/pause`);
+    c = await connector(base);
+    assert.equal(c.pausedUntil, undefined, "the seed's empty PauseSync leaves no timer");
+    assert.equal(c.canResumeSync, true);
+
+    await server.call("POST", `${base}/pause`, { body: { until: "1h" } });
+    await server.call("POST", `${base}/resume`);
+    c = await connector(base);
+    assert.equal(c.pausedUntil, undefined, "ResumeSync ends the timer with the pause");
+    assert.equal(c.canResumeSync, undefined);
+  });
+
+  it("refuses an until it cannot read, one in the past and one too far ahead, changing nothing", async () => {
+    const { base } = await createAppAndConnector(server);
+    assertError(
+      await server.call("POST", `${base}/pause`, { body: { until: "tomorrow" } }),
+      400,
+      3,
+      /^until: "tomorrow" is neither an RFC 3339 time .* nor a duration \(e\.g\. 2h/,
+    );
+    assertError(
+      await server.call("POST", `${base}/pause`, { body: { until: "2020-01-01T00:00:00Z" } }),
+      400,
+      3,
+      /^until: must be at least 1 minute in the future/,
+    );
+    assertError(
+      await server.call("POST", `${base}/pause`, { body: { until: "400d" } }),
+      400,
+      3,
+      /at most 366 days/,
+    );
+    assertError(
+      await server.call("POST", `${base}/pause`, { body: { until: 7200 } }),
+      400,
+      3,
+      /"until" must be a string/,
+    );
+    assert.equal((await connector(base)).canResumeSync, undefined, "nothing changed");
+  });
+});
+
 describe("ResumeSync", () => {
   it("clears the pause and queues exactly one RESUME sync", async () => {
     const { base } = await createAppAndConnector(server);

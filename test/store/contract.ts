@@ -180,6 +180,58 @@ export function storeContract(backend: string, open: () => Promise<Store>): void
       );
     });
 
+    it("keeps a pause's timer, replaces it, and lists the timed pauses that are due", async () => {
+      const a = await seedConnector();
+      const b = await seedConnector();
+      const base = { kind: "PAUSED" as const, actor: "p", note: "", createdAt: now };
+      await store.transaction(async (tx) => {
+        await tx.insertHold(a.id, { ...base, until: now + 100 });
+        await tx.insertHold(b.id, { ...base, until: now + 50 });
+        await tx.insertHold(b.id, { ...base, kind: "DATA_DROP", until: null });
+      });
+      assert.equal((await store.listHolds(a.id))[0]?.until, now + 100);
+      const due = (at: number) =>
+        store
+          .timedPausesDue(at, 10)
+          .then((list) =>
+            list
+              .filter((p) => p.connectorId === a.id || p.connectorId === b.id)
+              .map((p) => p.connectorId),
+          );
+      assert.deepEqual(await due(now + 49), []);
+      assert.deepEqual(await due(now + 100), [b.id, a.id], "earliest first, PAUSED only");
+      const [first] = await store
+        .timedPausesDue(now + 50, 10)
+        .then((list) => list.filter((p) => p.connectorId === b.id));
+      assert.deepEqual(
+        [first?.appId, first?.hold.actor, first?.hold.until],
+        [b.appId, "p", now + 50],
+      );
+      assert.equal(
+        await store.transaction((tx) =>
+          tx.updateHold(b.id, "PAUSED", { actor: "q", note: "later", until: now + 500 }),
+        ),
+        true,
+      );
+      assert.deepEqual(await due(now + 100), [a.id]);
+      const replaced = (await store.listHolds(b.id)).find((h) => h.kind === "PAUSED");
+      assert.deepEqual(
+        [replaced?.actor, replaced?.note, replaced?.until, replaced?.createdAt],
+        ["q", "later", now + 500, now],
+      );
+      await store.transaction((tx) =>
+        tx.updateHold(a.id, "PAUSED", { actor: "p", note: "", until: null }),
+      );
+      assert.deepEqual(await due(now + 1000), [b.id]);
+      assert.equal(
+        await store.transaction((tx) =>
+          tx.updateHold(a.id, "DATA_DROP", { actor: "p", note: "", until: null }),
+        ),
+        false,
+        "no such hold",
+      );
+    });
+
     it("upserts and deletes schedules", async () => {
       const connector = await seedConnector();
       const schedule = {

@@ -147,6 +147,8 @@ const connectorFields = {
   syncDisabledAt: Type.Optional(Nullable(Timestamp)),
   syncDisabledReason: Type.Optional(Text("longText")),
   syncDisabledCategory: Type.Optional(Text("shortText")),
+  // syncplane extension: when a timed pause ends by itself (PauseSync's until).
+  pausedUntil: Type.Optional(Nullable(Timestamp)),
   connectorSyncCronSchedule: Type.Optional(
     Nullable(ref("c1.api.app.v1.ConnectorSyncCronSchedule")),
   ),
@@ -206,6 +208,7 @@ export interface Connector {
   syncDisabledAt?: string | null;
   syncDisabledReason?: string;
   syncDisabledCategory?: string;
+  pausedUntil?: string | null;
   connectorSyncCronSchedule?: {
     cronSpec?: string;
     timezone?: string;
@@ -239,6 +242,7 @@ export const CONNECTOR_READ_ONLY = [
   "syncDisabledAt",
   "syncDisabledReason",
   "syncDisabledCategory",
+  "pausedUntil",
   "connectorSyncCronSchedule",
   "configUpdatedAt",
   "connectorApiVersion",
@@ -443,8 +447,16 @@ export const DeleteConnectorResponse = Empty(
 
 export const PauseSyncRequest = Type.Object(
   {
-    // syncplane extension: a note shown as syncDisabledReason.
+    // syncplane extensions: a note shown as syncDisabledReason, and a timer: at `until` (an RFC
+    // 3339 time, or a duration from now such as "2h" or "1h30m") the connector resumes by itself.
     note: Type.Optional(Text("note")),
+    until: Type.Optional(
+      Type.String({
+        maxLength: 64,
+        description:
+          'When the pause ends by itself: an RFC 3339 time or a duration from now ("2h", "1h30m", "3d"); from 1 minute to 366 days ahead. A PauseSync on a paused connector replaces the timer.',
+      }),
+    ),
   },
   {
     $id: "c1.api.app.v1.PauseSyncRequestInput",

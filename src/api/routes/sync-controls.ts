@@ -67,7 +67,11 @@ export function syncControlRoutes(app: FastifyInstance, ctx: ApiContext): void {
     "PauseSync",
     "Pause syncing and provisioning for a connector",
     (actor, ref, _p, body) =>
-      pauseSync(runtime, actor, { ...ref, note: (body as PauseSyncRequest).note }),
+      pauseSync(runtime, actor, {
+        ...ref,
+        note: (body as PauseSyncRequest).note,
+        until: (body as PauseSyncRequest).until,
+      }),
   );
   control("resume", "ResumeSync", "Resume a paused connector and trigger a sync", (actor, ref) =>
     resumeSync(runtime, actor, ref),

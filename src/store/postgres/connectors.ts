@@ -4,7 +4,14 @@ import type { Hold, HoldKind } from "../../domain/holds.js";
 import type { ConnectorRecord, ConnectorSyncStatus, PresenceRecord } from "../../domain/model.js";
 import { page } from "../paging.js";
 import { connectorFromRow, holdFromRow, presenceFromRow } from "../rows.js";
-import type { ConnectorPatch, Page, PageQuery, StoreReader, StoreTx } from "../store.js";
+import type {
+  ConnectorPatch,
+  Page,
+  PageQuery,
+  StoreReader,
+  StoreTx,
+  TimedPause,
+} from "../store.js";
 import type { PgDb } from "./db.js";
 
 export const connectorReads = (q: PgDb) =>
@@ -40,6 +47,22 @@ export const connectorReads = (q: PgDb) =>
         connectorId,
       );
       return rows.map(holdFromRow);
+    },
+
+    async timedPausesDue(now: number, limit: number): Promise<TimedPause[]> {
+      const rows = await q.all(
+        `SELECT h.*, c.app_id FROM holds h JOIN connectors c ON c.id = h.connector_id
+         WHERE h.until_at IS NOT NULL AND h.until_at <= $1 AND h.kind = 'PAUSED'
+           AND c.deleted_at IS NULL
+         ORDER BY h.until_at, h.connector_id LIMIT $2`,
+        now,
+        limit,
+      );
+      return rows.map((row) => ({
+        appId: String(row.app_id),
+        connectorId: String(row.connector_id),
+        hold: holdFromRow(row),
+      }));
     },
 
     async listHoldsFor(connectorIds: readonly string[]): Promise<Map<string, Hold[]>> {
@@ -172,16 +195,34 @@ export const connectorWrites = (q: PgDb) =>
 
     async insertHold(connectorId: string, hold: Hold): Promise<boolean> {
       const inserted = await q.run(
-        `INSERT INTO holds (connector_id, kind, actor, note, created_at)
-           VALUES ($1, $2, $3, $4, $5)
+        `INSERT INTO holds (connector_id, kind, actor, note, created_at, until_at)
+           VALUES ($1, $2, $3, $4, $5, $6)
            ON CONFLICT (connector_id, kind) DO NOTHING`,
         connectorId,
         hold.kind,
         hold.actor,
         hold.note,
         hold.createdAt,
+        hold.until ?? null,
       );
       return inserted > 0;
+    },
+
+    async updateHold(
+      connectorId: string,
+      kind: HoldKind,
+      patch: Pick<Hold, "actor" | "note" | "until">,
+    ): Promise<boolean> {
+      const updated = await q.run(
+        `UPDATE holds SET actor = $1, note = $2, until_at = $3
+         WHERE connector_id = $4 AND kind = $5`,
+        patch.actor,
+        patch.note,
+        patch.until ?? null,
+        connectorId,
+        kind,
+      );
+      return updated > 0;
     },
 
     async deleteHold(connectorId: string, kind: HoldKind): Promise<boolean> {

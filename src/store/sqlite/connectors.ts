@@ -4,7 +4,14 @@ import type { Hold, HoldKind } from "../../domain/holds.js";
 import type { ConnectorRecord, ConnectorSyncStatus, PresenceRecord } from "../../domain/model.js";
 import { page } from "../paging.js";
 import { connectorFromRow, holdFromRow, presenceFromRow } from "../rows.js";
-import type { ConnectorPatch, Page, PageQuery, StoreReader, StoreTx } from "../store.js";
+import type {
+  ConnectorPatch,
+  Page,
+  PageQuery,
+  StoreReader,
+  StoreTx,
+  TimedPause,
+} from "../store.js";
 import type { SqliteDb } from "./db.js";
 
 export const connectorReads = (q: SqliteDb) =>
@@ -37,6 +44,23 @@ export const connectorReads = (q: SqliteDb) =>
       return q
         .all("SELECT * FROM holds WHERE connector_id = ? ORDER BY created_at", connectorId)
         .map(holdFromRow);
+    },
+
+    async timedPausesDue(now: number, limit: number): Promise<TimedPause[]> {
+      return q
+        .all(
+          `SELECT h.*, c.app_id FROM holds h JOIN connectors c ON c.id = h.connector_id
+           WHERE h.until_at IS NOT NULL AND h.until_at <= ? AND h.kind = 'PAUSED'
+             AND c.deleted_at IS NULL
+           ORDER BY h.until_at, h.connector_id LIMIT ?`,
+          now,
+          limit,
+        )
+        .map((row) => ({
+          appId: String(row.app_id),
+          connectorId: String(row.connector_id),
+          hold: holdFromRow(row),
+        }));
     },
 
     async listHoldsFor(connectorIds: readonly string[]): Promise<Map<string, Hold[]>> {
@@ -165,13 +189,31 @@ export const connectorWrites = (q: SqliteDb) => {
     async insertHold(connectorId: string, hold: Hold): Promise<boolean> {
       return (
         q.run(
-          `INSERT INTO holds (connector_id, kind, actor, note, created_at) VALUES (?, ?, ?, ?, ?)
-             ON CONFLICT (connector_id, kind) DO NOTHING`,
+          `INSERT INTO holds (connector_id, kind, actor, note, created_at, until_at)
+           VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (connector_id, kind) DO NOTHING`,
           connectorId,
           hold.kind,
           hold.actor,
           hold.note,
           hold.createdAt,
+          hold.until ?? null,
+        ) > 0
+      );
+    },
+
+    async updateHold(
+      connectorId: string,
+      kind: HoldKind,
+      patch: Pick<Hold, "actor" | "note" | "until">,
+    ): Promise<boolean> {
+      return (
+        q.run(
+          "UPDATE holds SET actor = ?, note = ?, until_at = ? WHERE connector_id = ? AND kind = ?",
+          patch.actor,
+          patch.note,
+          patch.until ?? null,
+          connectorId,
+          kind,
         ) > 0
       );
     },
