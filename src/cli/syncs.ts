@@ -23,16 +23,37 @@ export function syncsCommand(program: Command, out: () => Output): void {
     .description("list a connector's syncs, newest first")
     .requiredOption("--app <appId>", "the app")
     .requiredOption("--connector <connectorId>", "the connector")
+    .option("--state <states>", "only these states, comma-separated (e.g. ERRORED,ERRORED_NO_DATA)")
+    .option("--trigger <triggers>", "only these triggers, comma-separated (e.g. FORCE,SCHEDULE)")
+    .option("--queued-after <time>", "only syncs queued at or after this RFC 3339 time")
+    .option("--queued-before <time>", "only syncs queued before this RFC 3339 time")
     .option("--page-size <n>", "syncs per page")
     .option("--page-token <token>", "continue a listing")
     .action(
       async (
-        flags: { app: string; connector: string; pageSize?: string; pageToken?: string },
+        flags: {
+          app: string;
+          connector: string;
+          state?: string;
+          trigger?: string;
+          queuedAfter?: string;
+          queuedBefore?: string;
+          pageSize?: string;
+          pageToken?: string;
+        },
         command: Command,
       ) => {
+        const list = (value: string | undefined) =>
+          value === undefined
+            ? undefined
+            : value.split(",").map((item) => item.trim().toUpperCase());
         const page = await clientFor(command).syncs.list({
           appId: flags.app,
           connectorId: flags.connector,
+          states: list(flags.state),
+          triggers: list(flags.trigger),
+          queuedAfter: flags.queuedAfter,
+          queuedBefore: flags.queuedBefore,
           pageSize: flags.pageSize ? Number(flags.pageSize) : undefined,
           pageToken: flags.pageToken,
         });

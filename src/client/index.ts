@@ -326,13 +326,27 @@ export class Syncplane {
   };
 
   readonly syncs = {
-    list: (p: ConnectorParams & PageParams) =>
-      this.transport.request<ListSyncsResponse>(
-        "GET",
-        `${connectorPath(p)}/syncs`,
-        undefined,
-        pageQuery(p),
-      ),
+    /**
+     * Newest queued first. Filters: `states` and `triggers` (any of), `queuedAfter` (at or
+     * after) and `queuedBefore` (before), RFC 3339 times or Dates.
+     */
+    list: (
+      p: ConnectorParams &
+        PageParams & {
+          states?: readonly string[];
+          triggers?: readonly string[];
+          queuedAfter?: string | Date;
+          queuedBefore?: string | Date;
+        },
+    ) =>
+      this.transport.request<ListSyncsResponse>("GET", `${connectorPath(p)}/syncs`, undefined, {
+        ...pageQuery(p),
+        state: p.states?.length ? p.states.join(",") : undefined,
+        trigger: p.triggers?.length ? p.triggers.join(",") : undefined,
+        queued_after: p.queuedAfter instanceof Date ? p.queuedAfter.toISOString() : p.queuedAfter,
+        queued_before:
+          p.queuedBefore instanceof Date ? p.queuedBefore.toISOString() : p.queuedBefore,
+      }),
     get: (p: ConnectorParams & { syncLifecycleId: string }) =>
       this.transport.request<GetSyncResponse>("GET", syncPath(p)),
     /** The sync's log: syncplane's notes on each attempt and the connector's output. */

@@ -3,6 +3,7 @@
 // PauseSync replaces the timer (without `until` the pause has none); ResumeSync ends it.
 
 import { invalidArgument } from "./errors.js";
+import { parseRfc3339 } from "./time.js";
 
 /** The shortest timed pause: anything shorter is a mistake, not a pause. */
 export const MIN_PAUSE_MS = 60 * 1000;
@@ -18,10 +19,6 @@ const UNIT_MS: Readonly<Record<string, number>> = {
 
 /** "1h30m": whole numbers with units s, m, h, d, largest first, each unit once. */
 const DURATION = /^(?:(\d{1,6})d)?(?:(\d{1,6})h)?(?:(\d{1,6})m)?(?:(\d{1,6})s)?$/;
-
-/** RFC 3339 date-time with a time zone designator ("Z" or ±hh:mm), fractions allowed. */
-const RFC3339 =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
 
 /**
  * The instant (epoch ms) a pause with this `until` ends, checked: in the future by at least
@@ -63,21 +60,5 @@ function parseInstant(text: string, now: number): number | null {
       (s ?? 0) * (UNIT_MS.s ?? 0)
     );
   }
-  const time = RFC3339.exec(text);
-  if (!time) return null;
-  const [, year, month, day, hour, minute, second] = time.map(Number);
-  // Date.parse accepts impossible dates (2026-02-30) by rolling over: check the fields.
-  if (
-    (month ?? 0) < 1 ||
-    (month ?? 0) > 12 ||
-    (day ?? 0) < 1 ||
-    (day ?? 0) > new Date(Date.UTC(year ?? 0, month ?? 0, 0)).getUTCDate() ||
-    (hour ?? 0) > 23 ||
-    (minute ?? 0) > 59 ||
-    (second ?? 0) > 59
-  ) {
-    return null;
-  }
-  const at = Date.parse(text.replace(" ", "T"));
-  return Number.isFinite(at) ? at : null;
+  return parseRfc3339(text);
 }

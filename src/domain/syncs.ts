@@ -51,6 +51,9 @@ export const canTransition = (from: SyncState, to: SyncState): boolean =>
 export const isSyncState = (value: string): value is SyncState =>
   (SYNC_STATES as readonly string[]).includes(value);
 
+export const isSyncTrigger = (value: string): value is SyncTrigger =>
+  (SYNC_TRIGGERS as readonly string[]).includes(value);
+
 /** What the connector's queue looks like when a new sync is requested. */
 export interface QueueSnapshot {
   readonly queued: number;

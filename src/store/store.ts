@@ -42,7 +42,7 @@ import type {
   SyncEvent,
   SyncRecord,
 } from "../domain/model.js";
-import type { SyncState } from "../domain/syncs.js";
+import type { SyncState, SyncTrigger } from "../domain/syncs.js";
 import type { ProvisioningTaskRecord, TaskState } from "../domain/provisioning.js";
 import type {
   EntitlementRecord,
@@ -61,6 +61,16 @@ export interface Page<T> {
 export interface PageQuery {
   readonly pageSize: number;
   readonly after: string | null;
+}
+
+/** Sync history filters (each absent or empty: no filter). */
+export interface SyncListQuery extends PageQuery {
+  readonly states?: readonly SyncState[];
+  readonly triggers?: readonly SyncTrigger[];
+  /** Queued at or after this instant. */
+  readonly queuedFrom?: number;
+  /** Queued before this instant. */
+  readonly queuedBefore?: number;
 }
 
 export interface AppPatch {
@@ -227,7 +237,8 @@ export interface StoreReader {
   /** The earliest next fire of any schedule, or null when none will fire. */
   nextScheduledFire(): Promise<number | null>;
   getSync(connectorId: string, id: string): Promise<SyncRecord | null>;
-  listSyncs(connectorId: string, page: PageQuery): Promise<Page<SyncRecord>>;
+  /** The connector's syncs, newest queued first, filtered by state, trigger and queue time. */
+  listSyncs(connectorId: string, query: SyncListQuery): Promise<Page<SyncRecord>>;
   /** Every state the sync went through, oldest first (recorded by each transition). */
   listSyncEvents(syncId: string): Promise<SyncEvent[]>;
   getCredentialByClientId(clientId: string): Promise<CredentialRecord | null>;

@@ -257,6 +257,40 @@ describe("PauseSync with a timer", () => {
   });
 });
 
+describe("sync history filters", () => {
+  it("filter by state, trigger and queue time; bad values are refused, naming the parameter", async () => {
+    const { base, appId, connectorId } = await createAppAndConnector(server);
+    const t0 = Date.now() - 60_000;
+    const errored = await seedSync(connectorId, appId, "ERRORED", t0);
+    const succeeded = await seedSync(connectorId, appId, "SUCCEEDED", t0 + 10_000);
+    assert.equal((await server.call("POST", `${base}/force_sync`)).status, 200);
+    const ids = async (query: string) => {
+      const response = await server.call("GET", `${base}/syncs?${query}`);
+      assert.equal(response.status, 200, JSON.stringify(response.body));
+      return (response.body.list as Json[]).map((sync) => sync.id as string);
+    };
+    assert.deepEqual(await ids("state=ERRORED"), [errored]);
+    assert.deepEqual(await ids("state=ERRORED,SUCCEEDED"), [succeeded, errored]);
+    const forced = await ids("trigger=FORCE");
+    assert.equal(forced.length, 1);
+    assert.ok(!forced.includes(errored) && !forced.includes(succeeded));
+    const from = new Date(t0 - 1000 - 500).toISOString();
+    const to = new Date(t0 + 10_000 - 1000).toISOString(); // seedSync queues 1 s before finishing
+    assert.deepEqual(await ids(`queued_after=${from}&queued_before=${to}`), [errored]);
+    assert.deepEqual(await ids("state=SUCCEEDED&trigger=FORCE"), []);
+
+    assertError(await server.call("GET", `${base}/syncs?state=BOGUS`), 400, 3, /state/);
+    assertError(await server.call("GET", `${base}/syncs?trigger=force,`), 400, 3, /trigger/);
+    assertError(
+      await server.call("GET", `${base}/syncs?queued_after=yesterday`),
+      400,
+      3,
+      /^queued_after: "yesterday" is not an RFC 3339 time/,
+    );
+    assertError(await server.call("GET", `${base}/syncs?bogus=1`), 400, 3, /bogus/);
+  });
+});
+
 describe("ResumeSync", () => {
   it("clears the pause and queues exactly one RESUME sync", async () => {
     const { base } = await createAppAndConnector(server);

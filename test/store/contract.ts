@@ -7,7 +7,7 @@ import type { ConnectorRecord } from "../../src/domain/model.js";
 import type { ProvisioningTaskRecord } from "../../src/domain/provisioning.js";
 import { connectorRecord } from "../helpers/fixtures.js";
 import { newId } from "../../src/runtime.js";
-import type { Store } from "../../src/store/store.js";
+import type { Store, SyncListQuery } from "../../src/store/store.js";
 
 export function storeContract(backend: string, open: () => Promise<Store>): void {
   describe(`Store contract: ${backend}`, () => {
@@ -680,6 +680,70 @@ export function storeContract(backend: string, open: () => Promise<Store>): void
         after = page.nextKey;
       } while (after);
       assert.deepEqual(pages, [...ids].reverse());
+    });
+
+    it("filters sync history by state, trigger and queue time, paging through the filtered rows", async () => {
+      const connector = await seedConnector();
+      const made: { id: string; trigger: "FORCE" | "SCHEDULE"; state: string; at: number }[] = [];
+      for (let i = 0; i < 8; i++) {
+        const id = newId();
+        const trigger = i % 2 === 0 ? ("FORCE" as const) : ("SCHEDULE" as const);
+        const at = now + i * 100;
+        const failed = i % 3 === 0;
+        await store.transaction(async (tx) => {
+          await tx.insertSync({
+            id,
+            connectorId: connector.id,
+            appId: connector.appId,
+            trigger,
+            queuedAt: at,
+            requestedBy: "s",
+          });
+          await tx.startSync(id, "w", at, at + 60_000);
+          await tx.finishSync(id, {
+            state: failed ? "ERRORED" : "SUCCEEDED",
+            finishedAt: at + 5,
+            error: failed ? "boom" : "",
+          });
+        });
+        made.push({ id, trigger, state: failed ? "ERRORED" : "SUCCEEDED", at });
+      }
+      const all = async (query: Omit<SyncListQuery, "pageSize" | "after">) => {
+        const ids: string[] = [];
+        let after: string | null = null;
+        do {
+          const page = await store.listSyncs(connector.id, { ...query, pageSize: 2, after });
+          ids.push(...page.items.map((sync) => sync.id));
+          after = page.nextKey;
+        } while (after);
+        return ids;
+      };
+      const expect = (keep: (m: (typeof made)[number]) => boolean) =>
+        made
+          .filter(keep)
+          .map((m) => m.id)
+          .reverse();
+      assert.deepEqual(
+        await all({ states: ["ERRORED"] }),
+        expect((m) => m.state === "ERRORED"),
+      );
+      assert.deepEqual(
+        await all({ triggers: ["FORCE"] }),
+        expect((m) => m.trigger === "FORCE"),
+      );
+      assert.deepEqual(
+        await all({ states: ["SUCCEEDED"], triggers: ["SCHEDULE", "RESUME"] }),
+        expect((m) => m.state === "SUCCEEDED" && m.trigger === "SCHEDULE"),
+      );
+      assert.deepEqual(
+        await all({ queuedFrom: now + 200, queuedBefore: now + 600 }),
+        expect((m) => m.at >= now + 200 && m.at < now + 600),
+      );
+      assert.deepEqual(
+        await all({ states: [], triggers: [] }),
+        expect(() => true),
+      );
+      assert.deepEqual(await all({ states: ["CANCELED"] }), []);
     });
 
     it("resolves live access tokens only", async () => {

@@ -2,13 +2,61 @@
 
 import type { FastifyInstance } from "fastify";
 import { requireConnector, requireSync } from "../../commands/lookups.js";
+import { invalidArgument } from "../../domain/errors.js";
 import { parsePageRequest } from "../../domain/pagination.js";
-import { PageQuery } from "../contracts/common.js";
+import {
+  isSyncState,
+  isSyncTrigger,
+  SYNC_STATES,
+  SYNC_TRIGGERS,
+  type SyncState,
+  type SyncTrigger,
+} from "../../domain/syncs.js";
+import { parseRfc3339 } from "../../domain/time.js";
+import { PageSize, PageToken } from "../contracts/common.js";
 import { addRoute, pathParams, type ApiContext } from "../http.js";
 import { syncJson, pageJson } from "../wire.js";
 
 const TAGS = ["Sync"];
 const BASE = "/api/v1/apps/:app_id/connectors/:connector_id/syncs";
+
+const oneOrMore = (names: readonly string[]) => `^(${names.join("|")})(,(${names.join("|")}))*$`;
+const Time = (description: string) => ({ type: "string", maxLength: 64, description }) as const;
+
+const ListQuery = {
+  type: "object",
+  properties: {
+    state: {
+      type: "string",
+      maxLength: 300,
+      pattern: oneOrMore(SYNC_STATES),
+      description: `Only syncs in these states: one or more of ${SYNC_STATES.join(", ")}, separated by commas.`,
+    },
+    trigger: {
+      type: "string",
+      maxLength: 200,
+      pattern: oneOrMore(SYNC_TRIGGERS),
+      description: `Only syncs with these triggers: one or more of ${SYNC_TRIGGERS.join(", ")}, separated by commas.`,
+    },
+    queued_after: Time("Only syncs queued at or after this RFC 3339 time."),
+    queued_before: Time("Only syncs queued before this RFC 3339 time."),
+    page_size: PageSize,
+    page_token: PageToken,
+  },
+  additionalProperties: false,
+};
+
+/** A time filter: absent, or an RFC 3339 time (anything else refused, naming the parameter). */
+function timeParam(name: string, value: string | undefined): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  const at = parseRfc3339(value);
+  if (at === null) {
+    throw invalidArgument(
+      `${name}: ${JSON.stringify(value.slice(0, 64))} is not an RFC 3339 time (e.g. 2026-12-01T00:00:00Z)`,
+    );
+  }
+  return at;
+}
 
 export function syncRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const { store } = ctx.runtime;
@@ -17,18 +65,36 @@ export function syncRoutes(app: FastifyInstance, ctx: ApiContext): void {
     method: "GET",
     url: BASE,
     operationId: "syncplane.v1.SyncService.List",
-    summary: "List a connector's sync lifecycles, newest first",
+    summary:
+      "List a connector's sync lifecycles, newest first; filter by state, trigger and queue time",
     tags: TAGS,
     permission: "syncs.read",
     params: pathParams("app_id", "connector_id"),
-    querystring: PageQuery,
+    querystring: ListQuery,
     response: { $ref: "syncplane.v1.ListSyncLifecyclesResponse#" },
     handler: async (request) => {
       const { app_id, connector_id } = request.params as { app_id: string; connector_id: string };
-      const query = request.query as { page_size?: string; page_token?: string };
+      const query = request.query as {
+        state?: string;
+        trigger?: string;
+        queued_after?: string;
+        queued_before?: string;
+        page_size?: string;
+        page_token?: string;
+      };
       const pageRequest = parsePageRequest(query.page_size, query.page_token);
+      const queuedFrom = timeParam("queued_after", query.queued_after);
+      const queuedBefore = timeParam("queued_before", query.queued_before);
+      const states: SyncState[] = (query.state ?? "").split(",").filter(isSyncState);
+      const triggers: SyncTrigger[] = (query.trigger ?? "").split(",").filter(isSyncTrigger);
       await requireConnector(store, app_id, connector_id);
-      const page = await store.listSyncs(connector_id, pageRequest);
+      const page = await store.listSyncs(connector_id, {
+        ...pageRequest,
+        states,
+        triggers,
+        ...(queuedFrom !== undefined && { queuedFrom }),
+        ...(queuedBefore !== undefined && { queuedBefore }),
+      });
       return pageJson(page, (sync) => syncJson(sync));
     },
   });

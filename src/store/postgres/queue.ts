@@ -7,9 +7,9 @@ import { page, splitKey } from "../paging.js";
 import { connectorFromRow, type Row, syncFromRow } from "../rows.js";
 import type {
   ClaimedSyncRow,
+  SyncListQuery,
   NewSync,
   Page,
-  PageQuery,
   StoreReader,
   StoreTx,
   SyncClaim,
@@ -50,16 +50,23 @@ export const queueReads = (q: PgDb) =>
       return row ? syncFromRow(row) : null;
     },
 
-    async listSyncs(connectorId: string, query: PageQuery): Promise<Page<SyncRecord>> {
+    async listSyncs(connectorId: string, query: SyncListQuery): Promise<Page<SyncRecord>> {
       const [queuedAt, id] = query.after ? splitKey(query.after) : [Number.MAX_SAFE_INTEGER, ""];
       const rows = await q.all(
         `SELECT * FROM sync_lifecycles
          WHERE connector_id = $1 AND (queued_at, id) < ($2::bigint, $3::text)
+           AND ($5::text[] IS NULL OR state = ANY($5::text[]))
+           AND ($6::text[] IS NULL OR trigger = ANY($6::text[]))
+           AND queued_at >= $7::bigint AND queued_at < $8::bigint
          ORDER BY queued_at DESC, id DESC LIMIT $4`,
         connectorId,
         queuedAt,
         query.after ? id : "",
         query.pageSize + 1,
+        query.states?.length ? query.states : null,
+        query.triggers?.length ? query.triggers : null,
+        query.queuedFrom ?? Number.MIN_SAFE_INTEGER,
+        query.queuedBefore ?? Number.MAX_SAFE_INTEGER,
       );
       return page(
         rows,

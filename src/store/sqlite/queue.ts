@@ -7,9 +7,9 @@ import { page, splitKey } from "../paging.js";
 import { connectorFromRow, type Row, syncFromRow } from "../rows.js";
 import type {
   ClaimedSyncRow,
+  SyncListQuery,
   NewSync,
   Page,
-  PageQuery,
   StoreReader,
   StoreTx,
   SyncClaim,
@@ -60,15 +60,26 @@ export const queueReads = (q: SqliteDb) =>
       return row ? syncFromRow(row) : null;
     },
 
-    async listSyncs(connectorId: string, query: PageQuery): Promise<Page<SyncRecord>> {
+    async listSyncs(connectorId: string, query: SyncListQuery): Promise<Page<SyncRecord>> {
       const [queuedAt, id] = query.after ? splitKey(query.after) : [Number.MAX_SAFE_INTEGER, ""];
+      const states = query.states?.length ? JSON.stringify(query.states) : null;
+      const triggers = query.triggers?.length ? JSON.stringify(query.triggers) : null;
       const rows = q.all(
         `SELECT * FROM sync_lifecycles
          WHERE connector_id = ? AND (queued_at, id) < (?, ?)
+           AND (? IS NULL OR state IN (SELECT value FROM json_each(?)))
+           AND (? IS NULL OR trigger IN (SELECT value FROM json_each(?)))
+           AND queued_at >= ? AND queued_at < ?
          ORDER BY queued_at DESC, id DESC LIMIT ?`,
         connectorId,
         queuedAt,
         query.after ? id : "",
+        states,
+        states,
+        triggers,
+        triggers,
+        query.queuedFrom ?? Number.MIN_SAFE_INTEGER,
+        query.queuedBefore ?? Number.MAX_SAFE_INTEGER,
         query.pageSize + 1,
       );
       return page(
