@@ -163,6 +163,16 @@ describe("syncplane CLI", () => {
       (await cli(["connectors", "resume", "--app", appId, connectorId], asOperator)).code,
       0,
     );
+    const dry = await cli(
+      ["bulk", "pause", "--app", appId, "--dry-run", "--until", "1h"],
+      asOperator,
+    );
+    assert.equal(dry.code, 0, dry.stderr);
+    assert.match(dry.stdout, new RegExp(`${connectorId}\\s+would be PAUSED`));
+    assert.match(dry.stdout, /would change, 0 failed \(dry run: nothing changed\)/);
+    const emptySelector = await cli(["bulk", "resume"], asOperator);
+    assert.equal(emptySelector.code, 1);
+    assert.match(emptySelector.stderr, /INVALID_ARGUMENT: selector must name at least one/);
     assert.equal(
       (
         await cli(["connectors", "force-sync", "--app", appId, connectorId, "--json"], asOperator)

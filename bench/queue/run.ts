@@ -386,6 +386,7 @@ async function syncplaneThroughput(
         syncStatus: NEVER_SYNCED,
         appliedSyncId: null,
         dataDropPolicy: null,
+        labels: {},
         createdAt: now,
         updatedAt: now,
         deletedAt: null,

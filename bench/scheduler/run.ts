@@ -219,6 +219,7 @@ async function populate(store: Store, count: number): Promise<string> {
           syncStatus: NEVER_SYNCED,
           appliedSyncId: null,
           dataDropPolicy: null,
+          labels: {},
           createdAt: START,
           updatedAt: START,
           deletedAt: null,

@@ -42,6 +42,7 @@ import { syncRoutes } from "./routes/syncs.js";
 import { artifactRoutes } from "./routes/artifacts.js";
 import { inventoryRoutes } from "./routes/inventory.js";
 import { provisioningRoutes } from "./routes/provisioning.js";
+import { bulkRoutes } from "./routes/bulk.js";
 import { serviceRoutes } from "./routes/service.js";
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -374,6 +375,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   syncRoutes(app, options);
   inventoryRoutes(app, options);
   provisioningRoutes(app, options);
+  bulkRoutes(app, options);
   serviceRoutes(app, options);
   artifactRoutes(app, options);
   auditRoutes(app, options);

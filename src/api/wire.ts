@@ -83,6 +83,7 @@ export function connectorJson({
       : undefined,
     userIds: list(connector.userIds),
     dataDropPolicy: connector.dataDropPolicy ? { ...connector.dataDropPolicy } : undefined,
+    labels: Object.keys(connector.labels).length > 0 ? { ...connector.labels } : undefined,
     provisioningTasks:
       tasks && tasks.queued + tasks.held + tasks.running > 0
         ? {

@@ -15,6 +15,11 @@ const summary = (c: Connector | undefined) => ({
     ? `${c.connectorSyncCronSchedule.cronSpec} ${c.connectorSyncCronSchedule.timezone}`
     : "(manual)",
   paused: c?.canResumeSync ? "yes" : "",
+  labels: c?.labels
+    ? Object.entries(c.labels)
+        .map(([key, value]) => `${key}=${value}`)
+        .join(",")
+    : "",
 });
 
 const details = (c: Connector | undefined) => ({
@@ -70,6 +75,20 @@ function configFrom(flags: ConfigFlags, catalogId?: string): Record<string, unkn
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+/** `--label team=identity` (repeatable) as a labels object; the server checks keys and values. */
+export function labelsFrom(
+  pairs: readonly string[] | undefined,
+): Record<string, string> | undefined {
+  if (pairs === undefined) return undefined;
+  const labels: Record<string, string> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf("=");
+    if (at <= 0) throw new Error(`--label takes key=value, got ${JSON.stringify(pair)}`);
+    labels[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return labels;
+}
+
 export function connectorsCommand(program: Command, out: () => Output): void {
   const connectors = program
     .command("connectors")
@@ -123,6 +142,7 @@ export function connectorsCommand(program: Command, out: () => Output): void {
     .option("--arg <arg>", "baton connector: an argument (repeatable)", collect)
     .option("--timeout-seconds <n>", "baton connector: per-sync timeout")
     .option("--disable-check-bad-sync", "turn the data-drop guard off")
+    .option("--label <key=value>", "a label (repeatable)", collect)
     .action(
       async (
         flags: ConfigFlags & {
@@ -131,9 +151,11 @@ export function connectorsCommand(program: Command, out: () => Output): void {
           displayName?: string;
           description?: string;
           disableCheckBadSync?: boolean;
+          label?: string[];
         },
         command: Command,
       ) => {
+        const labels = labelsFrom(flags.label);
         const result = await clientFor(command).connector.create({
           appId: flags.app,
           connectorServiceCreateRequest: {
@@ -142,6 +164,7 @@ export function connectorsCommand(program: Command, out: () => Output): void {
             displayName: flags.displayName,
             description: flags.description,
             disableCheckBadSync: flags.disableCheckBadSync,
+            ...(labels && { labels }),
           },
         });
         show(command, result);
@@ -160,6 +183,8 @@ export function connectorsCommand(program: Command, out: () => Output): void {
     .option("--arg <arg>", "baton connector: an argument (repeatable)", collect)
     .option("--timeout-seconds <n>", "baton connector: per-sync timeout")
     .option("--disable-check-bad-sync <bool>", "true or false")
+    .option("--label <key=value>", "set the labels to these (repeatable)", collect)
+    .option("--clear-labels", "remove every label")
     .action(
       async (
         id: string,
@@ -168,6 +193,8 @@ export function connectorsCommand(program: Command, out: () => Output): void {
           displayName?: string;
           description?: string;
           disableCheckBadSync?: string;
+          label?: string[];
+          clearLabels?: boolean;
         },
         command: Command,
       ) => {
@@ -182,6 +209,11 @@ export function connectorsCommand(program: Command, out: () => Output): void {
           }
           connector.disableCheckBadSync = flags.disableCheckBadSync === "true";
         }
+        if (flags.clearLabels && flags.label) {
+          throw new Error("--clear-labels and --label do not go together");
+        }
+        if (flags.clearLabels) connector.labels = {};
+        if (flags.label) connector.labels = labelsFrom(flags.label);
         if (Object.keys(connector).length === 0)
           throw new Error("nothing to update: give at least one option");
         const result = await clientFor(command).connector.update({

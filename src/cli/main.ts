@@ -13,6 +13,7 @@ import { createOutput } from "./output.js";
 import { serveCommand } from "./serve.js";
 import { syncsCommand } from "./syncs.js";
 import { provisioningCommand } from "./provisioning.js";
+import { bulkCommand } from "./bulk.js";
 
 export async function main(argv: readonly string[]): Promise<number> {
   const out = createOutput((text) => process.stdout.write(text));
@@ -35,6 +36,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   syncsCommand(program, () => out);
   inventoryCommand(program, () => out);
   provisioningCommand(program, () => out);
+  bulkCommand(program, () => out);
   auditCommand(program, () => out);
 
   try {

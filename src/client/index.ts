@@ -31,6 +31,7 @@ import type {
   InventoryResource,
   InventoryResourceType,
 } from "../api/contracts/inventory.js";
+import type { BulkRequest, BulkResponse } from "../api/contracts/bulk.js";
 import type { GetSyncResponse, ListSyncsResponse } from "../api/contracts/syncs.js";
 import type {
   GrantRequest,
@@ -51,6 +52,7 @@ export type * from "../api/contracts/audit.js";
 export type { IntrospectResponse, TokenResponse } from "../api/contracts/auth.js";
 export type * from "../api/contracts/inventory.js";
 export type * from "../api/contracts/provisioning.js";
+export type * from "../api/contracts/bulk.js";
 
 export interface ProvisioningTaskResponse {
   task: ProvisioningTask;
@@ -408,6 +410,20 @@ export class Syncplane {
    * Grant and revoke requests a connector runs in order (held while it is paused). Ids are the
    * inventory API's.
    */
+  /**
+   * Pause, resume or force every connector a selector chooses; `dryRun: true` answers what
+   * would happen and changes nothing. One result per connector (a refusal is FAILED with the
+   * single command's message).
+   */
+  readonly bulk = {
+    pause: (request: BulkRequest) =>
+      this.transport.request<BulkResponse>("POST", "/api/v1/bulk/connectors/pause", request),
+    resume: (request: BulkRequest) =>
+      this.transport.request<BulkResponse>("POST", "/api/v1/bulk/connectors/resume", request),
+    forceSync: (request: BulkRequest) =>
+      this.transport.request<BulkResponse>("POST", "/api/v1/bulk/connectors/force_sync", request),
+  };
+
   readonly provisioning = {
     grant: (p: ConnectorParams & GrantRequest) =>
       this.transport.request<ProvisioningTaskResponse>(

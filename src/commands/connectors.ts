@@ -8,6 +8,7 @@ import {
   restoreRedacted,
 } from "../domain/catalog.js";
 import { failedPrecondition, invalidArgument } from "../domain/errors.js";
+import { parseLabels } from "../domain/labels.js";
 import { checkLength, checkList, quote } from "../domain/limits.js";
 import { NEVER_SYNCED, type ConnectorRecord } from "../domain/model.js";
 import { defaultSchedule, nextFireAfter } from "../domain/schedule.js";
@@ -27,6 +28,7 @@ export interface CreateConnectorInput {
   readonly syncResourceTypeIds?: readonly string[];
   readonly userIds?: readonly string[];
   readonly dataDropPolicy?: ConnectorRecord["dataDropPolicy"];
+  readonly labels?: unknown;
 }
 
 /**
@@ -42,6 +44,7 @@ export async function createConnector(
   checkConnectorFields(input);
   const parsed = parseConnectorConfig(catalogId, input.config);
   const config = parsed && restoreRedacted(parsed, null);
+  const labels = parseLabels(input.labels);
   return runtime.store.transaction(async (tx) => {
     await lockApp(tx, input.appId); // a concurrent app delete waits for this create
     const now = runtime.clock.now();
@@ -60,6 +63,7 @@ export async function createConnector(
       syncStatus: NEVER_SYNCED,
       appliedSyncId: null,
       dataDropPolicy: input.dataDropPolicy ?? null,
+      labels,
       createdAt: now,
       updatedAt: now,
       deletedAt: null,
@@ -87,7 +91,10 @@ export async function createConnector(
 export interface UpdateConnectorInput {
   readonly appId: string;
   readonly connectorId: string;
-  readonly patch: Omit<ConnectorPatch, "config"> & { readonly config?: unknown };
+  readonly patch: Omit<ConnectorPatch, "config" | "labels"> & {
+    readonly config?: unknown;
+    readonly labels?: unknown;
+  };
 }
 
 export async function updateConnector(
@@ -98,8 +105,11 @@ export async function updateConnector(
   checkConnectorFields(input.patch);
   return runtime.store.transaction(async (tx) => {
     const current = await lockConnector(tx, input.appId, input.connectorId);
-    const { config: rawConfig, ...rest } = input.patch;
-    const patch: ConnectorPatch = { ...rest };
+    const { config: rawConfig, labels: rawLabels, ...rest } = input.patch;
+    const patch: ConnectorPatch = {
+      ...rest,
+      ...("labels" in input.patch && { labels: parseLabels(rawLabels) }),
+    };
     // Nothing named: nothing changes (a client that sends back only read-only fields).
     if (Object.keys(input.patch).length === 0) return current;
     if ("config" in input.patch) {

@@ -12,8 +12,8 @@ export async function forceSync(
   runtime: Runtime,
   actor: Actor,
   input: ConnectorRef,
-): Promise<void> {
-  await runtime.store.transaction(async (tx) => {
+): Promise<"SYNC_QUEUED" | "COALESCED"> {
+  return runtime.store.transaction(async (tx) => {
     const connector = await lockConnector(tx, input.appId, input.connectorId);
     if (forceSyncBlockedBy(await tx.listHolds(connector.id))) {
       throw failedPrecondition(`connector is paused; resume it (ResumeSync) before forcing a sync`);
@@ -25,12 +25,13 @@ export async function forceSync(
     }
     const now = runtime.clock.now();
     const { syncId } = await enqueueSync(tx, runtime, actor, connector, "FORCE", now);
-    if (syncId === null) return; // absorbed by the sync already queued: nothing changed
+    if (syncId === null) return "COALESCED"; // absorbed by the sync already queued
     await audit(tx, runtime, actor, now, {
       action: "connector.force_sync",
       objectType: "connector",
       objectId: connector.id,
       details: { syncId },
     });
+    return "SYNC_QUEUED";
   });
 }

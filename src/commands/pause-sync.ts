@@ -20,22 +20,25 @@ export interface PauseSyncInput {
   readonly until?: string;
 }
 
+/** What a PauseSync did: paused; nothing (already paused alike); a paused connector's timer or note replaced. */
+export type PauseOutcome = "PAUSED" | "ALREADY_PAUSED" | "TIMER_REPLACED";
+
 export async function pauseSync(
   runtime: Runtime,
   actor: Actor,
   input: PauseSyncInput,
-): Promise<void> {
+): Promise<PauseOutcome> {
   checkLength("note", input.note ?? "", "note");
   const requested = pauseUntil(input.until, runtime.clock.now());
   const note = input.note?.trim();
-  await runtime.store.transaction(async (tx) => {
+  return runtime.store.transaction(async (tx): Promise<PauseOutcome> => {
     const connector = await lockConnector(tx, input.appId, input.connectorId);
     const now = runtime.clock.now();
     const paused = (await tx.listHolds(connector.id)).find((hold) => hold.kind === "PAUSED");
     if (paused) {
       // Already paused: the timer (and a note given) replace the old ones; nothing else changes.
       const sameTimer = (paused.until ?? null) === requested;
-      if (sameTimer && (note === undefined || note === paused.note)) return;
+      if (sameTimer && (note === undefined || note === paused.note)) return "ALREADY_PAUSED";
       await tx.updateHold(connector.id, "PAUSED", {
         actor: actor.name,
         note: note ?? paused.note,
@@ -52,7 +55,7 @@ export async function pauseSync(
           replacedUntil: isoOrNull(paused.until ?? null),
         },
       });
-      return;
+      return "TIMER_REPLACED";
     }
     await tx.insertHold(connector.id, {
       kind: "PAUSED",
@@ -74,6 +77,7 @@ export async function pauseSync(
         until: isoOrNull(requested),
       },
     });
+    return "PAUSED";
   });
 }
 

@@ -25,12 +25,13 @@ export async function resumeSync(
   runtime: Runtime,
   actor: Actor,
   input: ConnectorRef,
-): Promise<void> {
-  await runtime.store.transaction(async (tx) => {
+): Promise<"RESUMED" | "NOT_PAUSED"> {
+  return runtime.store.transaction(async (tx) => {
     const connector = await lockConnector(tx, input.appId, input.connectorId);
     const paused = (await tx.listHolds(connector.id)).find((hold) => hold.kind === "PAUSED");
-    if (!paused) return; // not paused: no change
+    if (!paused) return "NOT_PAUSED"; // no change
     await resume(tx, runtime, actor, connector, {});
+    return "RESUMED";
   });
 }
 

@@ -62,6 +62,8 @@ export interface ConnectorRecord {
   readonly appliedSyncId: string | null;
   /** The data-drop guard's limits for this connector; null: the defaults. */
   readonly dataDropPolicy: { readonly thresholdPercent: number; readonly minRows: number } | null;
+  /** Labels people chose (domain/labels.ts); bulk operations select by them. */
+  readonly labels: Readonly<Record<string, string>>;
   readonly createdAt: number;
   readonly updatedAt: number;
   readonly deletedAt: number | null;

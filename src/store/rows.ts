@@ -74,6 +74,7 @@ export const connectorFromRow = (row: Row): ConnectorRecord => ({
     row.drop_threshold_percent === null || row.drop_threshold_percent === undefined
       ? null
       : { thresholdPercent: num(row.drop_threshold_percent), minRows: num(row.drop_min_rows) },
+  labels: json(row.labels, {}),
   createdAt: num(row.created_at),
   updatedAt: num(row.updated_at),
   deletedAt: numOrNull(row.deleted_at),

@@ -88,6 +88,8 @@ export interface ConnectorPatch {
   readonly userIds?: readonly string[];
   /** null: back to the defaults. */
   readonly dataDropPolicy?: ConnectorRecord["dataDropPolicy"];
+  /** Replaces every label. */
+  readonly labels?: ConnectorRecord["labels"];
 }
 
 export interface NewSync {

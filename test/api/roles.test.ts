@@ -79,6 +79,15 @@ const ROUTES: RouteCase[] = [
     allowed: CONTROLLERS,
     body: { cron: { cronSpec: "@daily" } },
   },
+  ...["pause", "resume", "force_sync"].map((action) => ({
+    method: "POST",
+    path: () => `/api/v1/bulk/connectors/${action}`,
+    allowed: CONTROLLERS,
+    // Read when the test runs (ids is set in before()): a dry run over the test's own app.
+    get body() {
+      return { selector: { appId: ids.appId }, dryRun: true };
+    },
+  })),
   { method: "GET", path: () => `${ids.base}/schedule`, allowed: READERS },
   { method: "GET", path: () => `${ids.base}/syncs`, allowed: READERS },
   { method: "GET", path: () => `${ids.base}/syncs/${syncId}`, allowed: READERS },

@@ -25,6 +25,7 @@ export function connectorRecord(
     syncStatus: NEVER_SYNCED,
     appliedSyncId: null,
     dataDropPolicy: null,
+    labels: {},
     createdAt: at,
     updatedAt: at,
     deletedAt: null,

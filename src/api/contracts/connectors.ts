@@ -158,6 +158,15 @@ const connectorFields = {
   updatedAt: Type.Optional(Nullable(Timestamp)),
   deletedAt: Type.Optional(Nullable(Timestamp)),
   dataDropPolicy: Type.Optional(Nullable(ref("syncplane.v1.DataDropPolicy"))),
+  labels: Type.Optional(
+    Nullable(
+      Type.Record(Type.String({ maxLength: 317 }), Type.String({ maxLength: 63 }), {
+        maxProperties: 64,
+        description:
+          'syncplane extension: labels ("team": "identity"); keys and values follow Kubernetes label rules.',
+      }),
+    ),
+  ),
 };
 
 export const Connector = Type.Object(
@@ -220,6 +229,7 @@ export interface Connector {
   updatedAt?: string | null;
   deletedAt?: string | null;
   dataDropPolicy?: { thresholdPercent: number; minRows: number } | null;
+  labels?: Record<string, string> | null;
   provisioningTasks?: { queued?: number; held?: number; running?: number };
   serviceConnection?: {
     connected?: boolean;
@@ -267,6 +277,7 @@ export const CONNECTOR_UPDATABLE = [
   "syncConfig.syncResourceTypeIds",
   "userIds",
   "dataDropPolicy",
+  "labels",
 ] as const;
 
 /** The Connector as a client may send it in an update; read-only fields are accepted and ignored. */
@@ -324,6 +335,15 @@ const createFields = {
   disableCheckBadSync: Type.Optional(Type.Boolean()),
   syncConfig: Type.Optional(Nullable(ref("c1.api.app.v1.SyncConfig"))),
   dataDropPolicy: Type.Optional(Nullable(ref("syncplane.v1.DataDropPolicy"))),
+  labels: Type.Optional(
+    Nullable(
+      Type.Record(Type.String({ maxLength: 317 }), Type.String({ maxLength: 63 }), {
+        maxProperties: 64,
+        description:
+          'syncplane extension: labels ("team": "identity"); keys and values follow Kubernetes label rules.',
+      }),
+    ),
+  ),
 };
 
 const createVariant = (catalogId: keyof typeof CONFIG_TYPES) =>
@@ -347,6 +367,7 @@ export interface CreateConnectorRequest {
   disableCheckBadSync?: boolean;
   syncConfig?: { syncResourceTypeIds?: string[] | null } | null;
   dataDropPolicy?: { thresholdPercent: number; minRows: number } | null;
+  labels?: Record<string, string> | null;
 }
 
 /**

@@ -4,6 +4,7 @@
 import * as apps from "./apps.js";
 import * as audit from "./audit.js";
 import * as auth from "./auth.js";
+import * as bulk from "./bulk.js";
 import { ErrorBody } from "./common.js";
 import * as connectors from "./connectors.js";
 import * as inventory from "./inventory.js";
@@ -75,6 +76,10 @@ export const NAMED_SCHEMAS = [
   inventory.GetDownloadUrlResponse,
   inventory.SyncLogLine,
   inventory.GetSyncLogResponse,
+  bulk.ConnectorSelector,
+  bulk.BulkRequest,
+  bulk.BulkResult,
+  bulk.BulkResponse,
   provisioning.ProvisioningTask,
   provisioning.GrantRequest,
   provisioning.RevokeRequest,

@@ -84,6 +84,7 @@ export function connectorRoutes(app: FastifyInstance, ctx: ApiContext): void {
         syncResourceTypeIds: body.syncConfig?.syncResourceTypeIds ?? undefined,
         userIds: body.userIds ?? undefined,
         dataDropPolicy: (body.dataDropPolicy as DropPolicy | undefined) ?? null,
+        labels: body.labels ?? {},
       });
       return viewOf(appId, created.id);
     },
@@ -180,7 +181,7 @@ export function connectorRoutes(app: FastifyInstance, ctx: ApiContext): void {
 function patchOf(
   input: ConnectorInput,
   fields: readonly string[],
-): Omit<ConnectorPatch, "config"> & { config?: unknown } {
+): Omit<ConnectorPatch, "config" | "labels"> & { config?: unknown; labels?: unknown } {
   const patch: Record<string, unknown> = {};
   for (const field of fields) {
     switch (field) {
@@ -207,6 +208,9 @@ function patchOf(
         break;
       case "dataDropPolicy":
         patch.dataDropPolicy = (input.dataDropPolicy as DropPolicy | undefined) ?? null;
+        break;
+      case "labels":
+        patch.labels = input.labels ?? {};
         break;
     }
   }

@@ -34,7 +34,7 @@ export function syncControlRoutes(app: FastifyInstance, ctx: ApiContext): void {
       ref: { appId: string; connectorId: string },
       params: Ref,
       body: unknown,
-    ) => Promise<void>,
+    ) => Promise<unknown>,
   ) => {
     const params = path.includes(":sync_lifecycle_id")
       ? pathParams("app_id", "connector_id", "sync_lifecycle_id")

@@ -107,8 +107,8 @@ export const connectorWrites = (q: PgDb) =>
       await q.run(
         `INSERT INTO connectors (id, app_id, display_name, description, catalog_id, config,
              config_updated_at, disable_check_bad_sync, sync_resource_type_ids, user_ids,
-             drop_threshold_percent, drop_min_rows, created_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`,
+             drop_threshold_percent, drop_min_rows, created_at, updated_at, labels)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
         c.id,
         c.appId,
         c.displayName,
@@ -123,6 +123,7 @@ export const connectorWrites = (q: PgDb) =>
         c.dataDropPolicy?.minRows ?? null,
         c.createdAt,
         c.updatedAt,
+        JSON.stringify(c.labels),
       );
     },
 
@@ -153,6 +154,7 @@ export const connectorWrites = (q: PgDb) =>
            drop_threshold_percent =
              CASE WHEN $14::boolean THEN $15 ELSE drop_threshold_percent END,
            drop_min_rows = CASE WHEN $14::boolean THEN $16 ELSE drop_min_rows END,
+           labels = CASE WHEN $18::boolean THEN $19 ELSE labels END,
            updated_at = $7
            WHERE id = $17`,
         has("displayName"),
@@ -172,6 +174,8 @@ export const connectorWrites = (q: PgDb) =>
         patch.dataDropPolicy?.thresholdPercent ?? null,
         patch.dataDropPolicy?.minRows ?? null,
         id,
+        has("labels"),
+        JSON.stringify(patch.labels ?? {}),
       );
     },
 

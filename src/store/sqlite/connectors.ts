@@ -106,8 +106,8 @@ export const connectorWrites = (q: SqliteDb) => {
       q.run(
         `INSERT INTO connectors (id, app_id, display_name, description, catalog_id, config,
              config_updated_at, disable_check_bad_sync, sync_resource_type_ids, user_ids,
-             drop_threshold_percent, drop_min_rows, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             drop_threshold_percent, drop_min_rows, created_at, updated_at, labels)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         c.id,
         c.appId,
         c.displayName,
@@ -122,6 +122,7 @@ export const connectorWrites = (q: SqliteDb) => {
         c.dataDropPolicy?.minRows ?? null,
         c.createdAt,
         c.updatedAt,
+        JSON.stringify(c.labels),
       );
     },
 
@@ -143,6 +144,7 @@ export const connectorWrites = (q: SqliteDb) => {
              user_ids = CASE WHEN ? THEN ? ELSE user_ids END,
              drop_threshold_percent = CASE WHEN ? THEN ? ELSE drop_threshold_percent END,
              drop_min_rows = CASE WHEN ? THEN ? ELSE drop_min_rows END,
+             labels = CASE WHEN ? THEN ? ELSE labels END,
              updated_at = ?
            WHERE id = ?`,
         has("displayName"),
@@ -163,6 +165,8 @@ export const connectorWrites = (q: SqliteDb) => {
         patch.dataDropPolicy?.thresholdPercent ?? null,
         has("dataDropPolicy"),
         patch.dataDropPolicy?.minRows ?? null,
+        has("labels"),
+        JSON.stringify(patch.labels ?? {}),
         now,
         id,
       );

@@ -1,0 +1,70 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { parseSelector, selects } from "./bulk.js";
+import { AppError } from "./errors.js";
+import type { Hold } from "./holds.js";
+import { NEVER_SYNCED, type ConnectorRecord } from "./model.js";
+
+const connector = (overrides: Partial<ConnectorRecord> = {}): ConnectorRecord => ({
+  id: "c1",
+  appId: "a1",
+  displayName: "c",
+  description: "",
+  catalogId: "file",
+  config: null,
+  configUpdatedAt: null,
+  disableCheckBadSync: false,
+  syncResourceTypeIds: [],
+  userIds: [],
+  syncStatus: { ...NEVER_SYNCED, status: "SYNC_STATUS_DONE" },
+  appliedSyncId: null,
+  dataDropPolicy: null,
+  labels: { team: "identity", tier: "critical" },
+  createdAt: 0,
+  updatedAt: 0,
+  deletedAt: null,
+  ...overrides,
+});
+const paused: Hold = { kind: "PAUSED", actor: "p", note: "", createdAt: 1 };
+
+const refused = (raw: unknown, pattern: RegExp) =>
+  assert.throws(
+    () => parseSelector(raw as never),
+    (error: unknown) =>
+      error instanceof AppError &&
+      error.codeName === "INVALID_ARGUMENT" &&
+      pattern.test(error.message),
+  );
+
+describe("bulk selectors", () => {
+  it("refuses an empty selector and bad fields", () => {
+    refused(undefined, /at least one of appId/);
+    refused({}, /an empty selector would select every connector/);
+    refused({ labels: {} }, /at least one/);
+    refused({ status: "PAUSED" }, /selector.status must be one of SYNC_STATUS_UNSPECIFIED/);
+    refused({ holdKind: "paused" }, /selector.holdKind must be one of PAUSED, DATA_DROP/);
+    refused({ appId: 5 }, /selector.appId must be a string/);
+    refused({ labels: { "bad key": "x" } }, /selector.labels: key "bad key"/);
+  });
+
+  it("selects when every field holds", () => {
+    const c = connector();
+    assert.equal(selects(parseSelector({ appId: "a1" }), c, []), true);
+    assert.equal(selects(parseSelector({ appId: "a2" }), c, []), false);
+    assert.equal(selects(parseSelector({ catalogId: "baton" }), c, []), false);
+    assert.equal(selects(parseSelector({ labels: { team: "identity" } }), c, []), true);
+    assert.equal(selects(parseSelector({ labels: { team: "hr" } }), c, []), false);
+    assert.equal(selects(parseSelector({ holdKind: "PAUSED" }), c, []), false);
+    assert.equal(selects(parseSelector({ holdKind: "PAUSED" }), c, [paused]), true);
+    // The status as it reads back: a paused connector is DISABLED, whatever the engine recorded.
+    assert.equal(selects(parseSelector({ status: "SYNC_STATUS_DONE" }), c, []), true);
+    assert.equal(selects(parseSelector({ status: "SYNC_STATUS_DONE" }), c, [paused]), false);
+    assert.equal(selects(parseSelector({ status: "SYNC_STATUS_DISABLED" }), c, [paused]), true);
+    assert.equal(
+      selects(parseSelector({ appId: "a1", labels: { tier: "critical" }, holdKind: "PAUSED" }), c, [
+        paused,
+      ]),
+      true,
+    );
+  });
+});
