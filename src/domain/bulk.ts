@@ -63,24 +63,20 @@ export function parseSelector(raw: RawSelector | null | undefined): ConnectorSel
   if (catalogId !== undefined) selector.catalogId = catalogId;
   const labels = parseLabels(raw?.labels, "selector.labels");
   if (Object.keys(labels).length > 0) selector.labels = labels;
-  const status = text(raw?.status, "status");
-  if (status !== undefined) {
-    if (!(SYNC_STATUSES as readonly string[]).includes(status)) {
+  /** A field that must be one of `names`, or absent. */
+  const oneOf = <T extends string>(value: unknown, field: string, names: readonly T[]) => {
+    const given = text(value, field);
+    if (given !== undefined && !(names as readonly string[]).includes(given)) {
       throw invalidArgument(
-        `selector.status must be one of ${SYNC_STATUSES.join(", ")}, got ${JSON.stringify(status)}`,
+        `selector.${field} must be one of ${names.join(", ")}, got ${JSON.stringify(given)}`,
       );
     }
-    selector.status = status as SyncStatus;
-  }
-  const holdKind = text(raw?.holdKind, "holdKind");
-  if (holdKind !== undefined) {
-    if (!(HOLD_KINDS as readonly string[]).includes(holdKind)) {
-      throw invalidArgument(
-        `selector.holdKind must be one of ${HOLD_KINDS.join(", ")}, got ${JSON.stringify(holdKind)}`,
-      );
-    }
-    selector.holdKind = holdKind as HoldKind;
-  }
+    return given as T | undefined;
+  };
+  const status = oneOf<SyncStatus>(raw?.status, "status", SYNC_STATUSES);
+  if (status !== undefined) selector.status = status;
+  const holdKind = oneOf<HoldKind>(raw?.holdKind, "holdKind", HOLD_KINDS);
+  if (holdKind !== undefined) selector.holdKind = holdKind;
   if (Object.keys(selector).length === 0) {
     throw invalidArgument(
       "selector must name at least one of appId, catalogId, labels, status, holdKind " +

@@ -5,6 +5,7 @@ import { Type, type Static } from "typebox";
 import { HOLD_KINDS } from "../../domain/holds.js";
 import { SYNC_STATUSES } from "../../domain/model.js";
 import { Text } from "./common.js";
+import { Labels } from "./connectors.js";
 
 const OUTCOMES = [
   "PAUSED",
@@ -21,12 +22,8 @@ export const ConnectorSelector = Type.Object(
   {
     appId: Type.Optional(Text("id")),
     catalogId: Type.Optional(Text("shortText")),
-    labels: Type.Optional(
-      Type.Record(Type.String({ maxLength: 317 }), Type.String({ maxLength: 63 }), {
-        maxProperties: 64,
-        description: "Connectors that have every one of these labels.",
-      }),
-    ),
+    // Connectors that have every one of these labels.
+    labels: Type.Optional(Labels),
     status: Type.Optional(
       Type.Unsafe<string>({
         type: "string",

@@ -133,6 +133,13 @@ export const ConnectorConfigInput = Type.Unsafe<ConfigInput>({
   discriminator: { propertyName: "@type" },
 });
 
+/** syncplane extension: labels on a connector (domain/labels.ts checks keys and values). */
+export const Labels = Type.Record(Type.String({ maxLength: 317 }), Type.String({ maxLength: 63 }), {
+  maxProperties: 64,
+  description:
+    'syncplane extension: labels ("team": "identity"); keys and values follow Kubernetes label rules.',
+});
+
 const connectorFields = {
   id: Type.Optional(Text("id")),
   appId: Type.Optional(Text("id")),
@@ -158,15 +165,7 @@ const connectorFields = {
   updatedAt: Type.Optional(Nullable(Timestamp)),
   deletedAt: Type.Optional(Nullable(Timestamp)),
   dataDropPolicy: Type.Optional(Nullable(ref("syncplane.v1.DataDropPolicy"))),
-  labels: Type.Optional(
-    Nullable(
-      Type.Record(Type.String({ maxLength: 317 }), Type.String({ maxLength: 63 }), {
-        maxProperties: 64,
-        description:
-          'syncplane extension: labels ("team": "identity"); keys and values follow Kubernetes label rules.',
-      }),
-    ),
-  ),
+  labels: Type.Optional(Nullable(Labels)),
 };
 
 export const Connector = Type.Object(
@@ -335,15 +334,7 @@ const createFields = {
   disableCheckBadSync: Type.Optional(Type.Boolean()),
   syncConfig: Type.Optional(Nullable(ref("c1.api.app.v1.SyncConfig"))),
   dataDropPolicy: Type.Optional(Nullable(ref("syncplane.v1.DataDropPolicy"))),
-  labels: Type.Optional(
-    Nullable(
-      Type.Record(Type.String({ maxLength: 317 }), Type.String({ maxLength: 63 }), {
-        maxProperties: 64,
-        description:
-          'syncplane extension: labels ("team": "identity"); keys and values follow Kubernetes label rules.',
-      }),
-    ),
-  ),
+  labels: Type.Optional(Nullable(Labels)),
 };
 
 const createVariant = (catalogId: keyof typeof CONFIG_TYPES) =>
