@@ -152,7 +152,7 @@ describe("syncplane CLI", () => {
       asOperator,
     );
     assert.equal(badUntil.code, 1);
-    assert.match(badUntil.stderr, /error: INVALID_ARGUMENT: until: "later" is neither/);
+    assert.match(badUntil.stderr, /error: INVALID_ARGUMENT: field "until" has a bad format/);
     const refused = await cli(
       ["connectors", "force-sync", "--app", appId, connectorId],
       asOperator,
@@ -172,7 +172,7 @@ describe("syncplane CLI", () => {
     assert.match(dry.stdout, /would change, 0 failed \(dry run: nothing changed\)/);
     const emptySelector = await cli(["bulk", "resume"], asOperator);
     assert.equal(emptySelector.code, 1);
-    assert.match(emptySelector.stderr, /INVALID_ARGUMENT: selector must name at least one/);
+    assert.match(emptySelector.stderr, /INVALID_ARGUMENT: .*selector/);
     assert.equal(
       (
         await cli(["connectors", "force-sync", "--app", appId, connectorId, "--json"], asOperator)

@@ -3,7 +3,7 @@
 // PauseSync replaces the timer (without `until` the pause has none); ResumeSync ends it.
 
 import { invalidArgument } from "./errors.js";
-import { parseRfc3339 } from "./time.js";
+import { parseRfc3339, RFC3339_PATTERN } from "./time.js";
 
 /** The shortest timed pause: anything shorter is a mistake, not a pause. */
 export const MIN_PAUSE_MS = 60 * 1000;
@@ -16,6 +16,9 @@ const UNIT_MS: Readonly<Record<string, number>> = {
   h: 60 * 60 * 1000,
   d: 24 * 60 * 60 * 1000,
 };
+
+/** PauseSync's `until` as a JSON Schema pattern: a duration or an RFC 3339 time. */
+export const UNTIL_PATTERN = `(${"^([0-9]{1,6}d)?([0-9]{1,6}h)?([0-9]{1,6}m)?([0-9]{1,6}s)?$"})|(${RFC3339_PATTERN})`;
 
 /** "1h30m": whole numbers with units s, m, h, d, largest first, each unit once. */
 const DURATION = /^(?:(\d{1,6})d)?(?:(\d{1,6})h)?(?:(\d{1,6})m)?(?:(\d{1,6})s)?$/;

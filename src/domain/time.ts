@@ -4,6 +4,10 @@
 const RFC3339 =
   /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$/;
 
+/** RFC 3339 as a JSON Schema pattern (the API's schemas; impossible dates like 30 Feb pass it). */
+export const RFC3339_PATTERN =
+  "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])[Tt ]([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,9})?([Zz]|[+-][0-9]{2}:[0-9]{2})$";
+
 /** The instant (epoch ms) an RFC 3339 date-time names, or null when it is not one. */
 export function parseRfc3339(text: string): number | null {
   const time = RFC3339.exec(text);

@@ -130,15 +130,21 @@ describe("bulk operations", () => {
       assert.equal(response.body.code, 3);
       assert.match(response.body.message as string, pattern);
     };
-    await refused("pause", {}, /selector must name at least one of appId/);
-    await refused("pause", { selector: {} }, /an empty selector would select every connector/);
+    await refused("pause", {}, /field "selector" is required/);
+    await refused("pause", { selector: {} }, /selector/);
+    await refused("pause", { selector: { appId: "" } }, /appId/);
     await refused("pause", { selector: { status: "PAUSED" } }, /status/);
+    await refused("resume", { selector: { appId }, until: "2h" }, /unknown field "until"/);
     await refused(
-      "resume",
-      { selector: { appId }, until: "2h" },
-      /note and until apply to pause only/,
+      "pause",
+      { selector: { appId }, until: "soon" },
+      /field "until" has a bad format/,
     );
-    await refused("pause", { selector: { appId }, until: "soon" }, /^until: "soon" is neither/);
+    await refused(
+      "pause",
+      { selector: { appId }, until: "2020-01-01T00:00:00Z" },
+      /^until: must be at least 1 minute/,
+    );
     await refused("pause", { selector: { appId }, bogus: 1 }, /bogus/);
     const none = await bulk("pause", { selector: { appId: "nope" } });
     assert.equal(none.status, 200);

@@ -42,6 +42,17 @@ RULES = [
         and ("start is after its end" in message or "never fires" in message),
     ),
     (
+        "until / queued_after: a time in the past, too near or too far, or a date that never "
+        "exists (30 Feb)",
+        lambda code, message: code == INVALID_ARGUMENT
+        and (message.startswith("until: ") or message.startswith("queued_")),
+    ),
+    (
+        "bulk selector: only empty values (an empty selector would select every connector)",
+        lambda code, message: code == INVALID_ARGUMENT
+        and message.startswith("selector must name at least one"),
+    ),
+    (
         "updateMask names displayName but the request has no displayName (it cannot be blank)",
         lambda code, message: code == INVALID_ARGUMENT and message == "displayName must not be blank",
     ),

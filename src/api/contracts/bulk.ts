@@ -4,6 +4,7 @@
 import { Type, type Static } from "typebox";
 import { HOLD_KINDS } from "../../domain/holds.js";
 import { SYNC_STATUSES } from "../../domain/model.js";
+import { UNTIL_PATTERN } from "../../domain/pause.js";
 import { Text } from "./common.js";
 import { Labels } from "./connectors.js";
 
@@ -20,10 +21,10 @@ const OUTCOMES = [
 
 export const ConnectorSelector = Type.Object(
   {
-    appId: Type.Optional(Text("id")),
-    catalogId: Type.Optional(Text("shortText")),
+    appId: Type.Optional(Text("id", { minLength: 1 })),
+    catalogId: Type.Optional(Text("shortText", { minLength: 1 })),
     // Connectors that have every one of these labels.
-    labels: Type.Optional(Labels),
+    labels: Type.Optional(Type.Intersect([Labels, Type.Object({}, { minProperties: 1 })])),
     status: Type.Optional(
       Type.Unsafe<string>({
         type: "string",
@@ -43,39 +44,52 @@ export const ConnectorSelector = Type.Object(
     $id: "syncplane.v1.ConnectorSelector",
     title: "Connector Selector",
     additionalProperties: false,
+    minProperties: 1,
     description:
       "Every field narrows the choice (all must hold); at least one is required. At most 1000 connectors.",
   },
 );
 
+const bulkFields = {
+  selector: Type.Unsafe<Static<typeof ConnectorSelector>>({
+    $ref: "syncplane.v1.ConnectorSelector#",
+  }),
+  dryRun: Type.Optional(
+    Type.Boolean({
+      description:
+        "Run each connector's command and roll it back: the results say exactly what would happen; nothing changes.",
+    }),
+  ),
+};
+
+/** Bulk pause: a note and a timer may go with it. */
 export const BulkRequest = Type.Object(
   {
-    selector: Type.Optional(
-      Type.Unsafe<Static<typeof ConnectorSelector>>({
-        $ref: "syncplane.v1.ConnectorSelector#",
-      }),
-    ),
-    dryRun: Type.Optional(
-      Type.Boolean({
-        description:
-          "Run each connector's command and roll it back: the results say exactly what would happen; nothing changes.",
-      }),
-    ),
+    ...bulkFields,
     note: Type.Optional(Text("note")),
     until: Type.Optional(
       Type.String({
         maxLength: 64,
-        description:
-          "pause only: resume by itself then (an RFC 3339 time or a duration such as 2h).",
+        minLength: 1,
+        pattern: UNTIL_PATTERN,
+        description: "Resume by itself then (an RFC 3339 time or a duration such as 2h).",
       }),
     ),
   },
   {
-    $id: "syncplane.v1.BulkConnectorsRequest",
-    title: "Bulk Connectors Request",
+    $id: "syncplane.v1.BulkPauseRequest",
+    title: "Bulk Pause Request",
     additionalProperties: false,
   },
 );
+
+/** Bulk resume and force: the selector and dryRun only. */
+export const BulkControlRequest = Type.Object(bulkFields, {
+  $id: "syncplane.v1.BulkConnectorsRequest",
+  title: "Bulk Connectors Request",
+  additionalProperties: false,
+});
+
 export type BulkRequest = Static<typeof BulkRequest>;
 
 export const BulkResult = Type.Object(

@@ -1,3 +1,4 @@
+import { UNTIL_PATTERN } from "../../domain/pause.js";
 import { Type, type Static, type TSchema } from "typebox";
 import { FORCED_BATON_ENV, REFUSED_BATON_ENV } from "../../domain/baton.js";
 import {
@@ -134,11 +135,19 @@ export const ConnectorConfigInput = Type.Unsafe<ConfigInput>({
 });
 
 /** syncplane extension: labels on a connector (domain/labels.ts checks keys and values). */
-export const Labels = Type.Record(Type.String({ maxLength: 317 }), Type.String({ maxLength: 63 }), {
-  maxProperties: 64,
-  description:
-    'syncplane extension: labels ("team": "identity"); keys and values follow Kubernetes label rules.',
-});
+export const Labels = Type.Record(
+  Type.String({
+    maxLength: 317,
+    pattern:
+      "^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$",
+  }),
+  Type.String({ maxLength: 63, pattern: "^([A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)?$" }),
+  {
+    maxProperties: 64,
+    description:
+      'syncplane extension: labels ("team": "identity"); keys and values follow Kubernetes label rules.',
+  },
+);
 
 const connectorFields = {
   id: Type.Optional(Text("id")),
@@ -465,6 +474,8 @@ export const PauseSyncRequest = Type.Object(
     until: Type.Optional(
       Type.String({
         maxLength: 64,
+        minLength: 1,
+        pattern: UNTIL_PATTERN,
         description:
           'When the pause ends by itself: an RFC 3339 time or a duration from now ("2h", "1h30m", "3d"); from 1 minute to 366 days ahead. A PauseSync on a paused connector replaces the timer.',
       }),

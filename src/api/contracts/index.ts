@@ -78,6 +78,7 @@ export const NAMED_SCHEMAS = [
   inventory.GetSyncLogResponse,
   bulk.ConnectorSelector,
   bulk.BulkRequest,
+  bulk.BulkControlRequest,
   bulk.BulkResult,
   bulk.BulkResponse,
   provisioning.ProvisioningTask,

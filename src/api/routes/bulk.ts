@@ -23,7 +23,12 @@ export function bulkRoutes(app: FastifyInstance, ctx: ApiContext): void {
       summary,
       tags: TAGS,
       permission: "connectors.control",
-      body: { $ref: "syncplane.v1.BulkConnectorsRequest#" },
+      body: {
+        $ref:
+          action === "pause"
+            ? "syncplane.v1.BulkPauseRequest#"
+            : "syncplane.v1.BulkConnectorsRequest#",
+      },
       response: { $ref: "syncplane.v1.BulkConnectorsResponse#" },
       handler: async (request) => {
         const body = (request.body ?? {}) as BulkRequest;

@@ -12,7 +12,7 @@ import {
   type SyncState,
   type SyncTrigger,
 } from "../../domain/syncs.js";
-import { parseRfc3339 } from "../../domain/time.js";
+import { parseRfc3339, RFC3339_PATTERN } from "../../domain/time.js";
 import { PageSize, PageToken } from "../contracts/common.js";
 import { addRoute, pathParams, type ApiContext } from "../http.js";
 import { syncJson, pageJson } from "../wire.js";
@@ -21,7 +21,8 @@ const TAGS = ["Sync"];
 const BASE = "/api/v1/apps/:app_id/connectors/:connector_id/syncs";
 
 const oneOrMore = (names: readonly string[]) => `^(${names.join("|")})(,(${names.join("|")}))*$`;
-const Time = (description: string) => ({ type: "string", maxLength: 64, description }) as const;
+const Time = (description: string) =>
+  ({ type: "string", maxLength: 64, pattern: RFC3339_PATTERN, description }) as const;
 
 const ListQuery = {
   type: "object",
