@@ -14,6 +14,7 @@ import { ensureSelfSignedTls } from "./auth/self-signed.js";
 import { TokenService } from "./auth/tokens.js";
 import { derivePublicUrl, type ServeConfig } from "./config/config.js";
 import { Scheduler } from "./engine/scheduler.js";
+import { Metrics, serveMetrics } from "./metrics/metrics.js";
 import { Worker } from "./engine/worker.js";
 import { openArtifacts } from "./artifacts/open.js";
 import { systemClock, type Clock } from "./runtime.js";
@@ -25,6 +26,8 @@ export const ADMIN_CREDENTIAL_FILE = "admin-credential.json";
 
 export interface RunningServer {
   readonly url: string;
+  /** The --metrics-listen address's URL (null without it). */
+  readonly metricsUrl: string | null;
   readonly store: Store;
   close(): Promise<void>;
 }
@@ -88,6 +91,7 @@ export async function startServer(
   const runtime = { store, clock };
   const roles = new Set(config.roles);
 
+  const metrics = new Metrics(runtime);
   let api: FastifyInstance | null = null;
   let batonService: BatonServiceHandlers | null = null;
   if (roles.has("api")) {
@@ -110,6 +114,7 @@ export async function startServer(
       tokens,
       logger,
       tls,
+      metrics: { registry: metrics, public: config.metricsPublic },
       ...(batonService
         ? {
             grpc: {
@@ -152,6 +157,7 @@ export async function startServer(
   const scheduler = roles.has("scheduler")
     ? new Scheduler(runtime, {
         onError: (error) => logger.error({ err: error }, "scheduler error"),
+        onTick: (result, ms) => metrics.observeTick(result, ms),
       })
     : null;
   const worker = roles.has("worker")
@@ -164,6 +170,7 @@ export async function startServer(
       })
     : null;
   if (worker) {
+    metrics.watchWorker(worker, config.workerConcurrency);
     worker.on("error", (error) => logger.error({ err: error }, "worker error"));
     worker.on("draining", ({ syncIds, graceMs }) =>
       lifecycle.info(
@@ -201,6 +208,15 @@ export async function startServer(
     await store.transaction((tx) => tx.putSetting(PUBLIC_URL_SETTING, publicUrl, clock.now()));
   }
   await ensureAdminCredential(store, clock, config.dataDir, publicHost(), lifecycle);
+  const metricsServer = config.metricsListen
+    ? await serveMetrics(metrics, config.metricsListen, logger).catch(async (error: unknown) => {
+        await api?.close();
+        await artifacts.close();
+        await store.close();
+        throw error;
+      })
+    : null;
+  if (metricsServer) lifecycle.info(`metrics on ${metricsServer.url}/metrics`);
   scheduler?.start();
   worker?.start();
   const where = {
@@ -214,10 +230,12 @@ export async function startServer(
 
   return {
     url: publicUrl,
+    metricsUrl: metricsServer ? `${metricsServer.url}/metrics` : null,
     store,
     close: async () => {
       lifecycle.info("shutting down: no new requests or syncs");
       await api?.close(); // stop taking requests first
+      await metricsServer?.close();
       await batonService?.drain(); // uploaded syncs being read finish
       await scheduler?.stop();
       await worker?.stop(); // running syncs finish, or are released after the grace period

@@ -2,6 +2,7 @@
 // the OpenAPI document. Authentication and role checks happen here, before bodies are parsed;
 // all errors leave through toErrorResponse (errors.ts).
 
+import type { Metrics } from "../metrics/metrics.js";
 import {
   createSecureServer,
   type Http2ServerRequest,
@@ -82,6 +83,8 @@ export interface ApiOptions extends ApiContext {
     readonly handler: (request: Http2ServerRequest, response: Http2ServerResponse) => void;
   };
   readonly bodyLimit?: number;
+  /** GET /metrics (metrics/metrics.ts); `public`: without a token (--metrics-public). */
+  readonly metrics?: { readonly registry: Metrics; readonly public: boolean };
 }
 
 const SESSION_CLOSE_GRACE_MS = 5_000;
@@ -327,6 +330,14 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   // id; never a body, which may hold secrets), so an operator can follow mutations at the default
   // level. Reads log at debug, client errors at info, server errors at error.
   app.addHook("onResponse", async (request, reply) => {
+    options.metrics?.registry.observeHttp(
+      request.method,
+      !request.is404 && reply.statusCode !== 405
+        ? (request.routeOptions.url ?? "unmatched")
+        : "unmatched",
+      reply.statusCode,
+      reply.elapsedTime / 1000,
+    );
     // A change made by a principal (the public token endpoint changes nothing).
     const mutation =
       request.method !== "GET" && request.method !== "HEAD" && Boolean(request.principal);
@@ -368,6 +379,16 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   });
 
   healthRoutes(app, options);
+  if (options.metrics) {
+    const { registry, public: open } = options.metrics;
+    app.route({
+      method: "GET",
+      url: "/metrics",
+      config: open ? {} : { permission: "metrics.read" },
+      handler: async (_request, reply) =>
+        reply.type(registry.contentType).send(await registry.text()),
+    });
+  }
   authRoutes(app, options);
   appRoutes(app, options);
   connectorRoutes(app, options);

@@ -23,6 +23,14 @@ export function serveCommand(program: Command): void {
       "--tls-self-signed",
       "serve HTTPS with a CA and certificate made on first start in <data-dir>/tls (for trying service mode; connectors trust <data-dir>/tls/ca.pem through SSL_CERT_FILE)",
     )
+    .option(
+      "--metrics-public",
+      "serve GET /metrics without a token (default: a token of a viewer, operator or admin)",
+    )
+    .option(
+      "--metrics-listen <host:port>",
+      "also serve GET /metrics, without a token, on this plain-HTTP address (nodes without the api role; an internal address)",
+    )
     .option("--roles <list>", "comma-separated roles to run: api, scheduler, worker (default all)")
     .option("--worker-concurrency <n>", "syncs one worker runs at once (default 2)")
     .option(

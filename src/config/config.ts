@@ -22,6 +22,13 @@ export interface ServeConfig extends StoreConfig {
   readonly tlsKeyFile: string | null;
   /** Make (once) and use a CA and server certificate in the data dir. */
   readonly tlsSelfSigned: boolean;
+  /** GET /metrics without a token (default: a token of any reading role). */
+  readonly metricsPublic: boolean;
+  /**
+   * A separate plain-HTTP listener that serves only GET /metrics, without a token — for nodes
+   * without the api role, or to scrape on an internal address. Null: none.
+   */
+  readonly metricsListen: { readonly host: string; readonly port: number } | null;
   readonly roles: readonly ServerRole[];
   readonly logLevel: string;
   /** Syncs one worker runs at once. */
@@ -96,6 +103,7 @@ export function parseListen(value: string): { host: string; port: number } {
 export function parseServeConfig(flags: Flags, env: Flags = environment()): ServeConfig {
   const store = parseStoreConfig(flags, env);
   const listen = parseListen(pick(flags, env, "listen") ?? DEFAULT_LISTEN);
+  const metricsListen = pick(flags, env, "metricsListen");
   const publicUrl = pick(flags, env, "publicUrl") ?? null;
   if (publicUrl !== null) checkUrl(publicUrl, "--public-url");
   const tlsCertFile = pick(flags, env, "tlsCert") ?? null;
@@ -161,6 +169,8 @@ export function parseServeConfig(flags: Flags, env: Flags = environment()): Serv
     tlsCertFile: tlsCertFile && absolute(tlsCertFile),
     tlsKeyFile: tlsKeyFile && absolute(tlsKeyFile),
     tlsSelfSigned,
+    metricsPublic: ["true", "1"].includes(pick(flags, env, "metricsPublic") ?? ""),
+    metricsListen: metricsListen === undefined ? null : parseListen(metricsListen),
     roles: roles as ServerRole[],
     logLevel: pick(flags, env, "logLevel") ?? "info",
     workerConcurrency: concurrency,

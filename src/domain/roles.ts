@@ -12,12 +12,20 @@ export const PERMISSIONS = [
   "connectors.provision",
   "syncs.read",
   "audit.read",
+  /** GET /metrics, unless the server makes it public (--metrics-public). */
+  "metrics.read",
   "credentials.manage",
   "batonservice.connect",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const READS: readonly Permission[] = ["apps.read", "connectors.read", "syncs.read", "audit.read"];
+const READS: readonly Permission[] = [
+  "apps.read",
+  "connectors.read",
+  "syncs.read",
+  "audit.read",
+  "metrics.read",
+];
 
 const GRANTS: Record<Role, readonly Permission[]> = {
   admin: [

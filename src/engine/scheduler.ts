@@ -28,6 +28,8 @@ export interface SchedulerOptions {
    */
   readonly parallelBatches?: number;
   readonly onError?: (error: unknown) => void;
+  /** Told of every tick the loop ran, and how long it took (metrics). */
+  readonly onTick?: (result: TickResult, durationMs: number) => void;
 }
 
 export interface TickResult {
@@ -147,7 +149,9 @@ export class Scheduler {
   private async run(): Promise<void> {
     while (this.running) {
       try {
-        await this.tick();
+        const began = performance.now();
+        const result = await this.tick();
+        this.options.onTick?.(result, performance.now() - began);
       } catch (error) {
         this.options.onError?.(error);
       }

@@ -118,6 +118,11 @@ export class Worker extends EventEmitter<WorkerEvents> {
     return this.state;
   }
 
+  /** Syncs and tasks running now. */
+  get activeCount(): number {
+    return this.active.size;
+  }
+
   start(): void {
     if (this.state !== "idle") return;
     this.state = "running";

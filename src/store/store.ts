@@ -168,6 +168,23 @@ export interface SyncClaim {
 /** A task claim takes the same parameters as a sync claim. */
 export type TaskClaim = SyncClaim;
 
+/** What /metrics reads from the database at each scrape (the same on every node). */
+export interface MetricsSnapshot {
+  /** QUEUED and RUNNING syncs, by state and trigger. */
+  readonly syncs: readonly {
+    readonly state: string;
+    readonly trigger: string;
+    readonly count: number;
+  }[];
+  /** When the oldest sync that may start now was queued (null: none). */
+  readonly oldestRunnableQueuedAt: number | null;
+  /** Open provisioning tasks (QUEUED, HELD, RUNNING), by state. */
+  readonly tasks: readonly { readonly state: string; readonly count: number }[];
+  readonly holds: readonly { readonly kind: string; readonly count: number }[];
+  /** Service-mode connectors that called in recently (domain/model.ts isConnected). */
+  readonly connectedServiceConnectors: number;
+}
+
 /** A PAUSED hold with a timer, and whose connector it is. */
 export interface TimedPause {
   readonly appId: string;
@@ -232,6 +249,8 @@ export interface StoreReader {
   listHolds(connectorId: string): Promise<Hold[]>;
   /** Holds of many connectors at once, for list pages. */
   listHoldsFor(connectorIds: readonly string[]): Promise<Map<string, Hold[]>>;
+  /** The database's side of /metrics, read with a few index-driven aggregates. */
+  metricsSnapshot(now: number): Promise<MetricsSnapshot>;
   /** PAUSED holds whose `until` has come (at or before `now`), earliest first. */
   timedPausesDue(now: number, limit: number): Promise<TimedPause[]>;
   getSchedule(connectorId: string): Promise<ScheduleRecord | null>;

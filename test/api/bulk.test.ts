@@ -67,7 +67,7 @@ describe("labels", () => {
       },
     });
     assert.equal(bad.status, 400);
-    assert.match(bad.body.message as string, /labels: key "no way" is not a label key/);
+    assert.match(bad.body.message as string, /field "labels" has a bad format/);
   });
 });
 
@@ -149,5 +149,17 @@ describe("bulk operations", () => {
     const none = await bulk("pause", { selector: { appId: "nope" } });
     assert.equal(none.status, 200);
     assert.deepEqual(none.body.results, []);
+  });
+});
+
+describe("labels in the schema", () => {
+  it("refuses bad keys in the schema itself, and reads a null selector field as absent", async () => {
+    const badKey = await bulk("pause", { selector: { labels: { "": "x" } }, dryRun: true });
+    assert.equal(badKey.status, 400);
+    const bad = await bulk("pause", { selector: { labels: { áÿV: "x" } }, dryRun: true });
+    assert.equal(bad.status, 400);
+    assert.match(bad.body.message as string, /labels/);
+    const nulled = await bulk("resume", { selector: { appId, labels: null }, dryRun: true });
+    assert.equal(nulled.status, 200, JSON.stringify(nulled.body));
   });
 });

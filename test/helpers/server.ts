@@ -34,7 +34,10 @@ export interface CallOptions {
 
 export interface CallResult {
   status: number;
+  /** The JSON body ({} when empty or not JSON). */
   body: Record<string, unknown>;
+  /** The body as text. */
+  text: string;
   headers: Headers;
 }
 
@@ -96,9 +99,11 @@ export async function startTestServer(
     }
     const response = await fetch(server.url + path, { method, headers, body });
     const text = await response.text();
+    const json = /json/.test(response.headers.get("content-type") ?? "application/json");
     return {
       status: response.status,
-      body: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+      body: text && json ? (JSON.parse(text) as Record<string, unknown>) : {},
+      text,
       headers: response.headers,
     };
   };

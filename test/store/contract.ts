@@ -232,6 +232,63 @@ export function storeContract(backend: string, open: () => Promise<Store>): void
       );
     });
 
+    it("reads the metrics snapshot: queue, oldest runnable, tasks, holds, connected processes", async () => {
+      const base = await store.metricsSnapshot(now);
+      const a = await seedConnector();
+      const b = await seedConnector();
+      await store.transaction(async (tx) => {
+        await tx.insertSync({
+          id: newId(),
+          connectorId: a.id,
+          appId: a.appId,
+          trigger: "FORCE",
+          queuedAt: now - 700,
+          requestedBy: "m",
+        });
+        await tx.insertSync({
+          id: newId(),
+          connectorId: b.id,
+          appId: b.appId,
+          trigger: "SCHEDULE",
+          queuedAt: now - 300,
+          requestedBy: "m",
+        });
+        await tx.insertHold(b.id, { kind: "DATA_DROP", actor: "s", note: "", createdAt: now });
+        await tx.recordHello({
+          connectorId: a.id,
+          hostId: "h",
+          sdk: "s",
+          capabilities: [],
+          helloAt: now,
+          lastSeenAt: now,
+          pollMs: 1000,
+        });
+      });
+      const snap = await store.metricsSnapshot(now);
+      const count = (rows: readonly { count: number }[], pick: (row: never) => boolean) =>
+        rows.filter(pick as (row: unknown) => boolean).reduce((sum, row) => sum + row.count, 0);
+      const queuedOf = (s: typeof snap, trigger: string) =>
+        count(
+          s.syncs,
+          (row: { state: string; trigger: string }) =>
+            row.state === "QUEUED" && row.trigger === trigger,
+        );
+      assert.equal(queuedOf(snap, "FORCE") - queuedOf(base, "FORCE"), 1);
+      assert.equal(queuedOf(snap, "SCHEDULE") - queuedOf(base, "SCHEDULE"), 1);
+      assert.ok(snap.oldestRunnableQueuedAt !== null && snap.oldestRunnableQueuedAt <= now - 700);
+      const dataDrops = (s: typeof snap) =>
+        count(s.holds, (row: { kind: string }) => row.kind === "DATA_DROP");
+      assert.equal(dataDrops(snap) - dataDrops(base), 1);
+      assert.equal(snap.connectedServiceConnectors - base.connectedServiceConnectors, 1);
+      const later = await store.metricsSnapshot(now + 3 * 1000 + 30_000 + 1);
+      assert.ok(later.connectedServiceConnectors <= snap.connectedServiceConnectors - 1);
+      await store.transaction(async (tx) => {
+        await tx.cancelQueuedSyncs(a.id, "done", now);
+        await tx.cancelQueuedSyncs(b.id, "done", now);
+        await tx.deleteHold(b.id, "DATA_DROP");
+      });
+    });
+
     it("upserts and deletes schedules", async () => {
       const connector = await seedConnector();
       const schedule = {

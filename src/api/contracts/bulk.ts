@@ -5,8 +5,8 @@ import { Type, type Static } from "typebox";
 import { HOLD_KINDS } from "../../domain/holds.js";
 import { SYNC_STATUSES } from "../../domain/model.js";
 import { UNTIL_PATTERN } from "../../domain/pause.js";
-import { Text } from "./common.js";
-import { Labels } from "./connectors.js";
+import { Nullable, Text } from "./common.js";
+import { labelsSchema } from "./connectors.js";
 
 const OUTCOMES = [
   "PAUSED",
@@ -24,7 +24,14 @@ export const ConnectorSelector = Type.Object(
     appId: Type.Optional(Text("id", { minLength: 1 })),
     catalogId: Type.Optional(Text("shortText", { minLength: 1 })),
     // Connectors that have every one of these labels.
-    labels: Type.Optional(Type.Intersect([Labels, Type.Object({}, { minProperties: 1 })])),
+    labels: Type.Optional(
+      Nullable(
+        labelsSchema({
+          minProperties: 1,
+          description: "Connectors that have every one of these labels.",
+        }),
+      ),
+    ),
     status: Type.Optional(
       Type.Unsafe<string>({
         type: "string",

@@ -134,20 +134,28 @@ export const ConnectorConfigInput = Type.Unsafe<ConfigInput>({
   discriminator: { propertyName: "@type" },
 });
 
-/** syncplane extension: labels on a connector (domain/labels.ts checks keys and values). */
-export const Labels = Type.Record(
-  Type.String({
-    maxLength: 317,
-    pattern:
-      "^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$",
-  }),
-  Type.String({ maxLength: 63, pattern: "^([A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)?$" }),
-  {
+/** The JSON Schema of labels (domain/labels.ts checks keys and values the same way). */
+export const labelsSchema = (options: Record<string, unknown> = {}) =>
+  Type.Unsafe<Record<string, string>>({
+    type: "object",
+    propertyNames: {
+      maxLength: 317,
+      pattern:
+        "^([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*/)?[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$",
+    },
+    additionalProperties: {
+      type: "string",
+      maxLength: 63,
+      pattern: "^([A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)?$",
+    },
     maxProperties: 64,
     description:
       'syncplane extension: labels ("team": "identity"); keys and values follow Kubernetes label rules.',
-  },
-);
+    ...options,
+  });
+
+/** syncplane extension: labels on a connector. */
+export const Labels = labelsSchema();
 
 const connectorFields = {
   id: Type.Optional(Text("id")),

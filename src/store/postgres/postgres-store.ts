@@ -37,6 +37,7 @@ import {
   unavailable,
 } from "./db.js";
 import { inventoryReads, inventoryWrites } from "./inventory.js";
+import { metricsReads } from "./metrics.js";
 import { migrate } from "./migrations.js";
 import { WorkChannel } from "./notify.js";
 import { taskReads, taskWrites } from "./provisioning.js";
@@ -67,6 +68,7 @@ function postgresReader(q: PgDb): StoreReader {
     ...inventoryReads(q),
     ...credentialReads(q),
     ...auditReads(q),
+    ...metricsReads(q),
   };
 }
 

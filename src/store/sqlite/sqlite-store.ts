@@ -16,6 +16,7 @@ import { connectorReads, connectorWrites } from "./connectors.js";
 import { credentialReads, credentialWrites } from "./credentials.js";
 import { type Connection, openConnection, SqliteDb } from "./db.js";
 import { inventoryReads, inventoryWrites } from "./inventory.js";
+import { metricsReads } from "./metrics.js";
 import { migrate } from "./migrations.js";
 import { taskReads, taskWrites } from "./provisioning.js";
 import { queueReads, queueWrites } from "./queue.js";
@@ -38,6 +39,7 @@ function sqliteReader(q: SqliteDb): StoreReader {
     ...inventoryReads(q),
     ...credentialReads(q),
     ...auditReads(q),
+    ...metricsReads(q),
   };
 }
 

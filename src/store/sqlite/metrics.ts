@@ -1,0 +1,42 @@
+// What /metrics reads from the database (mirrored by ../postgres/metrics.ts).
+
+import { PRESENCE_GRACE_MS } from "../../domain/model.js";
+import type { MetricsSnapshot, StoreReader } from "../store.js";
+import type { SqliteDb } from "./db.js";
+
+export const metricsReads = (q: SqliteDb) =>
+  ({
+    async metricsSnapshot(now: number): Promise<MetricsSnapshot> {
+      const syncs = q.all(
+        `SELECT state, trigger, count(*) AS n FROM sync_lifecycles
+         WHERE state IN ('QUEUED', 'RUNNING') GROUP BY state, trigger`,
+      );
+      const oldest = q.one(
+        "SELECT min(queued_at) AS at FROM sync_lifecycles WHERE state = 'QUEUED' AND run_after <= ?",
+        now,
+      );
+      const tasks = q.all(
+        `SELECT state, count(*) AS n FROM provisioning_tasks
+         WHERE state IN ('QUEUED', 'HELD', 'RUNNING') GROUP BY state`,
+      );
+      const holds = q.all("SELECT kind, count(*) AS n FROM holds GROUP BY kind");
+      const connected = q.one(
+        `SELECT count(*) AS n FROM connector_presence p JOIN connectors c ON c.id = p.connector_id
+         WHERE c.deleted_at IS NULL AND ? - p.last_seen_at <= 3 * p.poll_ms + ?`,
+        now,
+        PRESENCE_GRACE_MS,
+      );
+      return {
+        syncs: syncs.map((row) => ({
+          state: String(row.state),
+          trigger: String(row.trigger),
+          count: Number(row.n),
+        })),
+        oldestRunnableQueuedAt:
+          oldest?.at === null || oldest?.at === undefined ? null : Number(oldest.at),
+        tasks: tasks.map((row) => ({ state: String(row.state), count: Number(row.n) })),
+        holds: holds.map((row) => ({ kind: String(row.kind), count: Number(row.n) })),
+        connectedServiceConnectors: Number(connected?.n ?? 0),
+      };
+    },
+  }) satisfies Partial<StoreReader>;
