@@ -30,7 +30,7 @@ import {
   toErrorResponse,
   type ErrorResponse,
 } from "./errors.js";
-import type { ApiContext } from "./http.js";
+import { addRoute, type ApiContext } from "./http.js";
 import { ProtoJson, acceptNull, forbiddenKey, type JsonSchema } from "./protojson.js";
 import { RouteTable } from "./route-table.js";
 import { appRoutes } from "./routes/apps.js";
@@ -381,10 +381,15 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   healthRoutes(app, options);
   if (options.metrics) {
     const { registry, public: open } = options.metrics;
-    app.route({
+    addRoute(app, {
       method: "GET",
       url: "/metrics",
-      config: open ? {} : { permission: "metrics.read" },
+      operationId: "syncplane.v1.Metrics.Get",
+      summary: "Prometheus metrics (text exposition format; docs/metrics.md)",
+      tags: ["Metrics"],
+      ...(open ? {} : { permission: "metrics.read" as const }),
+      produces: "text/plain",
+      response: { type: "string" },
       handler: async (_request, reply) =>
         reply.type(registry.contentType).send(await registry.text()),
     });
