@@ -8,6 +8,7 @@ import {
   restoreRedacted,
 } from "../domain/catalog.js";
 import { failedPrecondition, invalidArgument } from "../domain/errors.js";
+import { parseDataDropPolicy } from "../domain/data-drop.js";
 import { parseLabels } from "../domain/labels.js";
 import { checkLength, checkList, quote } from "../domain/limits.js";
 import { NEVER_SYNCED, type ConnectorRecord } from "../domain/model.js";
@@ -27,7 +28,8 @@ export interface CreateConnectorInput {
   readonly disableCheckBadSync?: boolean;
   readonly syncResourceTypeIds?: readonly string[];
   readonly userIds?: readonly string[];
-  readonly dataDropPolicy?: ConnectorRecord["dataDropPolicy"];
+  /** Checked by domain/data-drop.ts parseDataDropPolicy; null or absent: the defaults. */
+  readonly dataDropPolicy?: unknown;
   readonly labels?: unknown;
 }
 
@@ -45,6 +47,7 @@ export async function createConnector(
   const parsed = parseConnectorConfig(catalogId, input.config);
   const config = parsed && restoreRedacted(parsed, null);
   const labels = parseLabels(input.labels);
+  const dataDropPolicy = parseDataDropPolicy(input.dataDropPolicy);
   return runtime.store.transaction(async (tx) => {
     await lockApp(tx, input.appId); // a concurrent app delete waits for this create
     const now = runtime.clock.now();
@@ -62,7 +65,7 @@ export async function createConnector(
       userIds: input.userIds ?? [],
       syncStatus: NEVER_SYNCED,
       appliedSyncId: null,
-      dataDropPolicy: input.dataDropPolicy ?? null,
+      dataDropPolicy,
       labels,
       createdAt: now,
       updatedAt: now,
@@ -91,9 +94,10 @@ export async function createConnector(
 export interface UpdateConnectorInput {
   readonly appId: string;
   readonly connectorId: string;
-  readonly patch: Omit<ConnectorPatch, "config" | "labels"> & {
+  readonly patch: Omit<ConnectorPatch, "config" | "labels" | "dataDropPolicy"> & {
     readonly config?: unknown;
     readonly labels?: unknown;
+    readonly dataDropPolicy?: unknown;
   };
 }
 
@@ -105,10 +109,16 @@ export async function updateConnector(
   checkConnectorFields(input.patch);
   return runtime.store.transaction(async (tx) => {
     const current = await lockConnector(tx, input.appId, input.connectorId);
-    const { config: rawConfig, labels: rawLabels, ...rest } = input.patch;
+    const {
+      config: rawConfig,
+      labels: rawLabels,
+      dataDropPolicy: rawPolicy,
+      ...rest
+    } = input.patch;
     const patch: ConnectorPatch = {
       ...rest,
       ...("labels" in input.patch && { labels: parseLabels(rawLabels) }),
+      ...("dataDropPolicy" in input.patch && { dataDropPolicy: parseDataDropPolicy(rawPolicy) }),
     };
     // Nothing named: nothing changes (a client that sends back only read-only fields).
     if (Object.keys(input.patch).length === 0) return current;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { checkDataDrop, DEFAULT_DATA_DROP_POLICY } from "./data-drop.js";
+import { checkDataDrop, DEFAULT_DATA_DROP_POLICY, parseDataDropPolicy } from "./data-drop.js";
+import { AppError } from "./errors.js";
 import type { SyncCounts } from "./model.js";
 
 const counts = (
@@ -106,5 +107,81 @@ describe("data-drop guard", () => {
       false,
     );
     assert.equal(checkDataDrop(counts({}), counts({}), none).flagged, false);
+  });
+
+  it("uses a resource type's own limits: users strict, groups loose; totals keep the default", () => {
+    const policy = parseDataDropPolicy({
+      thresholdPercent: 50,
+      minRows: 10,
+      resourceTypes: {
+        user: { thresholdPercent: 5, minRows: 1 },
+        group: { thresholdPercent: 90, minRows: 100 },
+      },
+    });
+    assert.ok(policy);
+    const before = counts({ user: 100, group: 100, role: 100 }, 10, 10);
+    // users fall 10%: over the strict limit (5%), under the default (50%)
+    const users = checkDataDrop(
+      before,
+      counts({ user: 90, group: 100, role: 100 }, 10, 10),
+      none,
+      policy,
+    );
+    assert.equal(users.summary, "user: 100 → 90 (-10.0%)");
+    assert.equal(
+      checkDataDrop(before, counts({ user: 90, group: 100, role: 100 }, 10, 10), none).flagged,
+      false,
+    );
+    // groups fall 80%: under their loose limit (90%), over the default
+    const groups = counts({ user: 100, group: 20, role: 100 }, 10, 10);
+    assert.equal(checkDataDrop(before, groups, none, policy).flagged, false);
+    assert.equal(checkDataDrop(before, groups, none).flagged, true);
+    // a type the policy does not name keeps the default
+    const roles = counts({ user: 100, group: 100, role: 40 }, 10, 10);
+    assert.equal(checkDataDrop(before, roles, none, policy).summary, "role: 100 → 40 (-60.0%)");
+  });
+
+  it("checks a policy, naming the field", () => {
+    const refused = (raw: unknown, pattern: RegExp) =>
+      assert.throws(
+        () => parseDataDropPolicy(raw),
+        (error: unknown) =>
+          error instanceof AppError &&
+          error.codeName === "INVALID_ARGUMENT" &&
+          pattern.test(error.message),
+      );
+    assert.equal(parseDataDropPolicy(null), null);
+    assert.deepEqual(
+      parseDataDropPolicy({ thresholdPercent: 50, minRows: 10, resourceTypes: {} }),
+      {
+        thresholdPercent: 50,
+        minRows: 10,
+      },
+    );
+    refused(
+      { thresholdPercent: 0, minRows: 1 },
+      /^dataDropPolicy.thresholdPercent must be a number from 1 to 100/,
+    );
+    refused(
+      { thresholdPercent: 50, minRows: 1.5 },
+      /^dataDropPolicy.minRows must be a whole number/,
+    );
+    refused(
+      {
+        thresholdPercent: 50,
+        minRows: 1,
+        resourceTypes: { user: { thresholdPercent: 101, minRows: 1 } },
+      },
+      /^dataDropPolicy.resourceTypes\["user"\].thresholdPercent must be a number from 1 to 100/,
+    );
+    refused(
+      {
+        thresholdPercent: 50,
+        minRows: 1,
+        resourceTypes: { " ": { thresholdPercent: 5, minRows: 1 } },
+      },
+      /resource type id must be 1 to 256 characters/,
+    );
+    refused({ thresholdPercent: 50, minRows: 1, resourceTypes: { user: 5 } }, /must be an object/);
   });
 });

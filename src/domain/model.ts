@@ -1,6 +1,7 @@
 // The records syncplane keeps, as the domain sees them. Times are epoch milliseconds; the wire
 // layer turns them into RFC 3339 strings. Both store backends read and write exactly these shapes.
 
+import type { DataDropPolicy } from "./data-drop.js";
 import type { Hold } from "./holds.js";
 import type { SyncState, SyncTrigger } from "./syncs.js";
 
@@ -61,7 +62,7 @@ export interface ConnectorRecord {
   /** The sync whose data is the connector's current inventory (null before the first). */
   readonly appliedSyncId: string | null;
   /** The data-drop guard's limits for this connector; null: the defaults. */
-  readonly dataDropPolicy: { readonly thresholdPercent: number; readonly minRows: number } | null;
+  readonly dataDropPolicy: DataDropPolicy | null;
   /** Labels people chose (domain/labels.ts); bulk operations select by them. */
   readonly labels: Readonly<Record<string, string>>;
   readonly createdAt: number;

@@ -73,7 +73,13 @@ export const connectorFromRow = (row: Row): ConnectorRecord => ({
   dataDropPolicy:
     row.drop_threshold_percent === null || row.drop_threshold_percent === undefined
       ? null
-      : { thresholdPercent: num(row.drop_threshold_percent), minRows: num(row.drop_min_rows) },
+      : {
+          thresholdPercent: num(row.drop_threshold_percent),
+          minRows: num(row.drop_min_rows),
+          ...(row.drop_type_limits === null || row.drop_type_limits === undefined
+            ? {}
+            : { resourceTypes: json(row.drop_type_limits, {}) }),
+        },
   labels: json(row.labels, {}),
   createdAt: num(row.created_at),
   updatedAt: num(row.updated_at),
@@ -211,3 +217,9 @@ export const grantFromRow = (row: Row): GrantRecord => ({
     resourceId: String(row.principal_id),
   },
 });
+
+/** A policy's per-type limits as stored (JSON text; null when it names no type). */
+export const typeLimits = (policy: ConnectorRecord["dataDropPolicy"] | undefined): string | null =>
+  policy?.resourceTypes && Object.keys(policy.resourceTypes).length > 0
+    ? JSON.stringify(policy.resourceTypes)
+    : null;

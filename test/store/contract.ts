@@ -143,6 +143,34 @@ export function storeContract(backend: string, open: () => Promise<Store>): void
       assert.deepEqual(updated?.config, connector.config);
       assert.equal(updated?.configUpdatedAt, connector.configUpdatedAt, "config untouched");
       assert.equal(updated?.updatedAt, now + 5);
+      assert.deepEqual(updated?.labels, {});
+      // Labels and a data-drop policy with per-type limits: written, read back, replaced.
+      const policy = {
+        thresholdPercent: 30,
+        minRows: 3,
+        resourceTypes: { user: { thresholdPercent: 5, minRows: 1 } },
+      };
+      await store.transaction((tx) =>
+        tx.updateConnector(
+          connector.id,
+          { labels: { team: "hr" }, dataDropPolicy: policy },
+          now + 5,
+        ),
+      );
+      const labelled = await store.getConnector(connector.appId, connector.id);
+      assert.deepEqual([labelled?.labels, labelled?.dataDropPolicy], [{ team: "hr" }, policy]);
+      await store.transaction((tx) =>
+        tx.updateConnector(
+          connector.id,
+          { dataDropPolicy: { thresholdPercent: 40, minRows: 4 } },
+          now + 5,
+        ),
+      );
+      const plain = await store.getConnector(connector.appId, connector.id);
+      assert.deepEqual(
+        [plain?.labels, plain?.dataDropPolicy],
+        [{ team: "hr" }, { thresholdPercent: 40, minRows: 4 }],
+      );
       const locked = await store.transaction((tx) =>
         tx.lockConnector(connector.appId, connector.id),
       );

@@ -57,10 +57,28 @@ export const SyncConfig = Type.Object(
 );
 
 /** syncplane extension: the data-drop guard's limits for one connector (absent: the defaults). */
+const DataDropLimits = {
+  thresholdPercent: Type.Number({ minimum: 1, maximum: 100 }),
+  minRows: Type.Integer({ minimum: 0, maximum: 1_000_000_000 }),
+};
+
 export const DataDropPolicy = Type.Object(
   {
-    thresholdPercent: Type.Number({ minimum: 1, maximum: 100 }),
-    minRows: Type.Integer({ minimum: 0, maximum: 1_000_000_000 }),
+    ...DataDropLimits,
+    // Limits of their own for some resource types (the default applies to the others and to
+    // the entitlement and grant totals).
+    resourceTypes: Type.Optional(
+      Nullable(
+        Type.Unsafe<Record<string, { thresholdPercent: number; minRows: number }>>({
+          type: "object",
+          propertyNames: { minLength: 1, maxLength: 256, pattern: "\\S" },
+          additionalProperties: Type.Object(DataDropLimits, { additionalProperties: false }),
+          maxProperties: 200,
+          description:
+            "Limits per resource type id (users strict, groups loose); the others use the default.",
+        }),
+      ),
+    ),
   },
   { $id: "syncplane.v1.DataDropPolicy", title: "Data Drop Policy", additionalProperties: false },
 );
@@ -244,7 +262,11 @@ export interface Connector {
   createdAt?: string | null;
   updatedAt?: string | null;
   deletedAt?: string | null;
-  dataDropPolicy?: { thresholdPercent: number; minRows: number } | null;
+  dataDropPolicy?: {
+    thresholdPercent: number;
+    minRows: number;
+    resourceTypes?: Record<string, { thresholdPercent: number; minRows: number }> | null;
+  } | null;
   labels?: Record<string, string> | null;
   provisioningTasks?: { queued?: number; held?: number; running?: number };
   serviceConnection?: {
@@ -374,7 +396,11 @@ export interface CreateConnectorRequest {
   displayName?: string;
   disableCheckBadSync?: boolean;
   syncConfig?: { syncResourceTypeIds?: string[] | null } | null;
-  dataDropPolicy?: { thresholdPercent: number; minRows: number } | null;
+  dataDropPolicy?: {
+    thresholdPercent: number;
+    minRows: number;
+    resourceTypes?: Record<string, { thresholdPercent: number; minRows: number }> | null;
+  } | null;
   labels?: Record<string, string> | null;
 }
 

@@ -12,6 +12,11 @@ export const InventoryResourceType = Type.Object(
     displayName: Type.String(),
     traits: Type.Optional(Type.Array(Type.String())),
     skipDataDropCheck: Type.Optional(Type.Boolean()),
+    // The data-drop limits that apply to this type's count (the connector's policy: the type's
+    // own, else the default); absent when the type is exempt (skipDataDropCheck).
+    dataDropLimits: Type.Optional(
+      Type.Object({ thresholdPercent: Type.Number(), minRows: Type.Integer() }),
+    ),
   },
   { $id: "syncplane.v1.InventoryResourceType", title: "Inventory Resource Type" },
 );
@@ -84,6 +89,7 @@ export interface InventoryResourceType {
   displayName: string;
   traits?: string[];
   skipDataDropCheck?: boolean;
+  dataDropLimits?: { thresholdPercent: number; minRows: number };
 }
 export interface InventoryResource {
   resourceTypeId: string;

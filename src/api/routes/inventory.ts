@@ -3,6 +3,7 @@
 // sync before confirming it. Page tokens remember the sync they started on: a page never mixes
 // two syncs, and a token whose sync was replaced and cleaned up asks the client to start again.
 
+import { DEFAULT_DATA_DROP_POLICY, limitsFor } from "../../domain/data-drop.js";
 import type { FastifyInstance } from "fastify";
 import { Type } from "typebox";
 import { requireConnector, requireSync } from "../../commands/lookups.js";
@@ -107,7 +108,7 @@ export function inventoryRoutes(app: FastifyInstance, ctx: ApiContext): void {
       if (typeof value !== "string" || name === "page_token") continue;
       checkLength(name, value, name === "sync_id" ? "id" : "externalId");
     }
-    return { q, selected: await selectSync(store, connector, q) };
+    return { q, connector, selected: await selectSync(store, connector, q) };
   };
 
   addRoute(app, {
@@ -122,8 +123,9 @@ export function inventoryRoutes(app: FastifyInstance, ctx: ApiContext): void {
     querystring: query(),
     response: { $ref: "syncplane.v1.ListInventoryResourceTypesResponse#" },
     handler: async (request) => {
-      const { selected } = await load(request);
+      const { selected, connector } = await load(request);
       const types = await store.listInventoryResourceTypes(selected.syncId);
+      const policy = connector.dataDropPolicy ?? DEFAULT_DATA_DROP_POLICY;
       // protojson leaves out empty lists and false booleans.
       return {
         syncId: selected.syncId,
@@ -132,6 +134,12 @@ export function inventoryRoutes(app: FastifyInstance, ctx: ApiContext): void {
           displayName: t.displayName,
           traits: t.traits.length > 0 ? t.traits : undefined,
           skipDataDropCheck: t.skipDataDropCheck || undefined,
+          dataDropLimits:
+            t.skipDataDropCheck || connector.disableCheckBadSync
+              ? undefined
+              : (({ thresholdPercent, minRows }) => ({ thresholdPercent, minRows }))(
+                  limitsFor(policy, t.id),
+                ),
         })),
       };
     },

@@ -3,7 +3,7 @@
 import type { Hold, HoldKind } from "../../domain/holds.js";
 import type { ConnectorRecord, ConnectorSyncStatus, PresenceRecord } from "../../domain/model.js";
 import { page } from "../paging.js";
-import { connectorFromRow, holdFromRow, presenceFromRow } from "../rows.js";
+import { connectorFromRow, holdFromRow, presenceFromRow, typeLimits } from "../rows.js";
 import type {
   ConnectorPatch,
   Page,
@@ -107,8 +107,9 @@ export const connectorWrites = (q: PgDb) =>
       await q.run(
         `INSERT INTO connectors (id, app_id, display_name, description, catalog_id, config,
              config_updated_at, disable_check_bad_sync, sync_resource_type_ids, user_ids,
-             drop_threshold_percent, drop_min_rows, created_at, updated_at, labels)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+             drop_threshold_percent, drop_min_rows, created_at, updated_at, labels,
+             drop_type_limits)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
         c.id,
         c.appId,
         c.displayName,
@@ -124,6 +125,7 @@ export const connectorWrites = (q: PgDb) =>
         c.createdAt,
         c.updatedAt,
         JSON.stringify(c.labels),
+        typeLimits(c.dataDropPolicy),
       );
     },
 
@@ -154,6 +156,7 @@ export const connectorWrites = (q: PgDb) =>
            drop_threshold_percent =
              CASE WHEN $14::boolean THEN $15 ELSE drop_threshold_percent END,
            drop_min_rows = CASE WHEN $14::boolean THEN $16 ELSE drop_min_rows END,
+           drop_type_limits = CASE WHEN $14::boolean THEN $20 ELSE drop_type_limits END,
            labels = CASE WHEN $18::boolean THEN $19 ELSE labels END,
            updated_at = $7
            WHERE id = $17`,
@@ -176,6 +179,7 @@ export const connectorWrites = (q: PgDb) =>
         id,
         has("labels"),
         JSON.stringify(patch.labels ?? {}),
+        typeLimits(patch.dataDropPolicy),
       );
     },
 

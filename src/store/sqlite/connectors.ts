@@ -3,7 +3,7 @@
 import type { Hold, HoldKind } from "../../domain/holds.js";
 import type { ConnectorRecord, ConnectorSyncStatus, PresenceRecord } from "../../domain/model.js";
 import { page } from "../paging.js";
-import { connectorFromRow, holdFromRow, presenceFromRow } from "../rows.js";
+import { connectorFromRow, holdFromRow, presenceFromRow, typeLimits } from "../rows.js";
 import type {
   ConnectorPatch,
   Page,
@@ -106,8 +106,9 @@ export const connectorWrites = (q: SqliteDb) => {
       q.run(
         `INSERT INTO connectors (id, app_id, display_name, description, catalog_id, config,
              config_updated_at, disable_check_bad_sync, sync_resource_type_ids, user_ids,
-             drop_threshold_percent, drop_min_rows, created_at, updated_at, labels)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+             drop_threshold_percent, drop_min_rows, created_at, updated_at, labels,
+             drop_type_limits)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         c.id,
         c.appId,
         c.displayName,
@@ -123,6 +124,7 @@ export const connectorWrites = (q: SqliteDb) => {
         c.createdAt,
         c.updatedAt,
         JSON.stringify(c.labels),
+        typeLimits(c.dataDropPolicy),
       );
     },
 
@@ -144,6 +146,7 @@ export const connectorWrites = (q: SqliteDb) => {
              user_ids = CASE WHEN ? THEN ? ELSE user_ids END,
              drop_threshold_percent = CASE WHEN ? THEN ? ELSE drop_threshold_percent END,
              drop_min_rows = CASE WHEN ? THEN ? ELSE drop_min_rows END,
+             drop_type_limits = CASE WHEN ? THEN ? ELSE drop_type_limits END,
              labels = CASE WHEN ? THEN ? ELSE labels END,
              updated_at = ?
            WHERE id = ?`,
@@ -165,6 +168,8 @@ export const connectorWrites = (q: SqliteDb) => {
         patch.dataDropPolicy?.thresholdPercent ?? null,
         has("dataDropPolicy"),
         patch.dataDropPolicy?.minRows ?? null,
+        has("dataDropPolicy"),
+        typeLimits(patch.dataDropPolicy),
         has("labels"),
         JSON.stringify(patch.labels ?? {}),
         now,
