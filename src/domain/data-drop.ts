@@ -10,6 +10,7 @@
 // counts say which type entitlements and grants belong to — from those totals too.
 
 import { invalidArgument } from "./errors.js";
+import { codePoints } from "./limits.js";
 import type { SyncCounts } from "./model.js";
 
 export interface DataDropLimits {
@@ -56,7 +57,7 @@ export function parseDataDropPolicy(raw: unknown): DataDropPolicy | null {
   }
   const resourceTypes: Record<string, DataDropLimits> = {};
   for (const [type, typeLimits] of entries) {
-    if (type.trim() === "" || type.length > 256) {
+    if (type.trim() === "" || codePoints(type) > 256) {
       throw invalidArgument(
         "dataDropPolicy.resourceTypes: a resource type id must be 1 to 256 characters",
       );

@@ -50,7 +50,8 @@ function validKey(key: string): boolean {
   const slash = key.indexOf("/");
   if (slash === -1) return NAME.test(key);
   const prefix = key.slice(0, slash);
-  return prefix.length <= 253 && PREFIX.test(prefix) && NAME.test(key.slice(slash + 1));
+  // (The whole key is at most 317 characters: the API schema's bound.)
+  return key.length <= 317 && PREFIX.test(prefix) && NAME.test(key.slice(slash + 1));
 }
 
 /** Whether `labels` has every pair of `wanted` (an empty selector matches everything). */

@@ -19,11 +19,14 @@ const OUTCOMES = [
   "FAILED",
 ] as const;
 
+const SELECTOR_FIELDS = ["appId", "catalogId", "labels", "status", "holdKind"] as const;
+
+// Every field may be null (protojson: not set); at least one must be set (anyOf below), since an
+// empty selector would choose every connector.
 export const ConnectorSelector = Type.Object(
   {
-    appId: Type.Optional(Text("id", { minLength: 1 })),
-    catalogId: Type.Optional(Text("shortText", { minLength: 1 })),
-    // Connectors that have every one of these labels.
+    appId: Type.Optional(Nullable(Text("id", { minLength: 1 }))),
+    catalogId: Type.Optional(Nullable(Text("shortText", { minLength: 1 }))),
     labels: Type.Optional(
       Nullable(
         labelsSchema({
@@ -33,25 +36,39 @@ export const ConnectorSelector = Type.Object(
       ),
     ),
     status: Type.Optional(
-      Type.Unsafe<string>({
-        type: "string",
-        enum: [...SYNC_STATUSES],
-        description: "The connector's status as it reads back (SYNC_STATUS_DISABLED while paused).",
-      }),
+      Nullable(
+        Type.Unsafe<string>({
+          type: "string",
+          enum: [...SYNC_STATUSES],
+          description:
+            "The connector's status as it reads back (SYNC_STATUS_DISABLED while paused).",
+        }),
+      ),
     ),
     holdKind: Type.Optional(
-      Type.Unsafe<string>({
-        type: "string",
-        enum: [...HOLD_KINDS],
-        description: "Connectors that have a hold of this kind.",
-      }),
+      Nullable(
+        Type.Unsafe<string>({
+          type: "string",
+          enum: [...HOLD_KINDS],
+          description: "Connectors that have a hold of this kind.",
+        }),
+      ),
     ),
   },
   {
     $id: "syncplane.v1.ConnectorSelector",
     title: "Connector Selector",
     additionalProperties: false,
-    minProperties: 1,
+    // (Under allOf, so that the protojson reader, which picks a branch of a top-level anyOf,
+    // reads the selector by its properties.)
+    allOf: [
+      {
+        anyOf: SELECTOR_FIELDS.map((field) => ({
+          required: [field],
+          properties: { [field]: { not: { type: "null" } } },
+        })),
+      },
+    ],
     description:
       "Every field narrows the choice (all must hold); at least one is required. At most 1000 connectors.",
   },
@@ -62,10 +79,12 @@ const bulkFields = {
     $ref: "syncplane.v1.ConnectorSelector#",
   }),
   dryRun: Type.Optional(
-    Type.Boolean({
-      description:
-        "Run each connector's command and roll it back: the results say exactly what would happen; nothing changes.",
-    }),
+    Nullable(
+      Type.Boolean({
+        description:
+          "Run each connector's command and roll it back: the results say exactly what would happen; nothing changes.",
+      }),
+    ),
   ),
 };
 
@@ -73,14 +92,16 @@ const bulkFields = {
 export const BulkRequest = Type.Object(
   {
     ...bulkFields,
-    note: Type.Optional(Text("note")),
+    note: Type.Optional(Nullable(Text("note"))),
     until: Type.Optional(
-      Type.String({
-        maxLength: 64,
-        minLength: 1,
-        pattern: UNTIL_PATTERN,
-        description: "Resume by itself then (an RFC 3339 time or a duration such as 2h).",
-      }),
+      Nullable(
+        Type.String({
+          maxLength: 64,
+          minLength: 1,
+          pattern: UNTIL_PATTERN,
+          description: "Resume by itself then (an RFC 3339 time or a duration such as 2h).",
+        }),
+      ),
     ),
   },
   {

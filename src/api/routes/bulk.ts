@@ -36,8 +36,8 @@ export function bulkRoutes(app: FastifyInstance, ctx: ApiContext): void {
           action,
           selector: body.selector,
           dryRun: body.dryRun === true,
-          ...(body.note !== undefined && { note: body.note }),
-          ...(body.until !== undefined && { until: body.until }),
+          ...(typeof body.note === "string" && { note: body.note }),
+          ...(typeof body.until === "string" && { until: body.until }),
         });
         return { results, ...(body.dryRun === true && { dryRun: true }) };
       },
