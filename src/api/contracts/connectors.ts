@@ -504,15 +504,17 @@ export const PauseSyncRequest = Type.Object(
   {
     // syncplane extensions: a note shown as syncDisabledReason, and a timer: at `until` (an RFC
     // 3339 time, or a duration from now such as "2h" or "1h30m") the connector resumes by itself.
-    note: Type.Optional(Text("note")),
+    note: Type.Optional(Nullable(Text("note"))),
     until: Type.Optional(
-      Type.String({
-        maxLength: 64,
-        minLength: 1,
-        pattern: UNTIL_PATTERN,
-        description:
-          'When the pause ends by itself: an RFC 3339 time or a duration from now ("2h", "1h30m", "3d"); from 1 minute to 366 days ahead. A PauseSync on a paused connector replaces the timer.',
-      }),
+      Nullable(
+        Type.String({
+          maxLength: 64,
+          minLength: 1,
+          pattern: UNTIL_PATTERN,
+          description:
+            'When the pause ends by itself: an RFC 3339 time or a duration from now ("2h", "1h30m", "3d"); from 1 minute to 366 days ahead. A PauseSync on a paused connector replaces the timer.',
+        }),
+      ),
     ),
   },
   {

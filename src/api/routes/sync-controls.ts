@@ -69,8 +69,8 @@ export function syncControlRoutes(app: FastifyInstance, ctx: ApiContext): void {
     (actor, ref, _p, body) =>
       pauseSync(runtime, actor, {
         ...ref,
-        note: (body as PauseSyncRequest).note,
-        until: (body as PauseSyncRequest).until,
+        note: (body as PauseSyncRequest).note ?? undefined,
+        until: (body as PauseSyncRequest).until ?? undefined,
       }),
   );
   control("resume", "ResumeSync", "Resume a paused connector and trigger a sync", (actor, ref) =>
