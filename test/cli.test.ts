@@ -172,7 +172,10 @@ describe("syncplane CLI", () => {
     assert.match(dry.stdout, /would change, 0 failed \(dry run: nothing changed\)/);
     const emptySelector = await cli(["bulk", "resume"], asOperator);
     assert.equal(emptySelector.code, 1);
-    assert.match(emptySelector.stderr, /INVALID_ARGUMENT: .*selector/);
+    assert.match(
+      emptySelector.stderr,
+      /INVALID_ARGUMENT: selector must name at least one of appId/,
+    );
     assert.equal(
       (
         await cli(["connectors", "force-sync", "--app", appId, connectorId, "--json"], asOperator)

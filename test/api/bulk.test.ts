@@ -131,7 +131,8 @@ describe("bulk operations", () => {
       assert.match(response.body.message as string, pattern);
     };
     await refused("pause", {}, /field "selector" is required/);
-    await refused("pause", { selector: {} }, /selector/);
+    await refused("pause", { selector: {} }, /^selector must name at least one of appId/);
+    await refused("pause", { selector: { labels: null } }, /an empty selector would select/);
     await refused("pause", { selector: { appId: "" } }, /appId/);
     await refused("pause", { selector: { status: "PAUSED" } }, /status/);
     await refused("resume", { selector: { appId }, until: "2h" }, /unknown field "until"/);

@@ -67,6 +67,8 @@ export const ConnectorSelector = Type.Object(
           required: [field],
           properties: { [field]: { not: { type: "null" } } },
         })),
+        "x-requirement":
+          "selector must name at least one of appId, catalogId, labels, status, holdKind (an empty selector would select every connector)",
       },
     ],
     description:
