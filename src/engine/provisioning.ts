@@ -5,12 +5,11 @@
 
 import { audit, type Actor, type Runtime } from "../commands/context.js";
 import { enqueueSync } from "../commands/enqueue.js";
-import { SERVICE_CATALOGS } from "../domain/catalog.js";
 import { hasHold } from "../domain/holds.js";
 import type { ConnectorRecord } from "../domain/model.js";
 import { taskOutcomeUnknown, type ProvisioningTaskRecord } from "../domain/provisioning.js";
 import type { StoreTx, TaskFinish } from "../store/store.js";
-import { byConnector } from "./queue.js";
+import { byConnector, claimScope } from "./queue.js";
 
 /** The engine acting on its own: outcomes are recorded under this name. */
 const SYSTEM: Actor = { name: "system", requestId: "" };
@@ -40,10 +39,7 @@ export async function claimNextTask(
     owner,
     now,
     leaseUntil,
-    ...(connectorId === undefined
-      ? // Service-mode connectors' tasks wait for their own GetTask (service/baton-service.ts).
-        { exceptCatalogs: SERVICE_CATALOGS }
-      : { connectorId }),
+    ...claimScope(connectorId),
   });
   return claimed ? { ...claimed, leaseUntil } : null;
 }

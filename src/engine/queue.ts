@@ -39,13 +39,18 @@ export async function claimNextSync(
     owner,
     now,
     leaseUntil,
-    ...(connectorId === undefined
-      ? // Service-mode connectors' syncs wait for their own GetTask (service/baton-service.ts).
-        { exceptCatalogs: SERVICE_CATALOGS }
-      : { connectorId }),
+    ...claimScope(connectorId),
   });
   return claimed ? { ...claimed, leaseUntil } : null;
 }
+
+/**
+ * Whose work a claim may take: one connector's (its service-mode process, through GetTask), or a
+ * worker's — every connector's except service-mode ones, which wait for their own GetTask
+ * (service/baton-service.ts). The same for syncs and provisioning tasks.
+ */
+export const claimScope = (connectorId: string | undefined) =>
+  connectorId === undefined ? { exceptCatalogs: SERVICE_CATALOGS } : { connectorId };
 
 /** Extends a claimed sync's lease; false when `owner` no longer holds it (taken back). */
 export function renewSyncLease(

@@ -24,6 +24,7 @@ import type {
   ResourceTypeRecord,
 } from "../domain/inventory.js";
 import type { ProvisioningTaskRecord, TaskKind, TaskState } from "../domain/provisioning.js";
+import type { MetricsSnapshot } from "./store.js";
 
 export type Row = Record<string, unknown>;
 
@@ -223,3 +224,22 @@ export const typeLimits = (policy: ConnectorRecord["dataDropPolicy"] | undefined
   policy?.resourceTypes && Object.keys(policy.resourceTypes).length > 0
     ? JSON.stringify(policy.resourceTypes)
     : null;
+
+/** The metrics snapshot from its aggregate rows (both backends run the same queries). */
+export const metricsFromRows = (rows: {
+  readonly syncs: readonly Row[];
+  readonly oldest: Row | undefined;
+  readonly tasks: readonly Row[];
+  readonly holds: readonly Row[];
+  readonly connected: Row | undefined;
+}): MetricsSnapshot => ({
+  syncs: rows.syncs.map((row) => ({
+    state: str(row.state),
+    trigger: str(row.trigger),
+    count: num(row.n),
+  })),
+  oldestRunnableQueuedAt: numOrNull(rows.oldest?.at),
+  tasks: rows.tasks.map((row) => ({ state: str(row.state), count: num(row.n) })),
+  holds: rows.holds.map((row) => ({ kind: str(row.kind), count: num(row.n) })),
+  connectedServiceConnectors: num(rows.connected?.n ?? 0),
+});

@@ -14,6 +14,7 @@ import { Scheduler } from "../../src/engine/scheduler.js";
 import { newId } from "../../src/runtime.js";
 import { PostgresStore } from "../../src/store/postgres/postgres-store.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
+import type { Store } from "../../src/store/store.js";
 import { connectorRecord } from "../helpers/fixtures.js";
 import { freshDatabaseUrl } from "../helpers/postgres.js";
 import { tempDir } from "../helpers/server.js";
@@ -82,6 +83,36 @@ async function fires(connectorId: string, until: string): Promise<string[]> {
     for (let i = 0; i < queued.length; i++) seen.push(new Date(t).toISOString());
   }
   return seen;
+}
+
+/** `count` connectors with a schedule due at `due`, in a new app; returns their ids. */
+async function seedDue(into: Store, count: number, due: number): Promise<string[]> {
+  const ids: string[] = [];
+  await into.transaction(async (tx) => {
+    const app = newId();
+    await tx.insertApp({
+      id: app,
+      displayName: "due",
+      description: "",
+      attributes: {},
+      createdAt: due,
+      updatedAt: due,
+    });
+    for (let i = 0; i < count; i++) {
+      const connector = connectorRecord(app, due, { displayName: `c${i}` });
+      ids.push(connector.id);
+      await tx.insertConnector(connector);
+      await tx.upsertSchedule({
+        connectorId: connector.id,
+        cronSpec: "0 12 * * *",
+        timezone: "UTC",
+        startAt: due - 1000,
+        nextFireAt: due,
+        updatedAt: due,
+      });
+    }
+  });
+  return ids;
 }
 
 describe("scheduler and DST", () => {
@@ -182,31 +213,7 @@ describe("racing schedulers", () => {
     const path = join(dir, "syncplane.db");
     const raceStore = SqliteStore.open(path);
     const due = Date.parse("2026-06-01T12:00:00Z");
-    const ids: string[] = [];
-    await raceStore.transaction(async (tx) => {
-      const app = newId();
-      await tx.insertApp({
-        id: app,
-        displayName: "race",
-        description: "",
-        attributes: {},
-        createdAt: due,
-        updatedAt: due,
-      });
-      for (let i = 0; i < 1000; i++) {
-        const connector = connectorRecord(app, due, { displayName: `c${i}` });
-        ids.push(connector.id);
-        await tx.insertConnector(connector);
-        await tx.upsertSchedule({
-          connectorId: connector.id,
-          cronSpec: "0 12 * * *",
-          timezone: "UTC",
-          startAt: due - 1000,
-          nextFireAt: due,
-          updatedAt: due,
-        });
-      }
-    });
+    const ids = await seedDue(raceStore, 1000, due);
     await raceStore.close();
 
     const helper = join(import.meta.dirname, "fire-due.ts");
@@ -246,32 +253,8 @@ describe("parallel batches on PostgreSQL", () => {
     const stores = [await PostgresStore.open(url), await PostgresStore.open(url)];
     const [first] = stores as [PostgresStore, PostgresStore];
     const due = Date.parse("2026-06-01T12:00:00Z");
-    const ids: string[] = [];
     try {
-      await first.transaction(async (tx) => {
-        const app = newId();
-        await tx.insertApp({
-          id: app,
-          displayName: "lanes",
-          description: "",
-          attributes: {},
-          createdAt: due,
-          updatedAt: due,
-        });
-        for (let i = 0; i < 300; i++) {
-          const connector = connectorRecord(app, due, { displayName: `c${i}` });
-          ids.push(connector.id);
-          await tx.insertConnector(connector);
-          await tx.upsertSchedule({
-            connectorId: connector.id,
-            cronSpec: "0 12 * * *",
-            timezone: "UTC",
-            startAt: due - 1000,
-            nextFireAt: due,
-            updatedAt: due,
-          });
-        }
-      });
+      const ids = await seedDue(first, 300, due);
       const schedulers = stores.map(
         (store) =>
           new Scheduler(

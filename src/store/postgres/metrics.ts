@@ -1,6 +1,7 @@
 // What /metrics reads from the database (mirrored by ../sqlite/metrics.ts).
 
 import { PRESENCE_GRACE_MS } from "../../domain/model.js";
+import { metricsFromRows } from "../rows.js";
 import type { MetricsSnapshot, StoreReader } from "../store.js";
 import type { PgDb } from "./db.js";
 
@@ -26,17 +27,6 @@ export const metricsReads = (q: PgDb) =>
         now,
         PRESENCE_GRACE_MS,
       );
-      return {
-        syncs: syncs.map((row) => ({
-          state: String(row.state),
-          trigger: String(row.trigger),
-          count: Number(row.n),
-        })),
-        oldestRunnableQueuedAt:
-          oldest?.at === null || oldest?.at === undefined ? null : Number(oldest.at),
-        tasks: tasks.map((row) => ({ state: String(row.state), count: Number(row.n) })),
-        holds: holds.map((row) => ({ kind: String(row.kind), count: Number(row.n) })),
-        connectedServiceConnectors: Number(connected?.n ?? 0),
-      };
+      return metricsFromRows({ syncs, oldest, tasks, holds, connected });
     },
   }) satisfies Partial<StoreReader>;
