@@ -207,7 +207,7 @@ describe("syncplane inventory", () => {
   });
 });
 
-describe("syncplane syncs log and download", () => {
+describe("syncplane syncs log, diff and download", () => {
   it("prints a sync's log as text lines and as JSON", async () => {
     const log = json<{ lines: { at: string; stream: string; level: string; message: string }[] }>(
       await cli(["syncs", "log", syncId, ...at(), "--json"]),
@@ -217,6 +217,26 @@ describe("syncplane syncs log and download", () => {
     const text = await cli(["syncs", "log", syncId, ...at()]);
     assert.equal(text.code, 0, text.stderr);
     assert.match(text.stdout, /^\d{4}-\d\d-\d\dT\S+Z\s+INFO\s+attempt 1 started$/m);
+  });
+
+  it("prints a sync's diff: totals per type, then the changed rows", async () => {
+    // The initial sync is the connector's first data: compared with nothing, all of it is new.
+    const text = await cli(["syncs", "diff", syncId, ...at(), "--kind", "grants"]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /compared with nothing \(first data\)/);
+    assert.match(text.stdout, /^\(all\)\s+-0 \+6\s+-0 \+1\s+-0 \+3\s*$/m);
+    assert.match(
+      text.stdout,
+      /^added\s+grants\s+group\s+group:g1:member:user:u0\s+user:u0 → group:g1:member/m,
+    );
+    const page = json<{ list: { kind: string }[]; nextPageToken?: string }>(
+      await cli(["syncs", "diff", syncId, ...at(), "--page-size", "2", "--json"]),
+    );
+    assert.equal(page.list.length, 2);
+    assert.ok(page.nextPageToken);
+    const bad = await cli(["syncs", "diff", syncId, ...at(), "--change", "changed"]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /change/);
   });
 
   it("refuses to download a c1z that a file connector never kept", async () => {

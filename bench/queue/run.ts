@@ -385,6 +385,7 @@ async function syncplaneThroughput(
         userIds: [],
         syncStatus: NEVER_SYNCED,
         appliedSyncId: null,
+        previousAppliedSyncId: null,
         dataDropPolicy: null,
         labels: {},
         createdAt: now,

@@ -218,6 +218,7 @@ async function populate(store: Store, count: number): Promise<string> {
           userIds: [],
           syncStatus: NEVER_SYNCED,
           appliedSyncId: null,
+          previousAppliedSyncId: null,
           dataDropPolicy: null,
           labels: {},
           createdAt: START,

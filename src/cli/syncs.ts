@@ -1,6 +1,12 @@
 import { resolve } from "node:path";
 import type { Command } from "commander";
-import type { SyncLifecycle, SyncLogLine } from "../client/index.js";
+import type {
+  SyncDiffCount,
+  SyncDiffItem,
+  SyncDiffTotals,
+  SyncLifecycle,
+  SyncLogLine,
+} from "../client/index.js";
 import type { Output } from "./output.js";
 import { clientFor, wantsJson } from "./remote.js";
 
@@ -110,6 +116,68 @@ export function syncsCommand(program: Command, out: () => Output): void {
     });
 
   syncs
+    .command("diff <syncLifecycleId>")
+    .description(
+      "what a finished sync removed and added compared with the applied sync (the applied sync: with the one it replaced)",
+    )
+    .requiredOption("--app <appId>", "the app")
+    .requiredOption("--connector <connectorId>", "the connector")
+    .option("--kind <kind>", "only resources, entitlements or grants")
+    .option("--change <change>", "only removed or added")
+    .option(
+      "--resource-type <id>",
+      "only rows of this resource type (a grant's: its entitlement's)",
+    )
+    .option("--page-size <n>", "rows per page")
+    .option("--page-token <token>", "continue a listing")
+    .action(
+      async (
+        id: string,
+        flags: {
+          app: string;
+          connector: string;
+          kind?: string;
+          change?: string;
+          resourceType?: string;
+          pageSize?: string;
+          pageToken?: string;
+        },
+        command: Command,
+      ) => {
+        const diff = await clientFor(command).syncs.diff({
+          appId: flags.app,
+          connectorId: flags.connector,
+          syncLifecycleId: id,
+          kind: flags.kind as "resources" | undefined,
+          change: flags.change as "removed" | undefined,
+          resourceTypeId: flags.resourceType,
+          pageSize: flags.pageSize ? Number(flags.pageSize) : undefined,
+          pageToken: flags.pageToken,
+        });
+        if (wantsJson(command)) return out().json(diff);
+        if (diff.totals) {
+          out().line(
+            `sync ${diff.syncId} compared with ${diff.baseSyncId ?? "nothing (first data)"}`,
+          );
+          const count = (c: SyncDiffCount) => `-${c.removed} +${c.added}`;
+          out().table(
+            [
+              { resourceType: "(all)", ...countsRow(diff.totals, count) },
+              ...(diff.totals.byResourceType ?? []).map((t) => ({
+                resourceType: t.resourceTypeId,
+                ...countsRow(t, count),
+              })),
+            ],
+            ["resourceType", "resources", "entitlements", "grants"],
+          );
+        }
+        if (diff.list.length === 0) out().line("(no changed rows on this page)");
+        else out().table(diff.list.map(diffRow), ["change", "kind", "resourceType", "id", "name"]);
+        if (diff.nextPageToken) out().line(`next page: --page-token ${diff.nextPageToken}`);
+      },
+    );
+
+  syncs
     .command("download <syncLifecycleId>")
     .description("download a sync's c1z file (kept for baton connectors' recent successful syncs)")
     .requiredOption("--app <appId>", "the app")
@@ -133,6 +201,27 @@ export function syncsCommand(program: Command, out: () => Output): void {
       },
     );
 }
+
+const countsRow = (
+  t: Pick<SyncDiffTotals, "resources" | "entitlements" | "grants">,
+  count: (c: SyncDiffCount) => string,
+) => ({
+  resources: count(t.resources),
+  entitlements: count(t.entitlements),
+  grants: count(t.grants),
+});
+
+/** A changed row as `syncs diff` prints it: the id the inventory API uses, and a name. */
+const diffRow = (item: SyncDiffItem) => ({
+  change: item.change,
+  kind: item.kind,
+  resourceType: item.resourceTypeId,
+  id: item.kind === "resources" ? item.resourceId : item.kind === "grants" ? item.id : item.id,
+  name:
+    item.kind === "grants"
+      ? `${item.principal?.resourceTypeId ?? ""}:${item.principal?.resourceId ?? ""} → ${item.entitlementId ?? ""}`
+      : item.displayName,
+});
 
 /** A log line as `syncs log` prints it: time, level, message. */
 export const logLine = (line: SyncLogLine): string =>

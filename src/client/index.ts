@@ -32,7 +32,11 @@ import type {
   InventoryResourceType,
 } from "../api/contracts/inventory.js";
 import type { BulkRequest, BulkResponse } from "../api/contracts/bulk.js";
-import type { GetSyncResponse, ListSyncsResponse } from "../api/contracts/syncs.js";
+import type {
+  GetSyncDiffResponse,
+  GetSyncResponse,
+  ListSyncsResponse,
+} from "../api/contracts/syncs.js";
 import type {
   GrantRequest,
   ProvisioningTask,
@@ -354,6 +358,26 @@ export class Syncplane {
     /** The sync's log: syncplane's notes on each attempt and the connector's output. */
     getSyncLog: (p: ConnectorParams & { syncLifecycleId: string }) =>
       this.transport.request<GetSyncLogResponse>("GET", `${syncPath(p)}/log`),
+    /**
+     * What a finished sync removed and added compared with the applied sync (the applied sync:
+     * with the one it replaced). Filters: `kind` (resources, entitlements, grants), `change`
+     * (removed, added), `resourceTypeId`; `totals` on the first page only.
+     */
+    diff: (
+      p: ConnectorParams &
+        PageParams & {
+          syncLifecycleId: string;
+          kind?: "resources" | "entitlements" | "grants";
+          change?: "removed" | "added";
+          resourceTypeId?: string;
+        },
+    ) =>
+      this.transport.request<GetSyncDiffResponse>("GET", `${syncPath(p)}/diff`, undefined, {
+        ...pageQuery(p),
+        kind: p.kind,
+        change: p.change,
+        resource_type_id: p.resourceTypeId,
+      }),
     /**
      * Downloads the sync's c1z to `path` (through connector.getConnectorSyncDownloadURL, then
      * the signed URL without credentials); returns the bytes written. The file appears only

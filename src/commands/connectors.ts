@@ -65,6 +65,7 @@ export async function createConnector(
       userIds: input.userIds ?? [],
       syncStatus: NEVER_SYNCED,
       appliedSyncId: null,
+      previousAppliedSyncId: null,
       dataDropPolicy,
       labels,
       createdAt: now,

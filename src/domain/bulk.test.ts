@@ -18,6 +18,7 @@ const connector = (overrides: Partial<ConnectorRecord> = {}): ConnectorRecord =>
   userIds: [],
   syncStatus: { ...NEVER_SYNCED, status: "SYNC_STATUS_DONE" },
   appliedSyncId: null,
+  previousAppliedSyncId: null,
   dataDropPolicy: null,
   labels: { team: "identity", tier: "critical" },
   createdAt: 0,

@@ -61,6 +61,8 @@ export interface ConnectorRecord {
   readonly syncStatus: ConnectorSyncStatus;
   /** The sync whose data is the connector's current inventory (null before the first). */
   readonly appliedSyncId: string | null;
+  /** The sync the applied one replaced; its rows are kept too, for the diff (domain/diff.ts). */
+  readonly previousAppliedSyncId: string | null;
   /** The data-drop guard's limits for this connector; null: the defaults. */
   readonly dataDropPolicy: DataDropPolicy | null;
   /** Labels people chose (domain/labels.ts); bulk operations select by them. */

@@ -7,6 +7,7 @@ import type { SyncSnapshot } from "../connectors/runner.js";
 import type { Artifacts } from "../artifacts/artifacts.js";
 import { recordSnapshot, type SyncEnd } from "./apply.js";
 import type { ClaimedSync } from "./queue.js";
+import type { StoreTx } from "../store/store.js";
 
 /** Keeps the snapshot's c1z, records the snapshot, then releases it; says whether it kept a file. */
 export async function ingestSnapshot(
@@ -64,9 +65,16 @@ export async function settleRun(
   }
 }
 
-/** Deletes a sync's stored inventory, one slice per transaction so other commands get turns. */
+/**
+ * Deletes a sync's stored inventory and the diffs it takes part in, one slice per transaction so
+ * other commands get turns.
+ */
 export async function discardInventory(runtime: Runtime, syncId: string): Promise<void> {
-  while ((await runtime.store.transaction((tx) => tx.deleteInventory(syncId, 5000))) > 0) {
+  const slice = async (tx: StoreTx) => {
+    const diffRows = await tx.deleteInventoryDiffs(syncId, 5000);
+    return diffRows + (diffRows < 5000 ? await tx.deleteInventory(syncId, 5000 - diffRows) : 0);
+  };
+  while ((await runtime.store.transaction(slice)) > 0) {
     // next slice
   }
 }

@@ -31,7 +31,7 @@ export type Row = Record<string, unknown>;
 const num = (value: unknown): number => Number(value);
 const numOrNull = (value: unknown): number | null =>
   value === null || value === undefined ? null : Number(value);
-const str = (value: unknown): string =>
+export const str = (value: unknown): string =>
   value === null || value === undefined ? "" : String(value);
 const flag = (value: unknown): boolean => value === true || Number(value) === 1;
 const json = <T>(value: unknown, fallback: T): T => {
@@ -71,6 +71,10 @@ export const connectorFromRow = (row: Row): ConnectorRecord => ({
     row.applied_sync_id === null || row.applied_sync_id === undefined
       ? null
       : str(row.applied_sync_id),
+  previousAppliedSyncId:
+    row.previous_applied_sync_id === null || row.previous_applied_sync_id === undefined
+      ? null
+      : str(row.previous_applied_sync_id),
   dataDropPolicy:
     row.drop_threshold_percent === null || row.drop_threshold_percent === undefined
       ? null

@@ -51,6 +51,7 @@ import type {
   ResourceRef,
   ResourceTypeRecord,
 } from "../domain/inventory.js";
+import type { DiffItem, DiffLane, DiffTotals } from "../domain/diff.js";
 
 export interface Page<T> {
   readonly items: readonly T[];
@@ -301,6 +302,19 @@ export interface StoreReader {
   getInventoryEntitlement(syncId: string, id: string): Promise<EntitlementRecord | null>;
   getInventoryResource(syncId: string, ref: ResourceRef): Promise<ResourceRecord | null>;
   getInventoryGrant(syncId: string, id: string): Promise<GrantRecord | null>;
+  /** A data-drop diff's header (domain/diff.ts): null when none was started; totals null while it is worked out. */
+  getInventoryDiff(
+    syncId: string,
+    baseSyncId: string | null,
+  ): Promise<{ readonly totals: DiffTotals | null } | null>;
+  /** One page of one lane of a worked-out diff, by resource type then id. */
+  listInventoryDiff(
+    syncId: string,
+    baseSyncId: string | null,
+    lane: DiffLane,
+    resourceTypeId: string | undefined,
+    page: PageQuery,
+  ): Promise<Page<DiffItem>>;
 
   getProvisioningTask(connectorId: string, id: string): Promise<ProvisioningTaskRecord | null>;
   /** A connector's tasks in queue (creation) order, optionally only those in some states. */
@@ -429,6 +443,23 @@ export interface StoreTx extends StoreReader {
   insertInventory(syncId: string, batch: InventoryBatch): Promise<void>;
   /** Deletes up to `limit` inventory rows of a sync; returns how many went. */
   deleteInventory(syncId: string, limit: number): Promise<number>;
+  /** Starts a diff of `syncId` against `baseSyncId` (null: nothing) unless one exists. */
+  startInventoryDiff(syncId: string, baseSyncId: string | null, now: number): Promise<void>;
+  /**
+   * Works out the next slice (`limit` rows of one side) of one lane of a started diff; returns
+   * the key to go on from, null when the lane is done, "gone" when the diff was deleted.
+   */
+  diffInventorySlice(
+    syncId: string,
+    baseSyncId: string | null,
+    lane: DiffLane,
+    after: string | null,
+    limit: number,
+  ): Promise<string | null | "gone">;
+  /** Counts a worked-out diff into its totals; null when it was deleted meanwhile. */
+  finishInventoryDiff(syncId: string, baseSyncId: string | null): Promise<DiffTotals | null>;
+  /** Deletes up to `limit` rows of the diffs a sync takes part in; returns how many went. */
+  deleteInventoryDiffs(syncId: string, limit: number): Promise<number>;
   /** Makes the sync's rows the connector's current inventory (one statement: the switch). */
   setAppliedSync(connectorId: string, syncId: string, now: number): Promise<void>;
   /** ERRORED_NO_DATA syncs of the connector become SUPERSEDED (a later sync was applied). */

@@ -93,6 +93,7 @@ const ROUTES: RouteCase[] = [
   { method: "GET", path: () => `${ids.base}/syncs/${syncId}`, allowed: READERS },
   { method: "GET", path: () => `${ids.base}/syncs/${syncId}/download_url`, allowed: READERS },
   { method: "GET", path: () => `${ids.base}/syncs/${syncId}/log`, allowed: READERS },
+  { method: "GET", path: () => `${ids.base}/syncs/${syncId}/diff`, allowed: READERS },
   { method: "GET", path: () => `${ids.base}/inventory/resource_types`, allowed: READERS },
   { method: "GET", path: () => `${ids.base}/inventory/resources`, allowed: READERS },
   { method: "GET", path: () => `${ids.base}/inventory/entitlements`, allowed: READERS },
@@ -182,7 +183,7 @@ function templateOf(path: string): string {
     )
     .replace(/confirm_sync_valid\/[^/]+$/, "confirm_sync_valid/{sync_lifecycle_id}")
     .replace(/provisioning\/no-such-task/, "provisioning/{task_id}")
-    .replace(/syncs\/[^/]+\/(download_url|log)$/, "syncs/{sync_id}/$1")
+    .replace(/syncs\/[^/]+\/(download_url|log|diff)$/, "syncs/{sync_id}/$1")
     .replace(/syncs\/[^/]+$/, "syncs/{sync_lifecycle_id}")
     .replace(/^\/api\/v1\/apps\/[^/{]+\/connectors/, "/api/v1/apps/{app_id}/connectors")
     .replace(/^\/api\/v1\/apps\/[^/{]+$/, "/api/v1/apps/{id}");

@@ -24,6 +24,7 @@ export function connectorRecord(
     userIds: [],
     syncStatus: NEVER_SYNCED,
     appliedSyncId: null,
+    previousAppliedSyncId: null,
     dataDropPolicy: null,
     labels: {},
     createdAt: at,

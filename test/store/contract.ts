@@ -7,6 +7,7 @@ import type { ConnectorRecord } from "../../src/domain/model.js";
 import type { ProvisioningTaskRecord } from "../../src/domain/provisioning.js";
 import { connectorRecord } from "../helpers/fixtures.js";
 import { newId } from "../../src/runtime.js";
+import { ALL_LANES } from "../../src/store/diff.js";
 import type { Store, SyncListQuery } from "../../src/store/store.js";
 
 export function storeContract(backend: string, open: () => Promise<Store>): void {
@@ -1312,6 +1313,182 @@ export function storeContract(backend: string, open: () => Promise<Store>): void
       assert.ok(
         (await store.transaction((tx) => tx.runnableSyncs(now, 100))).some((s) => s.id === syncId),
       );
+    });
+
+    it("works out a diff in slices, pages it by lane and key, keeps the replaced sync, and deletes it with either side", async () => {
+      const connector = await seedConnector();
+      const types = [
+        { id: "user", displayName: "U", traits: [], skipDataDropCheck: false },
+        { id: "group", displayName: "G", traits: [], skipDataDropCheck: false },
+      ];
+      const user = (i: number) => ({
+        resourceTypeId: "user",
+        resourceId: `u:${String(i).padStart(2, "0")}`,
+        displayName: `U${i}`,
+        parent: null,
+      });
+      const member = {
+        id: "group:g:1:member",
+        resourceTypeId: "group",
+        resourceId: "g:1",
+        slug: "member",
+        displayName: "M",
+      };
+      const grant = (i: number) => ({
+        id: `${member.id}:user:${user(i).resourceId}`,
+        entitlementId: member.id,
+        principal: { resourceTypeId: "user", resourceId: user(i).resourceId },
+      });
+      /** A finished sync holding users `from`..`to` and a grant to each. */
+      const stored = async (from: number, to: number, state: "SUCCEEDED" | "ERRORED_NO_DATA") => {
+        const id = newId();
+        const users = Array.from({ length: to - from + 1 }, (_, i) => user(from + i));
+        await store.transaction(async (tx) => {
+          await tx.insertSync({
+            id,
+            connectorId: connector.id,
+            appId: connector.appId,
+            trigger: "FORCE",
+            queuedAt: now,
+            requestedBy: "t",
+          });
+          await tx.startSync(id, "w", now, now + 60_000);
+          await tx.finishSync(id, { state, finishedAt: now });
+          await tx.insertInventory(id, {
+            resourceTypes: types,
+            resources: [
+              ...users,
+              { resourceTypeId: "group", resourceId: "g:1", displayName: "G", parent: null },
+            ],
+            entitlements: [member],
+            grants: users.map((_, i) => grant(from + i)),
+          });
+        });
+        return id;
+      };
+      const first = await stored(0, 9, "SUCCEEDED");
+      const base = await stored(0, 19, "SUCCEEDED");
+      await store.transaction((tx) => tx.setAppliedSync(connector.id, first, now));
+      await store.transaction((tx) => tx.setAppliedSync(connector.id, base, now));
+      // Setting the same sync again keeps the replaced one.
+      await store.transaction((tx) => tx.setAppliedSync(connector.id, base, now));
+      const read = await store.getConnector(connector.appId, connector.id);
+      assert.equal(read?.appliedSyncId, base);
+      assert.equal(read?.previousAppliedSyncId, first);
+      assert.ok(
+        !(await store.unneededInventorySyncs(100)).includes(first),
+        "the replaced sync is kept",
+      );
+      const held = await stored(5, 24, "ERRORED_NO_DATA"); // u00–u04 removed, u20–u24 added
+
+      assert.equal(await store.getInventoryDiff(held, base), null);
+      await store.transaction((tx) => tx.startInventoryDiff(held, base, now));
+      assert.deepEqual(await store.getInventoryDiff(held, base), { totals: null });
+      let slices = 0;
+      for (const lane of ALL_LANES) {
+        let after: string | null = null;
+        do {
+          const from: string | null = after;
+          const next: string | null | "gone" = await store.transaction((tx) =>
+            tx.diffInventorySlice(held, base, lane, from, 3),
+          );
+          assert.notEqual(next, "gone");
+          after = next as string | null;
+          slices++;
+        } while (after !== null);
+      }
+      assert.ok(slices > 12, `slices of 3 keys: ${slices}`);
+      // A slice run twice adds nothing twice.
+      await store.transaction((tx) =>
+        tx.diffInventorySlice(held, base, { kind: "grants", change: "removed" }, null, 100),
+      );
+      const totals = await store.transaction((tx) => tx.finishInventoryDiff(held, base));
+      const five = { removed: 5, added: 5 };
+      assert.deepEqual(totals, {
+        resources: five,
+        entitlements: { removed: 0, added: 0 },
+        grants: five,
+        byResourceType: [
+          // Grants count under their entitlement's resource type.
+          {
+            resourceTypeId: "group",
+            resources: { removed: 0, added: 0 },
+            entitlements: { removed: 0, added: 0 },
+            grants: five,
+          },
+          {
+            resourceTypeId: "user",
+            resources: five,
+            entitlements: { removed: 0, added: 0 },
+            grants: { removed: 0, added: 0 },
+          },
+        ],
+      });
+      assert.deepEqual((await store.getInventoryDiff(held, base))?.totals, totals);
+
+      const removed: string[] = [];
+      let after: string | null = null;
+      do {
+        const page = await store.listInventoryDiff(
+          held,
+          base,
+          { kind: "resources", change: "removed" },
+          undefined,
+          { pageSize: 2, after },
+        );
+        for (const item of page.items) {
+          assert.equal(item.change, "removed");
+          if (item.kind === "resources")
+            removed.push(`${item.resource.resourceId}=${item.resource.displayName}`);
+        }
+        after = page.nextKey;
+      } while (after !== null);
+      assert.deepEqual(removed, ["u:00=U0", "u:01=U1", "u:02=U2", "u:03=U3", "u:04=U4"]);
+      const added = await store.listInventoryDiff(
+        held,
+        base,
+        { kind: "grants", change: "added" },
+        "group",
+        { pageSize: 10, after: null },
+      );
+      assert.deepEqual(
+        added.items.map((item) => (item.kind === "grants" ? item.grant.principal.resourceId : "")),
+        ["u:20", "u:21", "u:22", "u:23", "u:24"],
+      );
+      assert.equal(added.nextKey, null);
+      const none = await store.listInventoryDiff(
+        held,
+        base,
+        { kind: "grants", change: "added" },
+        "user",
+        { pageSize: 10, after: null },
+      );
+      assert.equal(none.items.length, 0);
+
+      // Compared with nothing: everything is added.
+      await store.transaction((tx) => tx.startInventoryDiff(first, null, now));
+      for (const lane of ALL_LANES) {
+        await store.transaction((tx) => tx.diffInventorySlice(first, null, lane, null, 1000));
+      }
+      const fresh = await store.transaction((tx) => tx.finishInventoryDiff(first, null));
+      assert.deepEqual(fresh?.resources, { removed: 0, added: 11 });
+
+      // Deleting the base's diffs (as its inventory goes) takes the diff's rows, in slices, then its header.
+      let went = 0;
+      for (;;) {
+        const n = await store.transaction((tx) => tx.deleteInventoryDiffs(base, 4));
+        if (n === 0) break;
+        went += n;
+      }
+      assert.equal(went, 20 + 1, "20 rows and the header");
+      assert.equal(await store.getInventoryDiff(held, base), null);
+      assert.equal(
+        await store.transaction((tx) =>
+          tx.diffInventorySlice(held, base, { kind: "grants", change: "removed" }, null, 10),
+        ),
+        "gone",
+      );
+      assert.ok(await store.getInventoryDiff(first, null), "other diffs stay");
     });
 
     it("finds one inventory row by id", async () => {

@@ -78,3 +78,93 @@ export const GetSyncResponse = Type.Object(
 export interface GetSyncResponse {
   syncLifecycle: SyncLifecycle;
 }
+
+// The data-drop diff of a sync (domain/diff.ts): counts per kind and per resource type, and the
+// changed rows with the ids the inventory API uses.
+const DiffCount = Type.Object({ removed: Type.Integer(), added: Type.Integer() });
+export const SyncDiffTotals = Type.Object(
+  {
+    resources: DiffCount,
+    entitlements: DiffCount,
+    grants: DiffCount,
+    byResourceType: Type.Optional(
+      Type.Array(
+        Type.Object({
+          resourceTypeId: Type.String(),
+          resources: DiffCount,
+          entitlements: DiffCount,
+          grants: DiffCount,
+        }),
+      ),
+    ),
+  },
+  { $id: "syncplane.v1.SyncDiffTotals", title: "Sync Diff Totals" },
+);
+export const SyncDiffItem = Type.Object(
+  {
+    change: Type.String({ description: "removed or added" }),
+    kind: Type.String({ description: "resources, entitlements or grants" }),
+    /** The row's resource type; a grant's is its entitlement's. */
+    resourceTypeId: Type.String(),
+    /** Resources: the resource's id; entitlements: the resource entitled. */
+    resourceId: Type.Optional(Type.String()),
+    /** Entitlements and grants. */
+    id: Type.Optional(Type.String()),
+    displayName: Type.Optional(Type.String()),
+    parent: Type.Optional(
+      Type.Object({ resourceTypeId: Type.String(), resourceId: Type.String() }),
+    ),
+    slug: Type.Optional(Type.String()),
+    entitlementId: Type.Optional(Type.String()),
+    principal: Type.Optional(
+      Type.Object({ resourceTypeId: Type.String(), resourceId: Type.String() }),
+    ),
+  },
+  { $id: "syncplane.v1.SyncDiffItem", title: "Sync Diff Item" },
+);
+export const GetSyncDiffResponse = Type.Object(
+  {
+    syncId: Type.String(),
+    /** The sync compared with; absent when there is none (the connector's first data). */
+    baseSyncId: Type.Optional(Type.String()),
+    /** The whole diff's totals, whatever the filters; on the first page only. */
+    totals: Type.Optional(ref("syncplane.v1.SyncDiffTotals")),
+    list: Type.Array(ref("syncplane.v1.SyncDiffItem")),
+    nextPageToken: Type.Optional(Type.String()),
+  },
+  { $id: "syncplane.v1.GetSyncDiffResponse", title: "Get Sync Diff Response" },
+);
+export interface SyncDiffCount {
+  removed: number;
+  added: number;
+}
+export interface SyncDiffTotals {
+  resources: SyncDiffCount;
+  entitlements: SyncDiffCount;
+  grants: SyncDiffCount;
+  byResourceType?: {
+    resourceTypeId: string;
+    resources: SyncDiffCount;
+    entitlements: SyncDiffCount;
+    grants: SyncDiffCount;
+  }[];
+}
+export interface SyncDiffItem {
+  change: "removed" | "added";
+  kind: "resources" | "entitlements" | "grants";
+  resourceTypeId: string;
+  resourceId?: string;
+  id?: string;
+  displayName?: string;
+  parent?: { resourceTypeId: string; resourceId: string };
+  slug?: string;
+  entitlementId?: string;
+  principal?: { resourceTypeId: string; resourceId: string };
+}
+export interface GetSyncDiffResponse {
+  syncId: string;
+  baseSyncId?: string;
+  totals?: SyncDiffTotals;
+  list: SyncDiffItem[];
+  nextPageToken?: string;
+}

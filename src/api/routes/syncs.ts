@@ -2,7 +2,10 @@
 
 import type { FastifyInstance } from "fastify";
 import { requireConnector, requireSync } from "../../commands/lookups.js";
+import { syncDiff } from "../../commands/sync-diff.js";
+import { DIFF_CHANGES, DIFF_KINDS, type DiffItem, type DiffTotals } from "../../domain/diff.js";
 import { invalidArgument } from "../../domain/errors.js";
+import { checkLength, LIMITS } from "../../domain/limits.js";
 import { parsePageRequest } from "../../domain/pagination.js";
 import {
   isSyncState,
@@ -120,4 +123,99 @@ export function syncRoutes(app: FastifyInstance, ctx: ApiContext): void {
       return { syncLifecycle: syncJson(sync, await store.listSyncEvents(sync.id)) };
     },
   });
+
+  addRoute(app, {
+    method: "GET",
+    url: `${BASE}/:sync_id/diff`,
+    operationId: "syncplane.v1.SyncService.Diff",
+    summary:
+      "What a finished sync removed and added compared with the applied sync (the applied sync: with the one it replaced), paged",
+    tags: TAGS,
+    permission: "syncs.read",
+    params: pathParams("app_id", "connector_id", "sync_id"),
+    errors: [409],
+    querystring: DiffQuery,
+    response: { $ref: "syncplane.v1.GetSyncDiffResponse#" },
+    handler: async (request) => {
+      const params = request.params as {
+        app_id: string;
+        connector_id: string;
+        sync_id: string;
+      };
+      const q = request.query as Record<string, string | undefined>;
+      if (q.resource_type_id) checkLength("resource_type_id", q.resource_type_id, "externalId");
+      const diff = await syncDiff(ctx.runtime, params.app_id, params.connector_id, params.sync_id, {
+        kind: q.kind,
+        change: q.change,
+        resourceTypeId: q.resource_type_id,
+        pageSize: q.page_size,
+        pageToken: q.page_token,
+      });
+      return {
+        syncId: diff.syncId,
+        baseSyncId: diff.baseSyncId ?? undefined,
+        totals: diff.totals ? totalsJson(diff.totals) : undefined,
+        list: diff.list.map(diffItemJson),
+        nextPageToken: diff.nextPageToken ?? undefined,
+      };
+    },
+  });
+}
+
+const DiffQuery = {
+  type: "object",
+  properties: {
+    kind: {
+      type: "string",
+      pattern: `^(${DIFF_KINDS.join("|")})?$`,
+      description: `Only one kind: ${DIFF_KINDS.join(", ")} (default: all).`,
+    },
+    change: {
+      type: "string",
+      pattern: `^(${DIFF_CHANGES.join("|")})?$`,
+      description: `Only one change: ${DIFF_CHANGES.join(", ")} (default: both).`,
+    },
+    resource_type_id: {
+      type: "string",
+      maxLength: LIMITS.externalId,
+      description: "Only rows of this resource type (a grant's is its entitlement's).",
+    },
+    page_size: PageSize,
+    page_token: PageToken,
+  },
+  additionalProperties: false,
+};
+
+/** protojson leaves out the per-type list when it is empty. */
+const totalsJson = (totals: DiffTotals) => ({
+  ...totals,
+  byResourceType: totals.byResourceType.length > 0 ? totals.byResourceType : undefined,
+});
+
+function diffItemJson(item: DiffItem) {
+  const head = { change: item.change, kind: item.kind, resourceTypeId: item.resourceTypeId };
+  switch (item.kind) {
+    case "resources":
+      return {
+        ...head,
+        resourceId: item.resource.resourceId,
+        displayName: item.resource.displayName,
+        parent: item.resource.parent ?? undefined,
+      };
+    case "entitlements":
+      return {
+        ...head,
+        id: item.entitlement.id,
+        resourceId: item.entitlement.resourceId,
+        slug: item.entitlement.slug,
+        displayName: item.entitlement.displayName,
+      };
+    case "grants":
+      return {
+        ...head,
+        id: item.grant.id,
+        entitlementId: item.grant.entitlementId,
+        principal: item.grant.principal,
+      };
+  }
 }

@@ -177,15 +177,18 @@ export const inventoryReads = (q: PgDb) =>
     },
 
     async unneededInventorySyncs(limit: number): Promise<string[]> {
-      // Every stored sync has resource types (resources, entitlements and grants need them).
+      // Every stored sync has resource types (resources, entitlements and grants need them), or a
+      // diff (an empty sync compared with its base).
       const rows = await q.all(
-        `SELECT DISTINCT t.sync_id FROM inventory_resource_types t
+        `SELECT DISTINCT t.sync_id FROM (SELECT sync_id FROM inventory_resource_types
+                                       UNION SELECT sync_id FROM inventory_diffs) t
          JOIN sync_lifecycles s ON s.id = t.sync_id
          JOIN connectors c ON c.id = s.connector_id
          WHERE s.state <> 'RUNNING'
            AND (c.deleted_at IS NOT NULL
                 OR (s.state <> 'ERRORED_NO_DATA'
-                    AND c.applied_sync_id IS DISTINCT FROM t.sync_id))
+                    AND c.applied_sync_id IS DISTINCT FROM t.sync_id
+                    AND c.previous_applied_sync_id IS DISTINCT FROM t.sync_id))
          LIMIT $1`,
         limit,
       );
@@ -325,7 +328,8 @@ export const inventoryWrites = (q: PgDb) =>
 
     async setAppliedSync(connectorId: string, syncId: string, now: number): Promise<void> {
       await q.run(
-        "UPDATE connectors SET applied_sync_id = $1, updated_at = $2 WHERE id = $3",
+        `UPDATE connectors SET previous_applied_sync_id = applied_sync_id, applied_sync_id = $1,
+           updated_at = $2 WHERE id = $3 AND applied_sync_id IS DISTINCT FROM $1`,
         syncId,
         now,
         connectorId,

@@ -36,6 +36,7 @@ import {
   sqlState,
   unavailable,
 } from "./db.js";
+import { diffReads, diffWrites, dollarPlaceholders } from "../diff.js";
 import { inventoryReads, inventoryWrites } from "./inventory.js";
 import { metricsReads } from "./metrics.js";
 import { migrate } from "./migrations.js";
@@ -43,6 +44,8 @@ import { WorkChannel } from "./notify.js";
 import { taskReads, taskWrites } from "./provisioning.js";
 import { queueReads, queueWrites } from "./queue.js";
 import { scheduleReads, scheduleWrites } from "./schedules.js";
+
+const DIFF_DIALECT = { placeholders: dollarPlaceholders, forShare: "FOR SHARE", forUpdate: "FOR UPDATE" };
 
 /** Many writers at once: commands lock the rows they change; claims skip locked rows. */
 export const POSTGRES_CAPABILITIES: StoreCapabilities = {
@@ -66,6 +69,7 @@ function postgresReader(q: PgDb): StoreReader {
     ...queueReads(q),
     ...taskReads(q),
     ...inventoryReads(q),
+    ...diffReads(q, DIFF_DIALECT),
     ...credentialReads(q),
     ...auditReads(q),
     ...metricsReads(q),
@@ -81,6 +85,7 @@ function postgresTx(q: PgDb): StoreTx {
     ...queueWrites(q),
     ...taskWrites(q),
     ...inventoryWrites(q),
+    ...diffWrites(q, DIFF_DIALECT),
     ...credentialWrites(q),
     ...auditWrites(q),
   };

@@ -163,15 +163,18 @@ export const inventoryReads = (q: SqliteDb) =>
     },
 
     async unneededInventorySyncs(limit: number): Promise<string[]> {
-      // Every stored sync has resource types (resources, entitlements and grants need them).
+      // Every stored sync has resource types (resources, entitlements and grants need them), or a
+      // diff (an empty sync compared with its base).
       return q
         .all(
-          `SELECT DISTINCT t.sync_id FROM inventory_resource_types t
+          `SELECT DISTINCT t.sync_id FROM (SELECT sync_id FROM inventory_resource_types
+                                         UNION SELECT sync_id FROM inventory_diffs) t
          JOIN sync_lifecycles s ON s.id = t.sync_id
          JOIN connectors c ON c.id = s.connector_id
          WHERE s.state <> 'RUNNING'
            AND (c.deleted_at IS NOT NULL
-                OR (s.state <> 'ERRORED_NO_DATA' AND c.applied_sync_id IS NOT t.sync_id))
+                OR (s.state <> 'ERRORED_NO_DATA' AND c.applied_sync_id IS NOT t.sync_id
+                    AND c.previous_applied_sync_id IS NOT t.sync_id))
          LIMIT ?`,
           limit,
         )
@@ -294,10 +297,12 @@ export const inventoryWrites = (q: SqliteDb) =>
 
     async setAppliedSync(connectorId: string, syncId: string, now: number): Promise<void> {
       q.run(
-        "UPDATE connectors SET applied_sync_id = ?, updated_at = ? WHERE id = ?",
+        `UPDATE connectors SET previous_applied_sync_id = applied_sync_id, applied_sync_id = ?,
+           updated_at = ? WHERE id = ? AND applied_sync_id IS NOT ?`,
         syncId,
         now,
         connectorId,
+        syncId,
       );
     },
   }) satisfies Partial<StoreTx>;

@@ -15,12 +15,15 @@ import { Checkpointer } from "./checkpointer.js";
 import { connectorReads, connectorWrites } from "./connectors.js";
 import { credentialReads, credentialWrites } from "./credentials.js";
 import { type Connection, openConnection, SqliteDb } from "./db.js";
+import { diffReads, diffWrites } from "../diff.js";
 import { inventoryReads, inventoryWrites } from "./inventory.js";
 import { metricsReads } from "./metrics.js";
 import { migrate } from "./migrations.js";
 import { taskReads, taskWrites } from "./provisioning.js";
 import { queueReads, queueWrites } from "./queue.js";
 import { scheduleReads, scheduleWrites } from "./schedules.js";
+
+const DIFF_DIALECT = { placeholders: (sql: string) => sql, forShare: "", forUpdate: "" };
 
 /** SQLite has one writer at a time: row locks are implied, claims need no SKIP LOCKED. */
 export const SQLITE_CAPABILITIES: StoreCapabilities = {
@@ -37,6 +40,7 @@ function sqliteReader(q: SqliteDb): StoreReader {
     ...queueReads(q),
     ...taskReads(q),
     ...inventoryReads(q),
+    ...diffReads(q, DIFF_DIALECT),
     ...credentialReads(q),
     ...auditReads(q),
     ...metricsReads(q),
@@ -52,6 +56,7 @@ function sqliteTx(q: SqliteDb): StoreTx {
     ...queueWrites(q),
     ...taskWrites(q),
     ...inventoryWrites(q),
+    ...diffWrites(q, DIFF_DIALECT),
     ...credentialWrites(q),
     ...auditWrites(q),
   };
