@@ -45,7 +45,11 @@ import { taskReads, taskWrites } from "./provisioning.js";
 import { queueReads, queueWrites } from "./queue.js";
 import { scheduleReads, scheduleWrites } from "./schedules.js";
 
-const DIFF_DIALECT = { placeholders: dollarPlaceholders, forShare: "FOR SHARE", forUpdate: "FOR UPDATE" };
+const DIFF_DIALECT = {
+  placeholders: dollarPlaceholders,
+  forShare: "FOR SHARE",
+  forUpdate: "FOR UPDATE",
+};
 
 /** Many writers at once: commands lock the rows they change; claims skip locked rows. */
 export const POSTGRES_CAPABILITIES: StoreCapabilities = {
