@@ -354,6 +354,10 @@ interface Ingest {
   ingestMs: number;
   wallMs: number;
   connectorMs: number | null;
+  /** syncplane's own timing notes from the sync log (open the c1z; store and check). */
+  phases: string[];
+  /** The data-drop diff of a second sync that lost every tenth grant (null with --no-diff). */
+  diff: DiffFigures | null;
   idleRssBytes: number;
   peakRssBytes: number;
   /** /proc status of the server after the sync, right before it is stopped. */
@@ -411,11 +415,124 @@ function duBytes(path: string): number {
   return Number(out.stdout?.split("\t")[0]) || NaN;
 }
 
+interface DiffFigures {
+  removed: number;
+  heldIngestMs: number;
+  firstPageMs: number;
+  firstPageAgainMs: number;
+  pages: number;
+  pageP50Ms: number;
+  pageP99Ms: number;
+  pageMaxMs: number;
+  deepPageMs: number;
+  deepPageIndex: number;
+}
+
+/**
+ * The data-drop diff on the same data: a copy of the c1z without every tenth grant is replayed
+ * under a 5% limit, so it is held; then the diff's first page (which works the diff out), the
+ * same page again, and every page of the removed grants (500 a page) to the last, each timed.
+ */
+async function measureDiff(
+  api: Api,
+  base: string,
+  c1z: string,
+  dir: string,
+  log: (text: string) => void,
+): Promise<DiffFigures> {
+  log("diff: a copy without every tenth grant, held under a 5% limit");
+  const db = join(dir, "dropped.sqlite");
+  const dropped = join(dir, "dropped.c1z");
+  rmSync(db, { force: true });
+  const unpack = spawnSync("sh", ["-c", `tail -c +6 "${c1z}" | zstd -d -q -o "${db}"`]);
+  if (unpack.status !== 0) throw new Error(`zstd -d failed: ${unpack.stderr.toString()}`);
+  const file = new Database(db);
+  const removed = file.prepare("DELETE FROM v1_grants WHERE id % 10 = 0").run().changes;
+  file.close();
+  const pack = spawnSync("sh", [
+    "-c",
+    `{ printf 'C1ZF\\000'; zstd -1 -q -c "${db}"; } > "${dropped}"`,
+  ]);
+  if (pack.status !== 0) throw new Error(`zstd failed: ${pack.stderr.toString()}`);
+  rmSync(db, { force: true });
+
+  await api.call("POST", base, {
+    connector: {
+      config: {
+        "@type": "type.googleapis.com/syncplane.v1.BatonConnectorConfig",
+        command: REPLAY,
+        args: [],
+        env: { REPLAY_C1Z: dropped },
+        timeoutSeconds: 3600,
+      },
+      dataDropPolicy: { thresholdPercent: 5, minRows: 10 },
+    },
+    updateMask: "config,dataDropPolicy",
+  });
+  await api.call("POST", `${base}/force_sync`, {});
+  let held: Lifecycle | undefined;
+  const deadline = performance.now() + SYNC_TIMEOUT_MS;
+  for (;;) {
+    if (performance.now() > deadline) throw new Error("the held sync did not end");
+    held = (await api.call<{ list: Lifecycle[] }>("GET", `${base}/syncs?page_size=1`)).list[0];
+    if (held && !["QUEUED", "RUNNING"].includes(held.state)) break;
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+  if (held.state !== "ERRORED_NO_DATA") {
+    throw new Error(
+      `the second sync ended ${held.state}, not ERRORED_NO_DATA: ${held.error ?? ""}`,
+    );
+  }
+  const heldIngestMs = Date.parse(held.finishedAt ?? "") - Date.parse(held.startedAt ?? "");
+  log(`diff: sync ${held.id} held (${held.error ?? ""}); reading its diff`);
+
+  const timed = async <T>(path: string): Promise<[T, number]> => {
+    const started = performance.now();
+    const body = await api.call<T>("GET", path);
+    return [body, performance.now() - started];
+  };
+  type Page = { totals?: { grants: { removed: number } }; list: unknown[]; nextPageToken?: string };
+  const diffPath = `${base}/syncs/${held.id}/diff`;
+  const [first, firstPageMs] = await timed<Page>(`${diffPath}?page_size=100`);
+  if (first.totals?.grants.removed !== removed) {
+    throw new Error(
+      `the diff counts ${first.totals?.grants.removed} removed grants, expected ${removed}`,
+    );
+  }
+  const [, firstPageAgainMs] = await timed<Page>(`${diffPath}?page_size=100`);
+  const pageMs: number[] = [];
+  let rows = 0;
+  let token: string | undefined;
+  do {
+    const query = `kind=grants&change=removed&page_size=500${token ? `&page_token=${token}` : ""}`;
+    const [page, ms] = await timed<Page>(`${diffPath}?${query}`);
+    pageMs.push(ms);
+    rows += page.list.length;
+    token = page.nextPageToken;
+  } while (token);
+  if (rows !== removed)
+    throw new Error(`the pages hold ${rows} removed grants, expected ${removed}`);
+  const sorted = [...pageMs].sort((a, b) => a - b);
+  return {
+    removed,
+    heldIngestMs,
+    firstPageMs,
+    firstPageAgainMs,
+    pages: pageMs.length,
+    pageP50Ms: percentile(sorted, 50),
+    pageP99Ms: percentile(sorted, 99),
+    pageMaxMs: sorted[sorted.length - 1] ?? NaN,
+    deepPageMs: pageMs[pageMs.length - 1] ?? NaN,
+    deepPageIndex: pageMs.length,
+  };
+}
+
 async function measureIngest(
   c1z: string,
   dir: string,
   expectedGrants: number,
   log: (text: string) => void,
+  withDiff: boolean,
 ): Promise<Ingest> {
   const dataDir = join(dir, "data");
   const logPath = join(dir, "server.log");
@@ -540,10 +657,11 @@ async function measureIngest(
       `${base}/inventory/resource_types`,
     );
 
-    // Peak RSS over the server's whole life, read right before it is stopped.
+    // Peak RSS over the server's whole life, read right before the diff phase.
     const end = readStatus(server.pid);
     const peakRssBytes = end?.hwmBytes ?? NaN;
     clearInterval(sampler);
+    const diff = withDiff ? await measureDiff(api, base, c1z, dir, log) : null;
 
     const during = samples.filter((s) => s.at >= startedAt && s.at <= finishedAt);
     const sorted = during.map((s) => s.rssBytes).sort((a, b) => a - b);
@@ -560,6 +678,10 @@ async function measureIngest(
       ingestMs,
       wallMs,
       connectorMs: connectorDoneAt === null ? null : connectorDoneAt - startedAt,
+      diff,
+      phases: lines
+        .map((l) => l.message)
+        .filter((m) => / in \d+\.\d\d s/.test(m) && !m.startsWith("replay-connector")),
       idleRssBytes,
       peakRssBytes,
       rssP50Bytes: percentile(sorted, 50),
@@ -642,6 +764,7 @@ async function main(): Promise<void> {
       c1z: { type: "string" },
       keep: { type: "boolean" },
       "no-build": { type: "boolean" },
+      "no-diff": { type: "boolean" },
     },
   });
   const grantsWanted = Number((values.grants ?? "1000000").replace(/[_,]/g, ""));
@@ -686,7 +809,7 @@ async function main(): Promise<void> {
 
     // 3. syncplane.
     say("syncplane: server, baton connector replaying the file, initial sync");
-    const ingest = await measureIngest(c1z, dir, expectedGrants, say);
+    const ingest = await measureIngest(c1z, dir, expectedGrants, say, !values["no-diff"]);
 
     // 4. baton.
     say(
@@ -733,6 +856,7 @@ async function main(): Promise<void> {
       line("  connector run (start → its copy done)", secs(ingest.connectorMs));
       line("  read c1z + store + apply (after the copy)", secs(storeMs));
     }
+    for (const phase of ingest.phases) console.log(`    sync log: ${phase}`);
     line("wall: connector created → SUCCEEDED seen", secs(ingest.wallMs));
     line(
       "server CPU (user + system) over that time",
@@ -780,6 +904,21 @@ async function main(): Promise<void> {
     line("run dir (c1z + decompressed copy), largest seen", mib(ingest.runsPeakBytes));
     line("data dir after stop (store + kept c1z)", mib(ingest.dataDirBytes));
 
+    if (ingest.diff) {
+      const d = ingest.diff;
+      const ms = (value: number) => `${value.toFixed(1)} ms`;
+      console.log(`\ndata-drop diff (a second sync without every tenth grant, held under 5%)`);
+      line("held sync: startedAt → finishedAt", secs(d.heldIngestMs));
+      line("removed grants", fmt(d.removed));
+      line("first page (works the diff out), page_size 100", ms(d.firstPageMs));
+      line("first page again (worked out)", ms(d.firstPageAgainMs));
+      line(
+        `removed grants, 500 a page: ${fmt(d.pages)} pages`,
+        `p50 ${ms(d.pageP50Ms)}, p99 ${ms(d.pageP99Ms)}, max ${ms(d.pageMaxMs)}`,
+      );
+      line(`deep page (page ${fmt(d.deepPageIndex)}, the last)`, ms(d.deepPageMs));
+    }
+
     console.log(`\nbaton CLI`);
     if (baton.available && baton.grantsMs !== undefined) {
       line("baton grants -f <c1z> -o json > /dev/null", secs(baton.grantsMs));
@@ -794,6 +933,12 @@ async function main(): Promise<void> {
     const rssMet = ingest.peakRssBytes <= RSS_GOAL_BYTES;
     console.log(`\nsummary (${fmt(expectedGrants)} grants)`);
     line("syncplane ingest", secs(ingest.ingestMs));
+    if (ingest.diff) {
+      line(
+        "diff: first page / deep page",
+        `${secs(ingest.diff.firstPageMs)} / ${ingest.diff.deepPageMs.toFixed(1)} ms`,
+      );
+    }
     line(
       "peak RSS of the server (goal ≤ 500 MB)",
       `${mb(ingest.peakRssBytes)} — ${rssMet ? "met" : "NOT met"}`,

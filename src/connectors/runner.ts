@@ -22,6 +22,12 @@ export interface SyncSnapshot {
    * principal, and feeding it in key order keeps its writes sequential.
    */
   grants(order?: GrantOrder): AsyncIterable<readonly GrantRecord[]>;
+  /**
+   * The grants' own SQLite database, when the connector's file is one (a decompressed c1z): a
+   * store that can read it in place (Store.stageGrantsFromFile) takes the grants from there
+   * instead of through grants().
+   */
+  readonly grantSource?: GrantSource;
   /** The file the connector wrote (a baton c1z), kept for download once the sync is recorded. */
   readonly artifact?: SyncArtifact;
   /** Frees what the snapshot holds (temporary files); call once the data is stored. */
@@ -29,6 +35,12 @@ export interface SyncSnapshot {
 }
 
 export type GrantOrder = "id" | "principal";
+
+/** A decompressed c1z's database and the sync run in it whose grants a sync recorded. */
+export interface GrantSource {
+  readonly dbPath: string;
+  readonly runId: string;
+}
 
 export interface SyncArtifact {
   readonly path: string;

@@ -61,10 +61,25 @@ export async function recordSnapshot(
       }
     }
   };
-  await stage("resources", snapshot.resources());
-  await stage("entitlements", snapshot.entitlements());
-  await stage("grants", snapshot.grants());
-  await stage("grantPrincipals", snapshot.grants("principal"));
+  // Grants a store can read from the connector's own file are staged on its threads while the
+  // resources and entitlements go through batches here.
+  const fromFile =
+    snapshot.grantSource && store.stageGrantsFromFile
+      ? store.stageGrantsFromFile(syncId, snapshot.grantSource)
+      : null;
+  const [batches, fileGrants] = await Promise.allSettled([
+    (async () => {
+      await stage("resources", snapshot.resources());
+      await stage("entitlements", snapshot.entitlements());
+      if (!fromFile) {
+        await stage("grants", snapshot.grants());
+        await stage("grantPrincipals", snapshot.grants("principal"));
+      }
+    })(),
+    fromFile,
+  ]);
+  if (batches.status === "rejected") throw batches.reason;
+  if (fileGrants.status === "rejected") throw fileGrants.reason;
 
   const exempt = snapshot.resourceTypes
     .filter((type) => type.skipDataDropCheck)

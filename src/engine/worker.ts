@@ -373,11 +373,21 @@ export class Worker extends EventEmitter<WorkerEvents> {
           this.emit("connectorLog", claimed, line);
         },
       };
+      const started = performance.now();
       const snapshot = await (this.options.runnerFor ?? runnerFor)(
         claimed.connector,
         environment,
       ).sync(controller.signal);
+      const read = performance.now();
+      const { counts } = snapshot;
+      const resources = Object.values(counts.resources).reduce((sum, n) => sum + n, 0);
+      const note = (message: string) =>
+        log?.write({ at: Date.now(), stream: "syncplane", level: "info", message });
+      note(
+        `connector finished and its data was opened in ${seconds(read - started)}: ${resources} resources, ${counts.entitlements} entitlements, ${counts.grants} grants`,
+      );
       ({ end, kept } = await ingestSnapshot(this.runtime, claimed, this.id, snapshot, artifacts));
+      note(`stored and checked in ${seconds(performance.now() - read)}`);
     } catch (error) {
       const failure =
         error instanceof ConnectorError
@@ -422,3 +432,5 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.emit("finished", claimed, end);
   }
 }
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;

@@ -52,6 +52,7 @@ import type {
   ResourceTypeRecord,
 } from "../domain/inventory.js";
 import type { DiffItem, DiffLane, DiffTotals } from "../domain/diff.js";
+import type { GrantSource } from "../connectors/runner.js";
 
 export interface Page<T> {
   readonly items: readonly T[];
@@ -544,6 +545,13 @@ export interface StoreCapabilities {
 export interface Store extends StoreReader {
   readonly backend: "sqlite" | "postgres";
   readonly capabilities: StoreCapabilities;
+  /**
+   * Stages a sync's grants and their lookup by principal straight from a SQLite database (a
+   * decompressed c1z), in slices of their own transactions; returns how many grants. Only a
+   * store that can read such a file in place has it (SQLite: set-based copies on worker
+   * threads); others take the grants in batches through insertInventory.
+   */
+  stageGrantsFromFile?(syncId: string, source: GrantSource): Promise<number>;
   /**
    * Calls `listener` after a commit that made a sync or a task claimable (store/work.ts): one
    * made on this node, and with capabilities.notify one made on any node. A hint, not a queue:

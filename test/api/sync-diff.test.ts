@@ -176,6 +176,13 @@ describe("the data-drop diff", () => {
     assert.equal(replaced.status, 200, JSON.stringify(replaced.body));
     assert.equal(replaced.body.baseSyncId, held.id);
     assert.deepEqual((replaced.body.totals as Json).grants, { removed: 5, added: 30 });
+    // The replaced sync's rows can be browsed too.
+    const before = await server.call(
+      "GET",
+      `${base}/inventory/grants?sync_id=${first.id as string}&page_size=500`,
+    );
+    assert.equal(before.status, 200, JSON.stringify(before.body));
+    assert.equal((before.body.list as Json[]).length, 40);
 
     // One more sync: the first no longer keeps its rows; an unchanged sync has an empty diff.
     await server.call("POST", `${base}/force_sync`);
@@ -192,5 +199,11 @@ describe("the data-drop diff", () => {
     assert.equal(gone.status, 400, JSON.stringify(gone.body));
     assert.equal(gone.body.code, 9, "FAILED_PRECONDITION");
     assert.match(gone.body.message as string, /no longer keeps its inventory/);
+    const browse = await server.call(
+      "GET",
+      `${base}/inventory/grants?sync_id=${first.id as string}`,
+    );
+    assert.equal(browse.status, 400);
+    assert.match(browse.body.message as string, /no longer keeps its inventory/);
   });
 });

@@ -112,12 +112,24 @@ describe("worker with the file connector", () => {
     assert.equal((await store.getSync(id, held.id))?.state, "SUPERSEDED");
     assert.equal((await store.findConnector(id))?.appliedSyncId, recovered.id);
     await until(
-      "the old inventory to be cleaned up",
-      async () => (await store.inventoryRowCounts(first.id)).resources === 0,
-    );
-    await until(
       "the superseded inventory to be cleaned up",
       async () => (await store.inventoryRowCounts(held.id)).resources === 0,
+    );
+    // The sync the applied one replaced keeps its rows (the diff compares them) until the next.
+    assert.equal((await store.findConnector(id))?.previousAppliedSyncId, first.id);
+    assert.equal(
+      (await store.inventoryRowCounts(first.id)).resources,
+      101,
+      "100 users and a group",
+    );
+    await forceSync(runtime, actor, { appId, connectorId: id });
+    await until("a newer sync", async () => {
+      const sync = await latest(id);
+      return sync && sync.id !== recovered.id && sync.state === "SUCCEEDED" ? sync : null;
+    });
+    await until(
+      "the inventory two syncs back to be cleaned up",
+      async () => (await store.inventoryRowCounts(first.id)).resources === 0,
     );
   });
 

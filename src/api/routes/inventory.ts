@@ -1,6 +1,6 @@
 // Browsing what a connector synced: resource types, resources, entitlements and grants of its
-// applied sync — or, with `sync_id`, of a sync held in ERRORED_NO_DATA, to look at a suspicious
-// sync before confirming it. Page tokens remember the sync they started on: a page never mixes
+// applied sync — or, with `sync_id`, of a sync held in ERRORED_NO_DATA (to look at a suspicious
+// sync before confirming it) or of the sync the applied one replaced. Page tokens remember the sync they started on: a page never mixes
 // two syncs, and a token whose sync was replaced and cleaned up asks the client to start again.
 
 import { DEFAULT_DATA_DROP_POLICY, limitsFor } from "../../domain/data-drop.js";
@@ -24,7 +24,10 @@ const query = (...filters: string[]) =>
       page_size: Type.Optional(PageSize),
       page_token: Type.Optional(PageToken),
       sync_id: Type.Optional(
-        Text("id", { description: "A sync held in ERRORED_NO_DATA (default: the applied sync)." }),
+        Text("id", {
+          description:
+            "A sync held in ERRORED_NO_DATA, or the sync the applied one replaced (default: the applied sync).",
+        }),
       ),
       ...Object.fromEntries(filters.map((name) => [name, Type.Optional(Text("externalId"))])),
     },
@@ -69,7 +72,7 @@ async function selectSync(
       `connector "${connector.id}" has no applied sync yet; run one with ForceSync`,
     );
   }
-  if (syncId !== connector.appliedSyncId) {
+  if (syncId !== connector.appliedSyncId && syncId !== connector.previousAppliedSyncId) {
     const sync = await requireSync(store, connector.id, syncId);
     if (sync.state !== "ERRORED_NO_DATA") {
       if (request.after !== null) {
@@ -78,7 +81,7 @@ async function selectSync(
         );
       }
       throw failedPrecondition(
-        `sync "${syncId}" is ${sync.state}: only the applied sync and syncs held in ERRORED_NO_DATA keep their inventory`,
+        `sync "${syncId}" is ${sync.state} and no longer keeps its inventory: only the applied sync, the sync it replaced and syncs held in ERRORED_NO_DATA do`,
       );
     }
   }

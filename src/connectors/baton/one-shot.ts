@@ -314,6 +314,7 @@ export async function c1zSnapshot(
     resources: () => asConnectorErrors(c1z.resources()),
     entitlements: () => asConnectorErrors(c1z.entitlements()),
     grants: (order) => asConnectorErrors(c1z.grants(order)),
+    grantSource: { dbPath, runId: c1z.syncId },
     artifact: { path: c1zPath, sizeBytes, sourceSyncId: c1z.syncId },
     release: async () => {
       c1z.close();

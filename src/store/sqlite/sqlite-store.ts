@@ -16,6 +16,7 @@ import { connectorReads, connectorWrites } from "./connectors.js";
 import { credentialReads, credentialWrites } from "./credentials.js";
 import { type Connection, openConnection, SqliteDb } from "./db.js";
 import { diffReads, diffWrites } from "../diff.js";
+import { stageGrantsFromFile } from "./bulk-grants.js";
 import { inventoryReads, inventoryWrites } from "./inventory.js";
 import { metricsReads } from "./metrics.js";
 import { migrate } from "./migrations.js";
@@ -90,6 +91,12 @@ class GroupCommitWriter {
   /** Whether a command of the group being run made work claimable (see ../work.ts). */
   private workInGroup = false;
   readonly workListeners = new WorkListeners();
+  /**
+   * Raised while a group wants or holds the write lock: bulk copies on other threads
+   * (bulk-grants.ts) wait for it to fall before each slice, so commands never queue behind them.
+   */
+  readonly turn = new SharedArrayBuffer(4);
+  private readonly wanting = new Int32Array(this.turn);
 
   constructor(
     private readonly writer: Connection,
@@ -151,6 +158,19 @@ class GroupCommitWriter {
   private async runGroup(group: readonly PendingCommand[]): Promise<Outcome[]> {
     const failAll = (error: unknown): Outcome[] => group.map(() => ({ ok: false, error }));
     this.workInGroup = false;
+    Atomics.add(this.wanting, 0, 1);
+    try {
+      return await this.runGroupLocked(group, failAll);
+    } finally {
+      Atomics.sub(this.wanting, 0, 1);
+      Atomics.notify(this.wanting, 0);
+    }
+  }
+
+  private async runGroupLocked(
+    group: readonly PendingCommand[],
+    failAll: (error: unknown) => Outcome[],
+  ): Promise<Outcome[]> {
     try {
       this.control.begin.run();
     } catch (error) {
@@ -208,6 +228,8 @@ export const SqliteStore = {
       backend: "sqlite",
       capabilities: SQLITE_CAPABILITIES,
       transaction: (fn) => commands.transaction(fn),
+      stageGrantsFromFile: (syncId, source) =>
+        stageGrantsFromFile(path, commands.turn, syncId, source),
       // The single writer makes any transaction atomic; a claim is one like the others.
       claimSync: (claim) => commands.transaction((tx) => tx.claimSync(claim)),
       claimTask: (claim) => commands.transaction((tx) => tx.claimTask(claim)),
