@@ -48,11 +48,6 @@ export async function recordSnapshot(
 ): Promise<SyncEnd> {
   const { store } = runtime;
   const syncId = claimed.sync.id;
-  if (snapshot.resourceTypes.length > 0) {
-    await store.transaction((tx) =>
-      tx.insertInventory(syncId, { resourceTypes: snapshot.resourceTypes }),
-    );
-  }
   const stage = async (key: keyof InventoryBatch, batches: AsyncIterable<readonly unknown[]>) => {
     for await (const batch of batches) {
       for (let i = 0; i < batch.length; i += STAGE_BATCH) {
@@ -69,6 +64,11 @@ export async function recordSnapshot(
       : null;
   const [batches, fileGrants] = await Promise.allSettled([
     (async () => {
+      if (snapshot.resourceTypes.length > 0) {
+        await store.transaction((tx) =>
+          tx.insertInventory(syncId, { resourceTypes: snapshot.resourceTypes }),
+        );
+      }
       await stage("resources", snapshot.resources());
       await stage("entitlements", snapshot.entitlements());
       if (!fromFile) {

@@ -58,6 +58,8 @@ const READ_CHUNK = 256 << 10;
 const WRITE_BUFFER = 4 << 20;
 /** The native decoder's output buffer: each call fills at most this much. */
 const NATIVE_OUT = 4 << 20;
+/** Compressed bytes per read for the native decoder (~15 ms of decoding, ~1 GB/s). */
+const NATIVE_READ_CHUNK = 1 << 20;
 export const READ_BATCH = 2000;
 
 /** Decompresses the c1z at `path` into the SQLite file `dbPath`; returns its size. */
@@ -155,7 +157,7 @@ async function decodeNative(
   const file = await open(path, "r");
   try {
     const dctx = new zstd.DCtx();
-    const input = Buffer.allocUnsafe(READ_CHUNK);
+    const input = Buffer.allocUnsafe(NATIVE_READ_CHUNK);
     const output = Buffer.allocUnsafe(NATIVE_OUT);
     let position = C1Z_V1_MAGIC.length;
     let left = 1; // what the frame still needs: 0 once it is complete

@@ -157,6 +157,8 @@ export async function stageGrantsFromFile(
   source: GrantSource,
 ): Promise<number> {
   const scratchPath = `${source.dbPath}.by-principal`;
+  const counters = new Int32Array(turn);
+  Atomics.add(counters, 1, 1);
   try {
     const [grants, principals] = await Promise.allSettled([
       runJob(storePath, source, syncId, "grants", scratchPath, turn),
@@ -166,6 +168,7 @@ export async function stageGrantsFromFile(
     if (principals.status === "rejected") throw principals.reason;
     return grants.value;
   } finally {
+    Atomics.sub(counters, 1, 1);
     await rm(scratchPath, { force: true });
   }
 }

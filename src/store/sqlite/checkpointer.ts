@@ -15,7 +15,11 @@ const Database = require(workerData.driver);
 const db = new Database(workerData.path);
 db.pragma("busy_timeout = 1000");
 const checkpoint = db.prepare("PRAGMA wal_checkpoint(PASSIVE)");
+// Slot 1 of the shared counters: bulk copies running (bulk-grants.ts). Their pages are
+// checkpointed once they are done rather than while they compete for the same two cores.
+const bulk = new Int32Array(workerData.counters);
 const timer = setInterval(() => {
+  if (Atomics.load(bulk, 1) > 0) return;
   try { checkpoint.get(); } catch { /* busy: try again on the next tick */ }
 }, workerData.intervalMs);
 parentPort.on("message", () => {
@@ -28,12 +32,19 @@ export class Checkpointer {
   private readonly worker: Worker;
   private readonly exited: Promise<void>;
 
-  constructor(path: string, onError: (error: Error) => void, intervalMs = 1000) {
+  constructor(
+    path: string,
+    /** Shared counters; slot 1 > 0 while bulk copies run (checkpoints wait for them). */
+    counters: SharedArrayBuffer,
+    onError: (error: Error) => void,
+    intervalMs = 1000,
+  ) {
     this.worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: {
         path,
         intervalMs,
+        counters,
         driver: fileURLToPath(import.meta.resolve("better-sqlite3")),
       },
     });

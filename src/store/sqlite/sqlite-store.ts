@@ -63,6 +63,12 @@ function sqliteTx(q: SqliteDb): StoreTx {
   };
 }
 
+/** How long a group waits for a write lock another connection holds (was busy_timeout). */
+const BUSY_WAIT_MS = 5000;
+
+const isBusy = (error: unknown): boolean =>
+  (error as { code?: unknown }).code === "SQLITE_BUSY";
+
 /** The most commands one group commit carries (see transaction()). */
 const MAX_GROUP = 128;
 
@@ -92,17 +98,25 @@ class GroupCommitWriter {
   private workInGroup = false;
   readonly workListeners = new WorkListeners();
   /**
-   * Raised while a group wants or holds the write lock: bulk copies on other threads
-   * (bulk-grants.ts) wait for it to fall before each slice, so commands never queue behind them.
+   * Raised while a group waits for the write lock and until it commits: bulk copies on other
+   * threads (bulk-grants.ts) wait for it to fall before each slice, so a command waits at most
+   * one slice. Only a group that found the lock taken raises it: the server's own staging
+   * batches and the copies then take turns instead of the copies stopping for every batch.
+   * Slot 1 counts the bulk copies running: the checkpointer waits for them.
    */
-  readonly turn = new SharedArrayBuffer(4);
+  readonly turn = new SharedArrayBuffer(8);
   private readonly wanting = new Int32Array(this.turn);
+  /** Something to sleep on (Atomics.wait) between tries for the lock. */
+  private readonly pause = new Int32Array(new SharedArrayBuffer(4));
 
   constructor(
     private readonly writer: Connection,
     path: string,
   ) {
-    this.checkpointer = new Checkpointer(path, (error) => {
+    // The write lock is waited for in begin(), which lets bulk copies know; nothing else on this
+    // connection waits (it holds the lock for the rest of each group).
+    writer.pragma("busy_timeout = 0");
+    this.checkpointer = new Checkpointer(path, this.turn, (error) => {
       process.emitWarning(`syncplane: the SQLite checkpoint thread stopped: ${error.message}`);
     });
     this.tx = withWorkSignals(sqliteTx(new SqliteDb(writer)), () => {
@@ -158,12 +172,48 @@ class GroupCommitWriter {
   private async runGroup(group: readonly PendingCommand[]): Promise<Outcome[]> {
     const failAll = (error: unknown): Outcome[] => group.map(() => ({ ok: false, error }));
     this.workInGroup = false;
-    Atomics.add(this.wanting, 0, 1);
+    let raised = false;
+    try {
+      raised = this.begin();
+    } catch (error) {
+      return failAll(error);
+    }
     try {
       return await this.runGroupLocked(group, failAll);
     } finally {
-      Atomics.sub(this.wanting, 0, 1);
-      Atomics.notify(this.wanting, 0);
+      if (raised) {
+        Atomics.sub(this.wanting, 0, 1);
+        Atomics.notify(this.wanting, 0);
+      }
+    }
+  }
+
+  /**
+   * BEGIN IMMEDIATE; when another connection holds the write lock, raises `turn` and tries
+   * again every millisecond for up to BUSY_WAIT_MS (the writer's busy_timeout is 0, so this is
+   * its only wait). Returns whether it raised `turn` (the caller lowers it after the group).
+   */
+  private begin(): boolean {
+    try {
+      this.control.begin.run();
+      return false;
+    } catch (error) {
+      if (!isBusy(error)) throw error;
+    }
+    Atomics.add(this.wanting, 0, 1);
+    const deadline = Date.now() + BUSY_WAIT_MS;
+    for (;;) {
+      try {
+        this.control.begin.run();
+        return true;
+      } catch (error) {
+        if (!isBusy(error) || Date.now() >= deadline) {
+          Atomics.sub(this.wanting, 0, 1);
+          Atomics.notify(this.wanting, 0);
+          throw error;
+        }
+      }
+      Atomics.wait(this.pause, 0, 0, 1);
     }
   }
 
@@ -171,11 +221,6 @@ class GroupCommitWriter {
     group: readonly PendingCommand[],
     failAll: (error: unknown) => Outcome[],
   ): Promise<Outcome[]> {
-    try {
-      this.control.begin.run();
-    } catch (error) {
-      return failAll(error);
-    }
     try {
       const outcomes: Outcome[] = [];
       for (const command of group) {
