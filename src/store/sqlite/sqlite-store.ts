@@ -66,8 +66,7 @@ function sqliteTx(q: SqliteDb): StoreTx {
 /** How long a group waits for a write lock another connection holds (was busy_timeout). */
 const BUSY_WAIT_MS = 5000;
 
-const isBusy = (error: unknown): boolean =>
-  (error as { code?: unknown }).code === "SQLITE_BUSY";
+const isBusy = (error: unknown): boolean => (error as { code?: unknown }).code === "SQLITE_BUSY";
 
 /** The most commands one group commit carries (see transaction()). */
 const MAX_GROUP = 128;
