@@ -240,6 +240,41 @@ describe("syncplane CLI", () => {
       admin,
     );
     assert.match(cleared.stdout, /no schedule: manual syncs only/);
+
+    const fresh = await cli(
+      ["connectors", "schedule", "set", "--app", appId, connectorId, "--freshness", "2h"],
+      admin,
+    );
+    assert.equal(fresh.code, 0, fresh.stderr);
+    assert.match(fresh.stdout, /never older than 2h/);
+    const plan = await cli(
+      ["connectors", "schedule", "show", "--app", appId, connectorId, "--count", "3"],
+      admin,
+    );
+    assert.match(plan.stdout, /freshness:\s+data never older than 2h/);
+    assert.match(plan.stdout, /expectedSync:\s+\d+m/);
+    assert.equal(
+      plan.stdout.split("\n").filter((line) => /^\d{4}-\d\d-\d\dT/.test(line)).length,
+      3,
+    );
+    const both = await cli(
+      [
+        "connectors",
+        "schedule",
+        "set",
+        "--app",
+        appId,
+        connectorId,
+        "--freshness",
+        "2h",
+        "--cron",
+        "@daily",
+      ],
+      admin,
+    );
+    assert.equal(both.code, 1);
+    assert.match(both.stderr, /give --cron or --freshness/);
+    await cli(["connectors", "schedule", "clear", "--app", appId, connectorId], admin);
   });
 
   it("revoking a credential locks it out", async () => {

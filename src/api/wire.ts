@@ -1,6 +1,7 @@
 // Records → C1 JSON. protojson omits empty fields; so do these mappers (undefined is dropped by
 // the serialiser).
 
+import { formatDuration } from "../domain/freshness.js";
 import { redactConfig } from "../domain/catalog.js";
 import { connectorControlView } from "../domain/connector-view.js";
 import { encodePageToken } from "../domain/pagination.js";
@@ -71,13 +72,15 @@ export function connectorJson({
     syncDisabledReason: text(view.syncDisabledReason),
     syncDisabledCategory: text(view.syncDisabledCategory),
     pausedUntil: timestamp(view.pausedUntil),
-    connectorSyncCronSchedule: schedule
-      ? {
-          cronSpec: schedule.cronSpec,
-          timezone: schedule.timezone,
-          start: timestamp(schedule.startAt),
-        }
-      : undefined,
+    freshness: schedule?.maxAgeMs ? { maxAge: formatDuration(schedule.maxAgeMs) } : undefined,
+    connectorSyncCronSchedule:
+      schedule && !schedule.maxAgeMs
+        ? {
+            cronSpec: schedule.cronSpec,
+            timezone: schedule.timezone,
+            start: timestamp(schedule.startAt),
+          }
+        : undefined,
     syncConfig: connector.syncResourceTypeIds.length
       ? { syncResourceTypeIds: [...connector.syncResourceTypeIds] }
       : undefined,

@@ -13,7 +13,9 @@ const summary = (c: Connector | undefined) => ({
   status: (c?.status?.status ?? "SYNC_STATUS_UNSPECIFIED").replace("SYNC_STATUS_", ""),
   schedule: c?.connectorSyncCronSchedule
     ? `${c.connectorSyncCronSchedule.cronSpec} ${c.connectorSyncCronSchedule.timezone}`
-    : "(manual)",
+    : c?.freshness
+      ? `fresh within ${c.freshness.maxAge}`
+      : "(manual)",
   paused: c?.canResumeSync ? "yes" : "",
   labels: c?.labels
     ? Object.entries(c.labels)
@@ -316,32 +318,42 @@ export function connectorsCommand(program: Command, out: () => Output): void {
 
   const schedule = connectors
     .command("schedule")
-    .description("show, set or clear a connector's cron schedule");
+    .description("show, set or clear a connector's cron schedule or freshness target");
 
   schedule
     .command("set <connectorId>")
-    .description('set a cron schedule, e.g. --cron "30 2 * * *" --timezone Europe/Berlin')
-    .requiredOption("--app <appId>", "the app")
-    .requiredOption(
-      "--cron <spec>",
-      "5-field cron expression or @hourly/@daily/@weekly/@monthly/@yearly",
+    .description(
+      'set a cron schedule, e.g. --cron "30 2 * * *" --timezone Europe/Berlin, or a freshness target instead, e.g. --freshness 2h',
     )
-    .option("--timezone <zone>", "IANA time zone (default UTC)")
+    .requiredOption("--app <appId>", "the app")
+    .option("--cron <spec>", "5-field cron expression or @hourly/@daily/@weekly/@monthly/@yearly")
+    .option("--timezone <zone>", "IANA time zone of the cron (default UTC)")
+    .option(
+      "--freshness <maxAge>",
+      "instead of a cron: the applied data is never older than this (15m to 31d, e.g. 2h, 1h30m)",
+    )
     .action(
       async (
         id: string,
-        flags: { app: string; cron: string; timezone?: string },
+        flags: { app: string; cron?: string; timezone?: string; freshness?: string },
         command: Command,
       ) => {
+        if ((flags.cron === undefined) === (flags.freshness === undefined)) {
+          throw new Error("give --cron or --freshness (one of them)");
+        }
         await clientFor(command).connector.updateConnectorSchedule({
           appId: flags.app,
           connectorId: id,
-          updateConnectorScheduleRequest: {
-            cron: { cronSpec: flags.cron, timezone: flags.timezone ?? "" },
-          },
+          updateConnectorScheduleRequest:
+            flags.cron !== undefined
+              ? { cron: { cronSpec: flags.cron, timezone: flags.timezone ?? "" } }
+              : { freshness: { maxAge: flags.freshness ?? "" } },
         });
         if (wantsJson(command)) out().json({});
-        else out().line(`schedule of ${id} set to "${flags.cron}" (${flags.timezone || "UTC"})`);
+        else if (flags.cron !== undefined) {
+          out().line(`schedule of ${id} set to "${flags.cron}" (${flags.timezone || "UTC"})`);
+        } else
+          out().line(`${id} now syncs so that its data is never older than ${flags.freshness}`);
       },
     );
 
@@ -370,6 +382,20 @@ export function connectorsCommand(program: Command, out: () => Output): void {
         count: Number(flags.count),
       });
       if (wantsJson(command)) return out().json(view);
+      if (view.freshness) {
+        out().fields({
+          freshness: `data never older than ${view.freshness.maxAge}`,
+          expectedSync: `${view.freshness.expectedSyncDuration} (the longest of the last 5)`,
+          every: view.freshness.periodBetweenSyncs,
+          atRisk: view.freshness.atRisk ? "yes: the syncs take too long for this target" : "",
+          paused: view.paused ? "yes (planned syncs are skipped)" : "",
+        });
+        out().table(
+          view.nextFireTimes.map((fire) => ({ planned: fire })),
+          ["planned"],
+        );
+        return;
+      }
       if (!view.cron) {
         out().line("no schedule: manual syncs only");
         return;

@@ -3,8 +3,12 @@
 
 import type { ConnectorRecord } from "../domain/model.js";
 import type { StoreTx } from "../store/store.js";
+import { replanFreshness } from "./freshness.js";
 
-/** Makes a finished sync the connector's inventory and lifts a data-drop hold. */
+/**
+ * Makes a finished sync the connector's inventory and lifts a data-drop hold; a connector under
+ * a freshness target plans its next sync from this one's start.
+ */
 export async function applySync(
   tx: StoreTx,
   connector: ConnectorRecord,
@@ -13,6 +17,7 @@ export async function applySync(
 ): Promise<void> {
   await tx.supersedeHeldSyncs(connector.id, now);
   await tx.setAppliedSync(connector.id, syncId, now);
+  await replanFreshness(tx, { ...connector, appliedSyncId: syncId }, now);
   await tx.deleteHold(connector.id, "DATA_DROP");
   await setSyncStatus(tx, connector, "SYNC_STATUS_DONE", now, "");
 }

@@ -6,7 +6,7 @@
 // resumeTimedPause does the same when a timed pause's `until` has come (the scheduler calls it):
 // recorded as the system acting for the person who set the timer.
 
-import { nextFireAfter } from "../domain/schedule.js";
+import { advanceSchedule } from "../domain/schedule.js";
 import type { ConnectorRecord } from "../domain/model.js";
 import type { StoreTx, TimedPause } from "../store/store.js";
 import { audit, type Actor, type Runtime } from "./context.js";
@@ -74,7 +74,7 @@ async function resume(
   if (schedule && (schedule.nextFireAt === null || schedule.nextFireAt <= now)) {
     await tx.upsertSchedule({
       ...schedule,
-      nextFireAt: nextFireAfter(schedule, now),
+      nextFireAt: advanceSchedule(schedule, now),
       updatedAt: now,
     });
   }

@@ -80,6 +80,10 @@ export interface ScheduleRecord {
   readonly startAt: number;
   readonly nextFireAt: number | null;
   readonly updatedAt: number;
+  /** A freshness target (domain/freshness.ts) instead of the cron (cronSpec is then ""). */
+  readonly maxAgeMs?: number | null;
+  /** The sync duration the freshness plan last assumed. */
+  readonly expectedMs?: number | null;
 }
 
 export interface SyncCounts {

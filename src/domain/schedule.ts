@@ -10,6 +10,7 @@
 
 import { Cron } from "croner";
 import { invalidArgument } from "./errors.js";
+import { recheckAfter } from "./freshness.js";
 import { stableHash } from "./ids.js";
 import { checkLength, quote } from "./limits.js";
 
@@ -231,6 +232,22 @@ export function nextFires(schedule: CronSchedule, afterMs: number, count: number
   return buildCron(schedule)
     .nextRuns(count, new Date(afterMs))
     .map((date) => date.getTime());
+}
+
+/**
+ * Where the scheduler moves a schedule it fired (and ResumeSync one that came due while paused):
+ * the cron's next time; for a freshness target, when to look again should the sync not get
+ * applied (applying it plans the next one; see domain/freshness.ts).
+ */
+export function advanceSchedule(
+  schedule: CronSchedule & {
+    readonly maxAgeMs?: number | null;
+    readonly expectedMs?: number | null;
+  },
+  now: number,
+): number | null {
+  if (schedule.maxAgeMs) return now + recheckAfter(schedule.maxAgeMs, schedule.expectedMs ?? null);
+  return nextFireAfter(schedule, now);
 }
 
 /**

@@ -10,7 +10,7 @@
 
 import type { Runtime } from "../commands/context.js";
 import { resumeTimedPause } from "../commands/resume-sync.js";
-import { nextFireAfter } from "../domain/schedule.js";
+import { advanceSchedule } from "../domain/schedule.js";
 import { newId } from "../runtime.js";
 
 /** Who SCHEDULE syncs are requested by. */
@@ -108,8 +108,10 @@ export class Scheduler {
         // Schedules due together mostly share their spec and zone: compute each next fire once.
         const next = new Map<string, number | null>();
         const fires = due.map((schedule) => {
-          const key = `${schedule.timezone} ${schedule.cronSpec}`;
-          if (!next.has(key)) next.set(key, nextFireAfter(schedule, now));
+          const key = schedule.maxAgeMs
+            ? `freshness ${schedule.maxAgeMs} ${schedule.expectedMs ?? ""}`
+            : `${schedule.timezone} ${schedule.cronSpec}`;
+          if (!next.has(key)) next.set(key, advanceSchedule(schedule, now));
           return {
             connectorId: schedule.connectorId,
             nextFireAt: next.get(key) ?? null,

@@ -106,6 +106,8 @@ export const scheduleFromRow = (row: Row): ScheduleRecord => ({
   startAt: num(row.start_at),
   nextFireAt: numOrNull(row.next_fire_at),
   updatedAt: num(row.updated_at),
+  maxAgeMs: numOrNull(row.max_age_ms),
+  expectedMs: numOrNull(row.expected_ms),
 });
 
 export const syncFromRow = (row: Row): SyncRecord => ({

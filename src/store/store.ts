@@ -374,7 +374,13 @@ export interface StoreTx extends StoreReader {
    * SQLite serialises writers).
    */
   claimDueSchedules(now: number, limit: number): Promise<ScheduleRecord[]>;
-  setNextFire(connectorId: string, nextFireAt: number | null, now: number): Promise<void>;
+  /** Moves a schedule's next fire; with `expectedMs`, also the duration a freshness plan assumed. */
+  setNextFire(
+    connectorId: string,
+    nextFireAt: number | null,
+    now: number,
+    expectedMs?: number,
+  ): Promise<void>;
   /**
    * Fires claimed schedules as a set: each schedule moves to its next fire, and for each
    * connector that may get one (live, runnable, no hold that blocks schedules, no sync queued)

@@ -630,6 +630,55 @@ describe("UpdateConnectorSchedule", () => {
     }
   });
 
+  it("takes a freshness target instead of a cron: read back, previewed, replaced and cleared", async () => {
+    const { base } = await createAppAndConnector(server);
+    const set = await server.call("POST", `${base}/schedule`, {
+      body: { freshness: { maxAge: "2h" } },
+    });
+    assert.equal(set.status, 200, JSON.stringify(set.body));
+    const c = await connector(base);
+    assert.deepEqual(c.freshness, { maxAge: "2h" });
+    assert.equal(c.connectorSyncCronSchedule, undefined);
+    const view = await server.call("GET", `${base}/schedule?count=3`);
+    assert.equal(view.status, 200, JSON.stringify(view.body));
+    assert.equal(view.body.cron, undefined);
+    const freshness = view.body.freshness as Json;
+    assert.equal(freshness.maxAge, "2h");
+    assert.equal(freshness.expectedSyncDuration, "5m", "no successful sync yet: the default");
+    assert.equal(freshness.atRisk, undefined);
+    const fires = (view.body.nextFireTimes as string[]).map(Date.parse);
+    assert.equal(fires.length, 3);
+    const period = (fires[1] ?? 0) - (fires[0] ?? 0);
+    assert.equal((fires[2] ?? 0) - (fires[1] ?? 0), period);
+    assert.ok(period >= 2 * 3_600_000 - 29 * 60_000 && period <= 2 * 3_600_000 - 17 * 60_000);
+    const cron = await server.call("POST", `${base}/schedule`, {
+      body: { cron: { cronSpec: "@daily" } },
+    });
+    assert.equal(cron.status, 200);
+    assert.equal((await connector(base)).freshness, undefined);
+    assert.equal((await connector(base)).connectorSyncCronSchedule.cronSpec, "@daily");
+    await server.call("POST", `${base}/schedule`, { body: { freshness: { maxAge: "30m" } } });
+    assert.equal(((await connector(base)).freshness as Json).maxAge, "30m");
+    await server.call("POST", `${base}/schedule`, { body: {} });
+    assert.equal((await connector(base)).freshness, undefined);
+    assert.deepEqual((await server.call("GET", `${base}/schedule`)).body.nextFireTimes, []);
+  });
+
+  it("refuses a freshness target out of bounds, malformed, or beside a cron", async () => {
+    const { base } = await createAppAndConnector(server);
+    const cases: [unknown, RegExp][] = [
+      [{ freshness: { maxAge: "10m" } }, /freshness.maxAge must be from 15m to 31d, got 10m/],
+      [{ freshness: { maxAge: "40d" } }, /freshness.maxAge must be from 15m to 31d, got 40d/],
+      [{ freshness: { maxAge: "2 hours" } }, /freshness.maxAge/],
+      [{ freshness: {} }, /"freshness.maxAge" is required/],
+      [{ cron: { cronSpec: "@daily" }, freshness: { maxAge: "2h" } }, /either cron or freshness/],
+    ];
+    for (const [body, message] of cases) {
+      assertError(await server.call("POST", `${base}/schedule`, { body }), 400, 3, message);
+    }
+    assert.equal((await connector(base)).freshness, undefined);
+  });
+
   it("refuses bad cron specs and zones, naming the field, and changes nothing", async () => {
     const { base } = await createAppAndConnector(server);
     const before = (await connector(base)).connectorSyncCronSchedule;

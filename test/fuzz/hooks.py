@@ -48,6 +48,12 @@ RULES = [
         and (message.startswith("until: ") or message.startswith("queued_")),
     ),
     (
+        "freshness.maxAge: a duration shorter than 15m or longer than 31d; or a cron and a "
+        "freshness target in one request",
+        lambda code, message: code == INVALID_ARGUMENT
+        and (message.startswith("freshness.maxAge") or message.startswith("give either cron or freshness")),
+    ),
+    (
         "bulk selector: only empty values (an empty selector would select every connector)",
         lambda code, message: code == INVALID_ARGUMENT
         and message.startswith("selector must name at least one"),

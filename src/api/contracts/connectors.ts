@@ -8,6 +8,12 @@ import {
   MAX_BATON_TIMEOUT_SECONDS,
   SERVICE_MODE_ARG_PATTERN,
 } from "../../domain/catalog.js";
+import {
+  formatDuration,
+  MAX_AGE_PATTERN,
+  MAX_MAX_AGE_MS,
+  MIN_MAX_AGE_MS,
+} from "../../domain/freshness.js";
 import { LIMITS } from "../../domain/limits.js";
 import { CRON_SPEC_PATTERN, knownTimezones } from "../../domain/schedule.js";
 import {
@@ -191,6 +197,8 @@ const connectorFields = {
   syncDisabledCategory: Type.Optional(Text("shortText")),
   // syncplane extension: when a timed pause ends by itself (PauseSync's until).
   pausedUntil: Type.Optional(Nullable(Timestamp)),
+  // syncplane extension: the freshness target the connector follows instead of a cron.
+  freshness: Type.Optional(Nullable(ref("syncplane.v1.FreshnessTarget"))),
   connectorSyncCronSchedule: Type.Optional(
     Nullable(ref("c1.api.app.v1.ConnectorSyncCronSchedule")),
   ),
@@ -252,6 +260,7 @@ export interface Connector {
   syncDisabledReason?: string;
   syncDisabledCategory?: string;
   pausedUntil?: string | null;
+  freshness?: FreshnessTarget | null;
   connectorSyncCronSchedule?: {
     cronSpec?: string;
     timezone?: string;
@@ -291,6 +300,7 @@ export const CONNECTOR_READ_ONLY = [
   "syncDisabledReason",
   "syncDisabledCategory",
   "pausedUntil",
+  "freshness",
   "connectorSyncCronSchedule",
   "configUpdatedAt",
   "connectorApiVersion",
@@ -566,8 +576,28 @@ export const ConnectorScheduleCron = Type.Object(
     additionalProperties: false,
   },
 );
+/** syncplane extension: "the applied data is never older than maxAge" instead of a cron. */
+export const FreshnessTarget = Type.Object(
+  {
+    maxAge: Type.String({
+      minLength: 2,
+      maxLength: 40,
+      pattern: MAX_AGE_PATTERN,
+      description: `How old the applied data may get: whole numbers with units d, h, m, s, largest first (e.g. 2h, 1h30m, 1d); from ${formatDuration(MIN_MAX_AGE_MS)} to ${formatDuration(MAX_MAX_AGE_MS)}.`,
+    }),
+  },
+  { $id: "syncplane.v1.FreshnessTarget", title: "Freshness Target", additionalProperties: false },
+);
+export interface FreshnessTarget {
+  maxAge: string;
+}
+
 export const UpdateConnectorScheduleRequest = Type.Object(
-  { cron: Type.Optional(Nullable(ref("c1.api.app.v1.ConnectorScheduleCron"))) },
+  {
+    cron: Type.Optional(Nullable(ref("c1.api.app.v1.ConnectorScheduleCron"))),
+    // syncplane extension, instead of cron (not both).
+    freshness: Type.Optional(Nullable(ref("syncplane.v1.FreshnessTarget"))),
+  },
   {
     $id: "c1.api.app.v1.UpdateConnectorScheduleRequestInput",
     title: "Update Connector Schedule Request",
@@ -576,6 +606,7 @@ export const UpdateConnectorScheduleRequest = Type.Object(
 );
 export interface UpdateConnectorScheduleRequest {
   cron?: { cronSpec?: string; timezone?: string } | null;
+  freshness?: FreshnessTarget | null;
 }
 export const UpdateConnectorScheduleResponse = Empty(
   "c1.api.app.v1.UpdateConnectorScheduleResponse",
@@ -586,6 +617,15 @@ export const UpdateConnectorScheduleResponse = Empty(
 export const ConnectorScheduleView = Type.Object(
   {
     cron: Type.Optional(ref("c1.api.app.v1.ConnectorScheduleCron")),
+    /** A freshness target and its plan: the sync duration it assumes, and whether it holds. */
+    freshness: Type.Optional(
+      Type.Object({
+        maxAge: Type.String(),
+        expectedSyncDuration: Type.String(),
+        periodBetweenSyncs: Type.String(),
+        atRisk: Type.Optional(Type.Boolean()),
+      }),
+    ),
     start: Type.Optional(Timestamp),
     nextFireTimes: Type.Array(Timestamp),
     paused: Type.Optional(Type.Boolean()),
@@ -594,6 +634,12 @@ export const ConnectorScheduleView = Type.Object(
 );
 export interface ConnectorScheduleView {
   cron?: { cronSpec: string; timezone: string };
+  freshness?: {
+    maxAge: string;
+    expectedSyncDuration: string;
+    periodBetweenSyncs: string;
+    atRisk?: boolean;
+  };
   start?: string;
   nextFireTimes: string[];
   paused?: boolean;

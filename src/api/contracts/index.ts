@@ -49,6 +49,7 @@ export const NAMED_SCHEMAS = [
   connectors.ConfirmSyncValidRequest,
   connectors.ConfirmSyncValidResponse,
   connectors.ConnectorScheduleCron,
+  connectors.FreshnessTarget,
   connectors.UpdateConnectorScheduleRequest,
   connectors.UpdateConnectorScheduleResponse,
   connectors.ConnectorScheduleView,

@@ -10,6 +10,8 @@ import { resumeSync } from "../../commands/resume-sync.js";
 import { updateConnectorSchedule } from "../../commands/update-schedule.js";
 import { hasHold } from "../../domain/holds.js";
 import { nextFires } from "../../domain/schedule.js";
+import { formatDuration, previewFreshness } from "../../domain/freshness.js";
+import { freshnessPlanOf } from "../../commands/freshness.js";
 import { invalidArgument } from "../../domain/errors.js";
 import type { PauseSyncRequest, UpdateConnectorScheduleRequest } from "../contracts/connectors.js";
 import type { Actor } from "../../commands/context.js";
@@ -89,11 +91,12 @@ export function syncControlRoutes(app: FastifyInstance, ctx: ApiContext): void {
   control(
     "schedule",
     "UpdateConnectorSchedule",
-    "Set the connector's cron schedule (a body without cron clears it)",
+    "Set the connector's cron schedule, or (syncplane) a freshness target instead; a body with neither clears it",
     (actor, ref, _p, body) =>
       updateConnectorSchedule(runtime, actor, {
         ...ref,
         cron: (body as UpdateConnectorScheduleRequest).cron ?? null,
+        freshness: (body as UpdateConnectorScheduleRequest).freshness ?? null,
       }),
   );
 
@@ -124,8 +127,36 @@ export function syncControlRoutes(app: FastifyInstance, ctx: ApiContext): void {
       if (!Number.isInteger(count) || count < 1 || count > MAX_PREVIEW) {
         throw invalidArgument(`count must be a whole number from 1 to ${MAX_PREVIEW}`);
       }
-      const { schedule, holds } = await loadConnectorAggregate(runtime.store, app_id, connector_id);
+      const { connector, schedule, holds } = await loadConnectorAggregate(
+        runtime.store,
+        app_id,
+        connector_id,
+      );
       if (!schedule) return { nextFireTimes: [], paused: hasHold(holds, "PAUSED") || undefined };
+      if (schedule.maxAgeMs) {
+        const plan = await freshnessPlanOf(
+          runtime.store,
+          connector,
+          schedule.maxAgeMs,
+          runtime.clock.now(),
+        );
+        // The stored next fire wins over the plan's first start when it is earlier (a recheck
+        // after a sync that was not applied).
+        const first = Math.min(plan.nextStartAt, schedule.nextFireAt ?? plan.nextStartAt);
+        return {
+          freshness: {
+            maxAge: formatDuration(schedule.maxAgeMs),
+            expectedSyncDuration: formatDuration(plan.expectedMs),
+            periodBetweenSyncs: formatDuration(plan.periodMs),
+            atRisk: plan.atRisk || undefined,
+          },
+          start: timestamp(schedule.startAt),
+          nextFireTimes: previewFreshness({ ...plan, nextStartAt: first }, count).map(
+            (fire) => timestamp(fire) as string,
+          ),
+          paused: hasHold(holds, "PAUSED") || undefined,
+        };
+      }
       const fires = nextFires(schedule, runtime.clock.now(), count);
       return {
         cron: { cronSpec: schedule.cronSpec, timezone: schedule.timezone },

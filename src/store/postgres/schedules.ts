@@ -42,17 +42,20 @@ export const scheduleWrites = (q: PgDb) =>
     async upsertSchedule(s: ScheduleRecord): Promise<void> {
       await q.run(
         `INSERT INTO schedules (connector_id, cron_spec, timezone, start_at, next_fire_at,
-           updated_at)
-         VALUES ($1, $2, $3, $4, $5, $6)
+           updated_at, max_age_ms, expected_ms)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
          ON CONFLICT (connector_id) DO UPDATE SET cron_spec = excluded.cron_spec,
            timezone = excluded.timezone, start_at = excluded.start_at,
-           next_fire_at = excluded.next_fire_at, updated_at = excluded.updated_at`,
+           next_fire_at = excluded.next_fire_at, updated_at = excluded.updated_at,
+           max_age_ms = excluded.max_age_ms, expected_ms = excluded.expected_ms`,
         s.connectorId,
         s.cronSpec,
         s.timezone,
         s.startAt,
         s.nextFireAt,
         s.updatedAt,
+        s.maxAgeMs ?? null,
+        s.expectedMs ?? null,
       );
     },
 
@@ -118,11 +121,19 @@ export const scheduleWrites = (q: PgDb) =>
       return rows.map((row) => String(row.sync_id));
     },
 
-    async setNextFire(connectorId: string, nextFireAt: number | null, now: number): Promise<void> {
+    async setNextFire(
+      connectorId: string,
+      nextFireAt: number | null,
+      now: number,
+      expectedMs?: number,
+    ): Promise<void> {
       await q.run(
-        "UPDATE schedules SET next_fire_at = $1, updated_at = $2 WHERE connector_id = $3",
+        `UPDATE schedules SET next_fire_at = $1, updated_at = $2,
+           expected_ms = coalesce($3::bigint, expected_ms)
+         WHERE connector_id = $4`,
         nextFireAt,
         now,
+        expectedMs ?? null,
         connectorId,
       );
     },

@@ -41,17 +41,21 @@ export const scheduleWrites = (q: SqliteDb) =>
   ({
     async upsertSchedule(s: ScheduleRecord): Promise<void> {
       q.run(
-        `INSERT INTO schedules (connector_id, cron_spec, timezone, start_at, next_fire_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?)
+        `INSERT INTO schedules (connector_id, cron_spec, timezone, start_at, next_fire_at, updated_at,
+           max_age_ms, expected_ms)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (connector_id) DO UPDATE SET cron_spec = excluded.cron_spec,
            timezone = excluded.timezone, start_at = excluded.start_at,
-           next_fire_at = excluded.next_fire_at, updated_at = excluded.updated_at`,
+           next_fire_at = excluded.next_fire_at, updated_at = excluded.updated_at,
+           max_age_ms = excluded.max_age_ms, expected_ms = excluded.expected_ms`,
         s.connectorId,
         s.cronSpec,
         s.timezone,
         s.startAt,
         s.nextFireAt,
         s.updatedAt,
+        s.maxAgeMs ?? null,
+        s.expectedMs ?? null,
       );
     },
 
@@ -112,11 +116,18 @@ export const scheduleWrites = (q: SqliteDb) =>
       return queued;
     },
 
-    async setNextFire(connectorId: string, nextFireAt: number | null, now: number): Promise<void> {
+    async setNextFire(
+      connectorId: string,
+      nextFireAt: number | null,
+      now: number,
+      expectedMs?: number,
+    ): Promise<void> {
       q.run(
-        "UPDATE schedules SET next_fire_at = ?, updated_at = ? WHERE connector_id = ?",
+        `UPDATE schedules SET next_fire_at = ?, updated_at = ?, expected_ms = coalesce(?, expected_ms)
+         WHERE connector_id = ?`,
         nextFireAt,
         now,
+        expectedMs ?? null,
         connectorId,
       );
     },
