@@ -14,6 +14,7 @@ import { ensureSelfSignedTls } from "./auth/self-signed.js";
 import { TokenService } from "./auth/tokens.js";
 import { derivePublicUrl, type ServeConfig } from "./config/config.js";
 import { Scheduler } from "./engine/scheduler.js";
+import { WebhookDispatcher } from "./engine/webhooks.js";
 import { Metrics, serveMetrics } from "./metrics/metrics.js";
 import { Worker } from "./engine/worker.js";
 import { openArtifacts } from "./artifacts/open.js";
@@ -169,6 +170,13 @@ export async function startServer(
         inheritedEnv: config.connectorEnv,
       })
     : null;
+  // Webhook deliveries go out from every node that runs workers (engine/webhooks.ts).
+  const webhooks = roles.has("worker")
+    ? new WebhookDispatcher(runtime, {
+        onError: (error) => logger.error({ err: error }, "webhook dispatcher error"),
+        onAttempt: (result, ms) => metrics.observeDelivery(result, ms),
+      })
+    : null;
   if (worker) {
     metrics.watchWorker(worker, config.workerConcurrency);
     worker.on("error", (error) => logger.error({ err: error }, "worker error"));
@@ -219,6 +227,7 @@ export async function startServer(
   if (metricsServer) lifecycle.info(`metrics on ${metricsServer.url}/metrics`);
   scheduler?.start();
   worker?.start();
+  webhooks?.start();
   const where = {
     roles: config.roles,
     dataDir: config.dataDir,
@@ -239,6 +248,7 @@ export async function startServer(
       await batonService?.drain(); // uploaded syncs being read finish
       await scheduler?.stop();
       await worker?.stop(); // running syncs finish, or are released after the grace period
+      await webhooks?.stop(); // attempts in flight end (each within its timeout)
       await artifacts.close(); // their logs and files were written out before
       await store.close();
       lifecycle.info("stopped");

@@ -11,6 +11,7 @@ import {
   SyncplaneError,
   type InventoryResource,
 } from "../src/client/index.js";
+import { downloadSyncTo } from "../src/client/node.js";
 import { writeDirectory } from "./helpers/inventory.js";
 import {
   createAppAndConnector,
@@ -179,9 +180,12 @@ describe("inventory, logs and downloads through the TypeScript client", () => {
 
       // File connectors keep no c1z: no URL, and no file written.
       const dir = tempDir("syncplane-client-dl-");
-      const refused = await sdk.syncs
-        .download({ appId, connectorId, syncLifecycleId: syncId, path: join(dir, "s.c1z") })
-        .catch((error: unknown) => error);
+      const refused = await downloadSyncTo(sdk, {
+        appId,
+        connectorId,
+        syncLifecycleId: syncId,
+        path: join(dir, "s.c1z"),
+      }).catch((error: unknown) => error);
       assert.ok(refused instanceof SyncplaneError);
       assert.equal(refused.codeName, "NOT_FOUND");
       assert.deepEqual(readdirSync(dir), []);
@@ -211,7 +215,7 @@ describe("inventory, logs and downloads through the TypeScript client", () => {
     });
     const dir = tempDir("syncplane-client-dl-");
     const path = join(dir, "s1.c1z");
-    const bytes = await sdk.syncs.download({
+    const bytes = await downloadSyncTo(sdk, {
       appId: "a",
       connectorId: "c",
       syncLifecycleId: "s1",
@@ -228,6 +232,19 @@ describe("inventory, logs and downloads through the TypeScript client", () => {
       { url: "https://files.example/downloads/syncs/s1/sync.c1z", authorization: null },
     ]);
 
+    // The browser-safe form: the same two requests, the body left for the caller to read.
+    seen.length = 0;
+    const response = await sdk.syncs.downloadResponse({
+      appId: "a",
+      connectorId: "c",
+      syncLifecycleId: "s1",
+    });
+    assert.ok(Buffer.from(await response.arrayBuffer()).equals(body));
+    assert.deepEqual(
+      seen.map((request) => request.authorization),
+      ["Bearer secret", null],
+    );
+
     // An expired or forged URL answers with a gRPC error body: raised, and no file left behind.
     const expired = new Syncplane({
       serverURL: "https://syncplane.example",
@@ -240,13 +257,20 @@ describe("inventory, logs and downloads through the TypeScript client", () => {
             )) as typeof fetch,
     });
     const other = join(dir, "expired.c1z");
-    const error = await expired.syncs
-      .download({ appId: "a", connectorId: "c", syncLifecycleId: "s1", path: other })
-      .catch((e: unknown) => e);
+    const error = await downloadSyncTo(expired, {
+      appId: "a",
+      connectorId: "c",
+      syncLifecycleId: "s1",
+      path: other,
+    }).catch((e: unknown) => e);
     assert.ok(error instanceof SyncplaneError);
     assert.equal(error.codeName, "PERMISSION_DENIED");
     assert.equal(error.message, "download URL expired");
     assert.equal(existsSync(other), false);
+    await assert.rejects(
+      expired.syncs.downloadResponse({ appId: "a", connectorId: "c", syncLifecycleId: "s1" }),
+      (e: unknown) => e instanceof SyncplaneError && e.codeName === "PERMISSION_DENIED",
+    );
 
     // A body shorter than its content-length (a connection cut) fails, again leaving no file.
     const cut = new Syncplane({
@@ -260,7 +284,7 @@ describe("inventory, logs and downloads through the TypeScript client", () => {
     });
     const short = join(dir, "short.c1z");
     await assert.rejects(
-      cut.syncs.download({ appId: "a", connectorId: "c", syncLifecycleId: "s1", path: short }),
+      downloadSyncTo(cut, { appId: "a", connectorId: "c", syncLifecycleId: "s1", path: short }),
       /download cut short: got 1000 of 300000 bytes/,
     );
     assert.deepEqual(readdirSync(dir), ["s1.c1z"]);

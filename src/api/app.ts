@@ -44,6 +44,7 @@ import { artifactRoutes } from "./routes/artifacts.js";
 import { inventoryRoutes } from "./routes/inventory.js";
 import { provisioningRoutes } from "./routes/provisioning.js";
 import { bulkRoutes } from "./routes/bulk.js";
+import { webhookRoutes } from "./routes/webhooks.js";
 import { serviceRoutes } from "./routes/service.js";
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
@@ -402,6 +403,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   inventoryRoutes(app, options);
   provisioningRoutes(app, options);
   bulkRoutes(app, options);
+  webhookRoutes(app, options);
   serviceRoutes(app, options);
   artifactRoutes(app, options);
   auditRoutes(app, options);

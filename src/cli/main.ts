@@ -14,6 +14,7 @@ import { serveCommand } from "./serve.js";
 import { syncsCommand } from "./syncs.js";
 import { provisioningCommand } from "./provisioning.js";
 import { bulkCommand } from "./bulk.js";
+import { webhooksCommand } from "./webhooks.js";
 
 export async function main(argv: readonly string[]): Promise<number> {
   const out = createOutput((text) => process.stdout.write(text));
@@ -37,6 +38,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   inventoryCommand(program, () => out);
   provisioningCommand(program, () => out);
   bulkCommand(program, () => out);
+  webhooksCommand(program, () => out);
   auditCommand(program, () => out);
 
   try {

@@ -7,6 +7,7 @@ import type {
   SyncLifecycle,
   SyncLogLine,
 } from "../client/index.js";
+import { downloadSyncTo } from "../client/node.js";
 import type { Output } from "./output.js";
 import { clientFor, wantsJson } from "./remote.js";
 
@@ -190,7 +191,7 @@ export function syncsCommand(program: Command, out: () => Output): void {
         command: Command,
       ) => {
         const path = resolve(flags.out);
-        const bytes = await clientFor(command).syncs.download({
+        const bytes = await downloadSyncTo(clientFor(command), {
           appId: flags.app,
           connectorId: flags.connector,
           syncLifecycleId: id,

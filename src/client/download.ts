@@ -1,5 +1,7 @@
 // Streams a download to a file: into a temporary name next to it, renamed into place only once
 // complete, so a failed or interrupted download never leaves a partial file at the path.
+// Node-only (node:fs, node:stream): reached from the Node entry (node.ts), never from index.ts,
+// which must bundle for a browser.
 
 import { createWriteStream } from "node:fs";
 import { rename, rm } from "node:fs/promises";

@@ -1,6 +1,11 @@
 // The syncplane TypeScript SDK. Its shape follows the official C1 TypeScript SDK for the
 // operations syncplane serves (sdk.connector.forceSync({appId, connectorId}), …), so the seed
 // pages' samples run with only the import and the server URL changed.
+//
+// This entry runs in a browser as well as in Node: nothing it imports, directly or further down,
+// may need a node: module, Buffer or an unguarded process (test/client-browser.test.ts walks the
+// imports and bundles it for the browser to hold that). What needs Node — writing a download to
+// a file — lives in the Node-only entry, ./node.ts ("syncplane/node").
 
 import type {
   App,
@@ -33,6 +38,14 @@ import type {
 } from "../api/contracts/inventory.js";
 import type { BulkRequest, BulkResponse } from "../api/contracts/bulk.js";
 import type {
+  CreateWebhookRequest,
+  CreateWebhookResponse,
+  GetWebhookResponse,
+  ListDeliveriesResponse,
+  ListWebhooksResponse,
+  TestWebhookResponse,
+} from "../api/contracts/webhooks.js";
+import type {
   GetSyncDiffResponse,
   GetSyncResponse,
   ListSyncsResponse,
@@ -42,7 +55,6 @@ import type {
   ProvisioningTask,
   RevokeRequest,
 } from "../api/contracts/provisioning.js";
-import { downloadTo } from "./download.js";
 import { SyncplaneError, errorFromResponse } from "./errors.js";
 import { DEFAULT_REQUEST_TIMEOUT_MS, fetchOrExplain, readText } from "./network.js";
 import { ClientCredentialsTokenSource } from "./token-source.js";
@@ -57,6 +69,7 @@ export type { IntrospectResponse, TokenResponse } from "../api/contracts/auth.js
 export type * from "../api/contracts/inventory.js";
 export type * from "../api/contracts/provisioning.js";
 export type * from "../api/contracts/bulk.js";
+export type * from "../api/contracts/webhooks.js";
 
 export interface ProvisioningTaskResponse {
   task: ProvisioningTask;
@@ -104,6 +117,9 @@ interface ConnectorParams {
   readonly appId: string;
   readonly connectorId: string;
 }
+
+/** One sync of a connector, as syncs.downloadResponse (and the Node entry's downloadSyncTo) name it. */
+export type SyncDownloadRequest = ConnectorParams & { readonly syncLifecycleId: string };
 
 /** Which sync an inventory list reads: the applied one unless `syncId` names a held sync. */
 export interface InventorySyncParams {
@@ -379,18 +395,26 @@ export class Syncplane {
         resource_type_id: p.resourceTypeId,
       }),
     /**
-     * Downloads the sync's c1z to `path` (through connector.getConnectorSyncDownloadURL, then
-     * the signed URL without credentials); returns the bytes written. The file appears only
-     * once complete.
+     * The sync's c1z as a fetch Response with its body unread: through
+     * connector.getConnectorSyncDownloadURL, then the signed URL fetched without credentials (it
+     * carries its own) and with no time limit (a c1z can be large). A refused URL (expired,
+     * forged, no c1z kept) raises its SyncplaneError here rather than arriving as a body. Read it
+     * as the platform allows — `.blob()` in a browser, `.body` as a stream; in Node,
+     * downloadSyncTo from "syncplane/node" writes it to a file.
      */
-    download: async (p: ConnectorParams & { syncLifecycleId: string; path: string }) => {
+    downloadResponse: async (p: SyncDownloadRequest): Promise<Response> => {
       const { downloadUrl } = await this.connector.getConnectorSyncDownloadURL({
         appId: p.appId,
         connectorId: p.connectorId,
         syncId: p.syncLifecycleId,
       });
       if (!downloadUrl) throw new SyncplaneError(2, "the server sent no download URL", 200);
-      return downloadTo(await this.transport.fetchUnauthenticated(downloadUrl), p.path);
+      const response = await this.transport.fetchUnauthenticated(downloadUrl);
+      if (!response.ok) {
+        // No time limit on this fetch, so none to name should reading the error body fail.
+        throw errorFromResponse(response.status, await readText(response, downloadUrl, 0));
+      }
+      return response;
     },
   };
 
@@ -446,6 +470,41 @@ export class Syncplane {
       this.transport.request<BulkResponse>("POST", "/api/v1/bulk/connectors/resume", request),
     forceSync: (request: BulkRequest) =>
       this.transport.request<BulkResponse>("POST", "/api/v1/bulk/connectors/force_sync", request),
+  };
+
+  /** Webhook subscriptions (the secret is in create's answer only) and their deliveries. */
+  readonly webhooks = {
+    list: (p: PageParams = {}) =>
+      this.transport.request<ListWebhooksResponse>(
+        "GET",
+        "/api/v1/webhooks",
+        undefined,
+        pageQuery(p),
+      ),
+    create: (request: CreateWebhookRequest) =>
+      this.transport.request<CreateWebhookResponse>("POST", "/api/v1/webhooks", request),
+    get: (p: { webhookId: string }) =>
+      this.transport.request<GetWebhookResponse>("GET", `/api/v1/webhooks/${enc(p.webhookId)}`),
+    delete: (p: { webhookId: string }) =>
+      this.transport.request<Record<string, never>>(
+        "DELETE",
+        `/api/v1/webhooks/${enc(p.webhookId)}`,
+      ),
+    /** Queues a webhook.test delivery to this subscription. */
+    test: (p: { webhookId: string }) =>
+      this.transport.request<TestWebhookResponse>(
+        "POST",
+        `/api/v1/webhooks/${enc(p.webhookId)}/test`,
+        {},
+      ),
+    /** Newest first; `state` keeps only PENDING, DELIVERED or FAILED ones. */
+    listDeliveries: (p: PageParams & { webhookId: string; state?: string }) =>
+      this.transport.request<ListDeliveriesResponse>(
+        "GET",
+        `/api/v1/webhooks/${enc(p.webhookId)}/deliveries`,
+        undefined,
+        { ...pageQuery(p), state: p.state },
+      ),
   };
 
   readonly provisioning = {

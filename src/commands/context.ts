@@ -18,7 +18,8 @@ export interface Actor {
 
 export interface AuditEntry {
   readonly action: string;
-  readonly objectType: "app" | "connector" | "sync" | "credential" | "provisioning_task";
+  readonly objectType:
+    "app" | "connector" | "sync" | "credential" | "provisioning_task" | "webhook";
   readonly objectId: string;
   readonly details?: Record<string, unknown>;
 }

@@ -7,6 +7,7 @@
 // recorded as the system acting for the person who set the timer.
 
 import { advanceSchedule } from "../domain/schedule.js";
+import { emitEvent } from "./events.js";
 import type { ConnectorRecord } from "../domain/model.js";
 import type { StoreTx, TimedPause } from "../store/store.js";
 import { audit, type Actor, type Runtime } from "./context.js";
@@ -53,6 +54,16 @@ export async function resumeTimedPause(runtime: Runtime, due: TimedPause): Promi
       reason: "the timed pause ended",
       onBehalfOf: paused.actor,
       pausedUntil: new Date(paused.until).toISOString(),
+    });
+    await emitEvent(tx, runtime, now, {
+      type: "pause.ended",
+      appId: connector.appId,
+      connectorId: connector.id,
+      data: {
+        pausedBy: paused.actor,
+        note: paused.note,
+        pausedUntil: new Date(paused.until).toISOString(),
+      },
     });
     return true;
   });

@@ -35,6 +35,8 @@ export const LIMITS = {
   args: 256,
   envEntries: 256,
   annotations: 100,
+  /** A webhook's URL. */
+  url: 2048,
 } as const;
 
 export type LimitName = keyof typeof LIMITS;

@@ -15,6 +15,10 @@ export const PERMISSIONS = [
   /** GET /metrics, unless the server makes it public (--metrics-public). */
   "metrics.read",
   "credentials.manage",
+  /** See webhook subscriptions and their deliveries. */
+  "webhooks.read",
+  /** Create, delete and test webhook subscriptions. */
+  "webhooks.manage",
   "batonservice.connect",
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
@@ -35,8 +39,10 @@ const GRANTS: Record<Role, readonly Permission[]> = {
     "connectors.control",
     "connectors.provision",
     "credentials.manage",
+    "webhooks.read",
+    "webhooks.manage",
   ],
-  operator: [...READS, "connectors.control", "connectors.provision"],
+  operator: [...READS, "connectors.control", "connectors.provision", "webhooks.read"],
   viewer: READS,
   // A connector credential only speaks BatonService, for its own connector.
   connector: ["batonservice.connect"],

@@ -15,6 +15,7 @@ import type { SyncRecord } from "../domain/model.js";
 import { decideRetry, type RetryPolicy } from "../domain/retry.js";
 import type { InventoryBatch, StoreTx } from "../store/store.js";
 import { applySync, setSyncStatus } from "../commands/apply-sync.js";
+import { emitEvent, failuresInARow } from "../commands/events.js";
 import type { ClaimedSync } from "./queue.js";
 
 const STAGE_BATCH = 2000;
@@ -117,6 +118,12 @@ export async function recordSnapshot(
         createdAt: now,
       });
       await setSyncStatus(tx, connector, "SYNC_STATUS_ERROR", now, verdict.summary);
+      await emitEvent(tx, runtime, now, {
+        type: "sync.held",
+        appId: connector.appId,
+        connectorId: connector.id,
+        data: { syncId: sync.id, summary: verdict.summary },
+      });
       return { state: "ERRORED_NO_DATA", summary: verdict.summary };
     }
     await tx.finishSync(sync.id, { ...finish, state: "SUCCEEDED", error: "" });
@@ -148,6 +155,19 @@ export async function recordFailure(
       return { state: "QUEUED", retryAt: now + decision.delayMs, error: error.message };
     }
     await tx.finishSync(sync.id, { state: "ERRORED", finishedAt: now, error: error.message });
+    const event = { appId: connector.appId, connectorId: connector.id };
+    await emitEvent(tx, runtime, now, {
+      ...event,
+      type: "sync.errored",
+      data: { syncId: sync.id, error: error.message, attempt: sync.attempt },
+    });
+    const streak = await failuresInARow(tx, connector.id);
+    await emitEvent(tx, runtime, now, {
+      ...event,
+      type: "connector.failing",
+      data: { syncId: sync.id, consecutiveFailures: streak, lastError: error.message },
+      consecutiveFailures: streak,
+    });
     return { state: "ERRORED", error: error.message };
   });
 }

@@ -3,6 +3,7 @@
 // creation order; never while paused; a task that lost its runner is FAILED (outcome unknown),
 // never run again; a success queues one PROVISION sync (coalesced; none while paused).
 
+import { emitEvent } from "../commands/events.js";
 import { audit, type Actor, type Runtime } from "../commands/context.js";
 import { enqueueSync } from "../commands/enqueue.js";
 import { hasHold } from "../domain/holds.js";
@@ -101,6 +102,22 @@ export async function afterTask(
     !hasHold(await tx.listHolds(connector.id), "PAUSED")
   ) {
     syncId = (await enqueueSync(tx, runtime, SYSTEM, connector, "PROVISION", now)).syncId;
+  }
+  if (finish.state === "FAILED") {
+    await emitEvent(tx, runtime, now, {
+      type: "task.failed",
+      appId: task.appId,
+      connectorId: task.connectorId,
+      data: {
+        taskId: task.id,
+        kind: task.kind,
+        entitlementId: task.entitlementId,
+        principal: task.principal,
+        grantId: task.grantId,
+        requestedBy: task.requestedBy,
+        error: finish.error ?? "",
+      },
+    });
   }
   await audit(tx, runtime, SYSTEM, now, {
     action: finish.state === "SUCCEEDED" ? "provisioning.succeeded" : "provisioning.failed",

@@ -10,6 +10,8 @@
 
 import type { Runtime } from "../commands/context.js";
 import { resumeTimedPause } from "../commands/resume-sync.js";
+import { emitEvent } from "../commands/events.js";
+import { PRESENCE_GRACE_MS } from "../domain/model.js";
 import { advanceSchedule } from "../domain/schedule.js";
 import { newId } from "../runtime.js";
 
@@ -41,7 +43,12 @@ export interface TickResult {
   readonly lagsMs: readonly number[];
   /** Connectors whose timed pause ended and that this tick resumed. */
   readonly resumed: number;
+  /** Service-mode connectors this tick found silent and reported. */
+  readonly stoppedPolling: number;
 }
+
+/** Silent service-mode connectors reported per tick. */
+const SILENT_BATCH = 100;
 
 /** Timed pauses looked at per round of a tick. */
 const TIMED_PAUSE_BATCH = 100;
@@ -71,7 +78,40 @@ export class Scheduler {
     // Each lane takes batches until it finds fewer due schedules than a batch holds. A lane
     // that finds a short batch because another lane holds the rest stops; the other goes on.
     await Promise.all(Array.from({ length: lanes }, () => this.drain(result)));
-    return { ...result, resumed: await this.resumeTimedPauses() };
+    const resumed = await this.resumeTimedPauses();
+    return { ...result, resumed, stoppedPolling: await this.reportSilentConnectors() };
+  }
+
+  /**
+   * Service-mode connectors that stopped polling: each reported once (connector.stopped_polling
+   * to webhook subscribers), until it calls in again; marked under a conditional update, so two
+   * schedulers report it once.
+   */
+  private async reportSilentConnectors(): Promise<number> {
+    const { store } = this.runtime;
+    let reported = 0;
+    for (const silent of await store.silentConnectors(
+      this.runtime.clock.now(),
+      PRESENCE_GRACE_MS,
+      SILENT_BATCH,
+    )) {
+      try {
+        await store.transaction(async (tx) => {
+          const now = this.runtime.clock.now();
+          if (!(await tx.markStoppedPolling(silent.connectorId, silent.lastSeenAt, now))) return;
+          reported++;
+          await emitEvent(tx, this.runtime, now, {
+            type: "connector.stopped_polling",
+            appId: silent.appId,
+            connectorId: silent.connectorId,
+            data: { hostId: silent.hostId, lastSeenAt: new Date(silent.lastSeenAt).toISOString() },
+          });
+        });
+      } catch (error) {
+        this.options.onError?.(error);
+      }
+    }
+    return reported;
   }
 
   /**

@@ -7,10 +7,12 @@
 //   you count them several times — scrape one node, or use max().
 // - this process's own, counted as things happen here: HTTP requests, syncs and tasks this node's
 //   workers ended and how long the syncs took, busy worker slots, the scheduler's fire lag and
-//   tick duration, and the process itself (CPU, memory, event loop, GC). Sum them over nodes.
+//   tick duration, webhook delivery attempts by result, and the process itself (CPU, memory,
+//   event loop, GC). Sum them over nodes.
 // Labels carry states, triggers, kinds and route templates only — never an id, a client id or
 // anything secret.
 
+import type { DeliveryResult } from "../engine/webhooks.js";
 import {
   collectDefaultMetrics,
   Counter,
@@ -86,6 +88,17 @@ export class Metrics {
     buckets: LAG_BUCKETS,
     registers: [this.registry],
   });
+  private readonly webhookDeliveries = this.counter({
+    name: `${PREFIX}webhook_deliveries_total`,
+    help: "Webhook delivery attempts this node made, by result (delivered; retried: failed, will be tried again; failed: given up).",
+    labelNames: ["result"],
+  });
+  private readonly webhookDuration = new Histogram({
+    name: `${PREFIX}webhook_delivery_duration_seconds`,
+    help: "How long a webhook receiver took to answer (or to fail) on this node's attempts.",
+    buckets: HTTP_BUCKETS,
+    registers: [this.registry],
+  });
   private readonly syncs = this.gauge(
     "syncs",
     "Syncs QUEUED or RUNNING now, by state and trigger (database-wide).",
@@ -150,6 +163,12 @@ export class Metrics {
   observeTick(result: TickResult, durationMs: number): void {
     this.tickDuration.observe(durationMs / 1000);
     for (const lag of result.lagsMs) this.fireLag.observe(Math.max(0, lag) / 1000);
+  }
+
+  /** Counts a webhook delivery attempt (engine/webhooks.ts). */
+  observeDelivery(result: DeliveryResult, durationMs: number): void {
+    this.webhookDeliveries.inc({ result });
+    this.webhookDuration.observe(durationMs / 1000);
   }
 
   /** The exposition text, with the database's figures read now. */

@@ -20,23 +20,8 @@ import {
 } from "../domain/diff.js";
 import { parseKey } from "./paging.js";
 import { entitlementFromRow, grantFromRow, resourceFromRow, str, type Row } from "./rows.js";
+import { marks, type Dialect, type PortableSql } from "./portable.js";
 import type { Page, PageQuery } from "./store.js";
-
-/** What the diff needs of a backend's query helpers (SQLite's answer at once, PostgreSQL's later). */
-export interface DiffSql {
-  one(sql: string, ...params: unknown[]): Row | undefined | Promise<Row | undefined>;
-  all(sql: string, ...params: unknown[]): Row[] | Promise<Row[]>;
-  run(sql: string, ...params: unknown[]): number | Promise<number>;
-}
-
-export interface DiffDialect {
-  /** Rewrites `?` placeholders for the backend. */
-  readonly placeholders: (sql: string) => string;
-  /** Appended to a slice's read of the diff's header: keeps it from being deleted meanwhile. */
-  readonly forShare: string;
-  /** Appended to the deleter's read of a header: waits for slices that hold it. */
-  readonly forUpdate: string;
-}
 
 interface Shape {
   readonly table: string;
@@ -74,18 +59,11 @@ const SHAPES: Record<DiffKind, Shape> = {
 };
 
 const cols = (alias: string, key: readonly string[]) => key.map((k) => `${alias}.${k}`).join(", ");
-const marks = (n: number) => Array.from({ length: n }, () => "?").join(", ");
-
-/** Numbers `?` placeholders as $1, $2, … (PostgreSQL). */
-export const dollarPlaceholders = (sql: string): string => {
-  let n = 0;
-  return sql.replace(/\?/g, () => `$${++n}`);
-};
 
 /** '' stands for "no base" in the tables' keys. */
 const baseKey = (baseSyncId: string | null) => baseSyncId ?? "";
 
-export const diffReads = (q: DiffSql, dialect: DiffDialect) => {
+export const diffReads = (q: PortableSql, dialect: Dialect) => {
   const sql = dialect.placeholders;
   return {
     /** The diff's header: null when none was started, totals null while it is worked out. */
@@ -156,7 +134,7 @@ export const diffReads = (q: DiffSql, dialect: DiffDialect) => {
   };
 };
 
-export const diffWrites = (q: DiffSql, dialect: DiffDialect) => {
+export const diffWrites = (q: PortableSql, dialect: Dialect) => {
   const sql = dialect.placeholders;
   return {
     /** Starts a diff (a header without totals) unless one exists. */

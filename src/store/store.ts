@@ -52,6 +52,13 @@ import type {
   ResourceTypeRecord,
 } from "../domain/inventory.js";
 import type { DiffItem, DiffLane, DiffTotals } from "../domain/diff.js";
+import type {
+  DeliveryRecord,
+  DeliveryState,
+  WebhookEvent,
+  WebhookRecord,
+} from "../domain/webhooks.js";
+import type { ClaimedDelivery, DeliveryOutcome, SilentConnector } from "./webhooks.js";
 import type { GrantSource } from "../connectors/runner.js";
 
 export interface Page<T> {
@@ -308,6 +315,18 @@ export interface StoreReader {
     syncId: string,
     baseSyncId: string | null,
   ): Promise<{ readonly totals: DiffTotals | null } | null>;
+  /** A live webhook subscription (domain/webhooks.ts). */
+  getWebhook(id: string): Promise<WebhookRecord | null>;
+  /** Live webhook subscriptions, by id. */
+  listWebhooks(page: PageQuery): Promise<Page<WebhookRecord>>;
+  /** A subscription's deliveries, newest first, optionally in some states only. */
+  listDeliveries(
+    webhookId: string,
+    states: readonly DeliveryState[],
+    page: PageQuery,
+  ): Promise<Page<DeliveryRecord>>;
+  /** Service-mode connectors silent for longer than 3 polls and `graceMs`, not yet reported. */
+  silentConnectors(now: number, graceMs: number, limit: number): Promise<SilentConnector[]>;
   /** One page of one lane of a worked-out diff, by resource type then id. */
   listInventoryDiff(
     syncId: string,
@@ -450,6 +469,32 @@ export interface StoreTx extends StoreReader {
   insertInventory(syncId: string, batch: InventoryBatch): Promise<void>;
   /** Deletes up to `limit` inventory rows of a sync; returns how many went. */
   deleteInventory(syncId: string, limit: number): Promise<number>;
+  insertWebhook(webhook: WebhookRecord): Promise<void>;
+  /** Deletes a subscription; its pending deliveries fail. False when there was none. */
+  deleteWebhook(id: string, now: number): Promise<boolean>;
+  /**
+   * The outbox: one PENDING delivery of the event per live subscription that wants it, written
+   * in this transaction. Returns how many.
+   */
+  emitWebhookEvent(event: WebhookEvent, now: number): Promise<number>;
+  /** One delivery of `event` to one subscription (a test ping); returns its id. */
+  queueDelivery(webhookId: string, event: WebhookEvent, now: number): Promise<string>;
+  /** Claims due deliveries until `leaseUntil`; each claim counts an attempt. */
+  claimDeliveries(
+    worker: string,
+    now: number,
+    leaseUntil: number,
+    limit: number,
+  ): Promise<ClaimedDelivery[]>;
+  /** Records an attempt's outcome while the lease (worker, attempt) is still this one. */
+  finishDelivery(
+    id: string,
+    worker: string,
+    attempts: number,
+    outcome: DeliveryOutcome,
+  ): Promise<boolean>;
+  /** Marks a silent connector reported (until it calls in again); false if another did. */
+  markStoppedPolling(connectorId: string, lastSeenAt: number, now: number): Promise<boolean>;
   /** Starts a diff of `syncId` against `baseSyncId` (null: nothing) unless one exists. */
   startInventoryDiff(syncId: string, baseSyncId: string | null, now: number): Promise<void>;
   /**

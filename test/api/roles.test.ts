@@ -126,6 +126,26 @@ const ROUTES: RouteCase[] = [
     allowed: CONTROLLERS,
     body: {},
   },
+  { method: "GET", path: () => "/api/v1/webhooks", allowed: CONTROLLERS },
+  {
+    method: "POST",
+    path: () => "/api/v1/webhooks",
+    allowed: WRITERS,
+    body: { url: "https://hooks.example/x", eventTypes: ["sync.held"] },
+  },
+  { method: "GET", path: () => "/api/v1/webhooks/no-such-webhook", allowed: CONTROLLERS },
+  { method: "DELETE", path: () => "/api/v1/webhooks/no-such-webhook", allowed: WRITERS },
+  {
+    method: "POST",
+    path: () => "/api/v1/webhooks/no-such-webhook/test",
+    allowed: WRITERS,
+    body: {},
+  },
+  {
+    method: "GET",
+    path: () => "/api/v1/webhooks/no-such-webhook/deliveries",
+    allowed: CONTROLLERS,
+  },
 ];
 
 describe("role matrix", () => {
@@ -186,5 +206,6 @@ function templateOf(path: string): string {
     .replace(/syncs\/[^/]+\/(download_url|log|diff)$/, "syncs/{sync_id}/$1")
     .replace(/syncs\/[^/]+$/, "syncs/{sync_lifecycle_id}")
     .replace(/^\/api\/v1\/apps\/[^/{]+\/connectors/, "/api/v1/apps/{app_id}/connectors")
-    .replace(/^\/api\/v1\/apps\/[^/{]+$/, "/api/v1/apps/{id}");
+    .replace(/^\/api\/v1\/apps\/[^/{]+$/, "/api/v1/apps/{id}")
+    .replace(/^\/api\/v1\/webhooks\/no-such-webhook/, "/api/v1/webhooks/{webhook_id}");
 }

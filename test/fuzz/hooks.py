@@ -54,6 +54,11 @@ RULES = [
         and (message.startswith("freshness.maxAge") or message.startswith("give either cron or freshness")),
     ),
     (
+        "webhook url: a URL the pattern lets through but a URL parser refuses (a port out of "
+        "range, a malformed host)",
+        lambda code, message: code == INVALID_ARGUMENT and message.startswith("url"),
+    ),
+    (
         "bulk selector: only empty values (an empty selector would select every connector)",
         lambda code, message: code == INVALID_ARGUMENT
         and message.startswith("selector must name at least one"),

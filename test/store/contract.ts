@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { ConnectorRecord } from "../../src/domain/model.js";
 import type { ProvisioningTaskRecord } from "../../src/domain/provisioning.js";
+import type { WebhookEvent, WebhookRecord } from "../../src/domain/webhooks.js";
 import { connectorRecord } from "../helpers/fixtures.js";
 import { newId } from "../../src/runtime.js";
 import { ALL_LANES } from "../../src/store/diff.js";
@@ -336,11 +337,26 @@ export function storeContract(backend: string, open: () => Promise<Store>): void
         ...schedule,
         cronSpec: "@daily",
         nextFireAt: null,
+        maxAgeMs: null,
+        expectedMs: null,
       });
+
       assert.equal(
         (await store.getSchedulesFor([connector.id])).get(connector.id)?.cronSpec,
         "@daily",
       );
+      // A freshness target instead, and a new plan that also records the duration it assumed.
+      await store.transaction((tx) =>
+        tx.upsertSchedule({ ...schedule, cronSpec: "", maxAgeMs: 7_200_000, expectedMs: 60_000 }),
+      );
+      await store.transaction((tx) => tx.setNextFire(connector.id, now + 5_000, now, 90_000));
+      const fresh = await store.getSchedule(connector.id);
+      assert.deepEqual(
+        [fresh?.maxAgeMs, fresh?.expectedMs, fresh?.nextFireAt],
+        [7_200_000, 90_000, now + 5_000],
+      );
+      await store.transaction((tx) => tx.setNextFire(connector.id, now + 6_000, now));
+      assert.equal((await store.getSchedule(connector.id))?.expectedMs, 90_000, "kept");
       assert.equal(await store.transaction((tx) => tx.deleteSchedule(connector.id)), true);
       assert.equal(await store.getSchedule(connector.id), null);
     });
@@ -1489,6 +1505,199 @@ export function storeContract(backend: string, open: () => Promise<Store>): void
         "gone",
       );
       assert.ok(await store.getInventoryDiff(first, null), "other diffs stay");
+    });
+
+    it("fans webhook events out to the subscriptions that want them, claims and settles deliveries under a lease", async () => {
+      const connector = await seedConnector();
+      const hook = (id: string, over: Partial<WebhookRecord> = {}): WebhookRecord => ({
+        id,
+        url: `https://hooks.example/${id}`,
+        secret: "whsec_c2VjcmV0",
+        eventTypes: ["sync.held", "connector.failing"],
+        appId: null,
+        failureThreshold: 3,
+        description: "",
+        createdBy: "t",
+        createdAt: now,
+        updatedAt: now,
+        ...over,
+      });
+      const all = hook(newId());
+      const otherApp = hook(newId(), { appId: "another-app" });
+      const erroredOnly = hook(newId(), { eventTypes: ["sync.errored"] });
+      const failingAt2 = hook(newId(), { eventTypes: ["connector.failing"], failureThreshold: 2 });
+      await store.transaction(async (tx) => {
+        for (const w of [all, otherApp, erroredOnly, failingAt2]) await tx.insertWebhook(w);
+      });
+      assert.deepEqual((await store.getWebhook(all.id))?.eventTypes, [
+        "connector.failing",
+        "sync.held",
+      ]);
+      const event = (type: WebhookEvent["type"], streak?: number): WebhookEvent => ({
+        id: newId(),
+        type,
+        occurredAt: now,
+        appId: connector.appId,
+        connectorId: connector.id,
+        data: { syncId: "s1" },
+        ...(streak !== undefined && { consecutiveFailures: streak }),
+      });
+      const held = event("sync.held");
+      assert.equal(await store.transaction((tx) => tx.emitWebhookEvent(held, now)), 1, "all only");
+      assert.equal(
+        await store.transaction((tx) => tx.emitWebhookEvent(event("sync.errored"), now)),
+        1,
+      );
+      assert.equal(
+        await store.transaction((tx) => tx.emitWebhookEvent(event("connector.failing", 2), now)),
+        1,
+        "the threshold-2 subscription only",
+      );
+      assert.equal(
+        await store.transaction((tx) => tx.emitWebhookEvent(event("connector.failing", 3), now)),
+        1,
+        "the threshold-3 subscription only",
+      );
+      // The same event twice writes its deliveries once.
+      assert.equal(await store.transaction((tx) => tx.emitWebhookEvent(held, now)), 0);
+
+      const [delivery] = (
+        await store.listDeliveries(all.id, [], { pageSize: 10, after: null })
+      ).items.filter((d) => d.eventId === held.id);
+      assert.equal(delivery?.state, "PENDING");
+      assert.deepEqual(JSON.parse(delivery?.payload ?? "{}"), {
+        id: held.id,
+        type: "sync.held",
+        occurredAt: new Date(now).toISOString(),
+        data: { appId: connector.appId, connectorId: connector.id, syncId: "s1" },
+      });
+
+      // Claims: due ones only, each once, counting an attempt.
+      const claimed = await store.transaction((tx) =>
+        tx.claimDeliveries("w1", now, now + 30_000, 10),
+      );
+      assert.equal(claimed.length, 4);
+      assert.equal(
+        await store
+          .transaction((tx) => tx.claimDeliveries("w2", now + 1, now + 30_000, 10))
+          .then((c) => c.length),
+        0,
+      );
+      const mine = claimed.find((c) => c.delivery.eventId === held.id);
+      assert.equal(mine?.url, all.url);
+      assert.equal(mine?.secret, all.secret);
+      assert.equal(mine?.delivery.attempts, 1);
+      // Another worker's settle does nothing; ours records a retry.
+      const retry = {
+        state: "PENDING" as const,
+        nextAttemptAt: now + 10_000,
+        status: 500,
+        error: "HTTP 500",
+        at: now,
+      };
+      assert.equal(
+        await store.transaction((tx) => tx.finishDelivery(mine?.delivery.id ?? "", "w2", 1, retry)),
+        false,
+      );
+      assert.equal(
+        await store.transaction((tx) => tx.finishDelivery(mine?.delivery.id ?? "", "w1", 1, retry)),
+        true,
+      );
+      // Due again after the backoff; a lease that ran out is claimed again too.
+      const again = await store.transaction((tx) =>
+        tx.claimDeliveries("w2", now + 30_001, now + 60_000, 10),
+      );
+      assert.equal(again.length, 4);
+      const second = again.find((c) => c.delivery.eventId === held.id);
+      assert.equal(second?.delivery.attempts, 2);
+      assert.equal(
+        await store.transaction((tx) =>
+          tx.finishDelivery(second?.delivery.id ?? "", "w2", 2, {
+            state: "DELIVERED",
+            nextAttemptAt: null,
+            status: 204,
+            error: "",
+            at: now + 30_002,
+          }),
+        ),
+        true,
+      );
+      const delivered = await store.listDeliveries(all.id, ["DELIVERED"], {
+        pageSize: 10,
+        after: null,
+      });
+      assert.deepEqual(
+        delivered.items.map((d) => [d.state, d.attempts, d.lastStatus, d.finishedAt]),
+        [["DELIVERED", 2, 204, now + 30_002]],
+      );
+
+      // Deleting a subscription fails its pending deliveries and stops new ones.
+      assert.equal(await store.transaction((tx) => tx.deleteWebhook(erroredOnly.id, now)), true);
+      assert.equal(await store.transaction((tx) => tx.deleteWebhook(erroredOnly.id, now)), false);
+      assert.equal(await store.getWebhook(erroredOnly.id), null);
+      assert.deepEqual(
+        (await store.listDeliveries(erroredOnly.id, [], { pageSize: 10, after: null })).items.map(
+          (d) => [d.state, d.lastError],
+        ),
+        [["FAILED", "the webhook was deleted"]],
+      );
+      assert.equal(
+        await store.transaction((tx) => tx.emitWebhookEvent(event("sync.errored"), now)),
+        0,
+      );
+      const listed = (await store.listWebhooks({ pageSize: 100, after: null })).items.map(
+        (w) => w.id,
+      );
+      assert.ok(listed.includes(all.id) && !listed.includes(erroredOnly.id));
+
+      // Deliveries page newest first.
+      for (let i = 0; i < 3; i++) {
+        await store.transaction((tx) =>
+          tx.queueDelivery(all.id, { ...event("sync.held"), id: `test-${i}` }, now + 100 + i),
+        );
+      }
+      const first = await store.listDeliveries(all.id, [], { pageSize: 2, after: null });
+      assert.deepEqual(
+        first.items.map((d) => d.eventId),
+        ["test-2", "test-1"],
+      );
+      const rest = await store.listDeliveries(all.id, [], { pageSize: 10, after: first.nextKey });
+      // Then test-0, then the two events of `now` (held, and the failing streak of 3).
+      assert.equal(rest.items[0]?.eventId, "test-0");
+      assert.equal(rest.items.length, 3);
+      assert.ok(rest.items.some((d) => d.eventId === held.id));
+    });
+
+    it("finds service-mode connectors that stopped polling, and reports each once until it calls in", async () => {
+      const connector = await seedConnector();
+      await store.transaction((tx) => tx.touchPresence(connector.id, "host-1", now, 5_000));
+      const grace = 30_000;
+      const silent = async (at: number) =>
+        (await store.silentConnectors(at, grace, 100)).filter(
+          (s) => s.connectorId === connector.id,
+        );
+      assert.deepEqual(await silent(now + 45_000), [], "within 3 polls and the grace");
+      const [found] = await silent(now + 45_001);
+      assert.deepEqual(found, {
+        connectorId: connector.id,
+        appId: connector.appId,
+        hostId: "host-1",
+        lastSeenAt: now,
+      });
+      assert.equal(
+        await store.transaction((tx) => tx.markStoppedPolling(connector.id, now, now + 45_001)),
+        true,
+      );
+      assert.equal(
+        await store.transaction((tx) => tx.markStoppedPolling(connector.id, now, now + 45_002)),
+        false,
+      );
+      assert.deepEqual(await silent(now + 60_000), [], "reported once");
+      await store.transaction((tx) =>
+        tx.touchPresence(connector.id, "host-1", now + 70_000, 5_000),
+      );
+      assert.deepEqual(await silent(now + 80_000), [], "it called in again");
+      assert.equal((await silent(now + 200_000)).length, 1, "and can be reported again");
     });
 
     it("finds one inventory row by id", async () => {

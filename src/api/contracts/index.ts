@@ -10,6 +10,7 @@ import * as connectors from "./connectors.js";
 import * as inventory from "./inventory.js";
 import * as provisioning from "./provisioning.js";
 import * as syncs from "./syncs.js";
+import * as webhooks from "./webhooks.js";
 
 /** A named schema of the contract: a JSON Schema with an `$id`. */
 export type NamedSchema = Record<string, unknown> & { readonly $id: string };
@@ -63,6 +64,14 @@ export const NAMED_SCHEMAS = [
   syncs.SyncDiffTotals,
   syncs.SyncDiffItem,
   syncs.GetSyncDiffResponse,
+  webhooks.Webhook,
+  webhooks.CreateWebhookRequest,
+  webhooks.CreateWebhookResponse,
+  webhooks.GetWebhookResponse,
+  webhooks.ListWebhooksResponse,
+  webhooks.WebhookDelivery,
+  webhooks.ListDeliveriesResponse,
+  webhooks.TestWebhookResponse,
   auth.TokenRequest,
   auth.OAuthErrorBody,
   auth.TokenResponse,

@@ -20,7 +20,7 @@ export function auditRoutes(app: FastifyInstance, ctx: ApiContext): void {
         page_token: PageToken,
         object_type: {
           type: "string",
-          enum: ["app", "connector", "sync", "credential", "provisioning_task"],
+          enum: ["app", "connector", "sync", "credential", "provisioning_task", "webhook"],
         },
         object_id: { type: "string", maxLength: LIMITS.id },
       },

@@ -250,7 +250,7 @@ export const connectorWrites = (q: PgDb) =>
            ON CONFLICT (connector_id) DO UPDATE SET host_id = excluded.host_id,
              sdk = excluded.sdk, capabilities = excluded.capabilities,
              hello_at = excluded.hello_at, last_seen_at = excluded.last_seen_at,
-             poll_ms = excluded.poll_ms`,
+             poll_ms = excluded.poll_ms, stopped_reported_at = NULL`,
         presence.connectorId,
         presence.hostId,
         presence.sdk,
@@ -271,7 +271,7 @@ export const connectorWrites = (q: PgDb) =>
         `INSERT INTO connector_presence AS p (connector_id, host_id, last_seen_at, poll_ms)
            VALUES ($1, $2, $3, $4)
            ON CONFLICT (connector_id) DO UPDATE SET last_seen_at = excluded.last_seen_at,
-             poll_ms = excluded.poll_ms,
+             poll_ms = excluded.poll_ms, stopped_reported_at = NULL,
              host_id = CASE WHEN excluded.host_id = '' THEN p.host_id ELSE excluded.host_id END`,
         connectorId,
         hostId,

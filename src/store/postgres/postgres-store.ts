@@ -36,7 +36,9 @@ import {
   sqlState,
   unavailable,
 } from "./db.js";
-import { diffReads, diffWrites, dollarPlaceholders } from "../diff.js";
+import { diffReads, diffWrites } from "../diff.js";
+import { webhookReads, webhookWrites } from "../webhooks.js";
+import { POSTGRES_DIALECT } from "../portable.js";
 import { inventoryReads, inventoryWrites } from "./inventory.js";
 import { metricsReads } from "./metrics.js";
 import { migrate } from "./migrations.js";
@@ -44,12 +46,6 @@ import { WorkChannel } from "./notify.js";
 import { taskReads, taskWrites } from "./provisioning.js";
 import { queueReads, queueWrites } from "./queue.js";
 import { scheduleReads, scheduleWrites } from "./schedules.js";
-
-const DIFF_DIALECT = {
-  placeholders: dollarPlaceholders,
-  forShare: "FOR SHARE",
-  forUpdate: "FOR UPDATE",
-};
 
 /** Many writers at once: commands lock the rows they change; claims skip locked rows. */
 export const POSTGRES_CAPABILITIES: StoreCapabilities = {
@@ -73,7 +69,8 @@ function postgresReader(q: PgDb): StoreReader {
     ...queueReads(q),
     ...taskReads(q),
     ...inventoryReads(q),
-    ...diffReads(q, DIFF_DIALECT),
+    ...diffReads(q, POSTGRES_DIALECT),
+    ...webhookReads(q, POSTGRES_DIALECT),
     ...credentialReads(q),
     ...auditReads(q),
     ...metricsReads(q),
@@ -89,7 +86,8 @@ function postgresTx(q: PgDb): StoreTx {
     ...queueWrites(q),
     ...taskWrites(q),
     ...inventoryWrites(q),
-    ...diffWrites(q, DIFF_DIALECT),
+    ...diffWrites(q, POSTGRES_DIALECT),
+    ...webhookWrites(q, POSTGRES_DIALECT),
     ...credentialWrites(q),
     ...auditWrites(q),
   };

@@ -238,7 +238,8 @@ export const connectorWrites = (q: SqliteDb) => {
            VALUES (?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (connector_id) DO UPDATE SET host_id = excluded.host_id, sdk = excluded.sdk,
              capabilities = excluded.capabilities, hello_at = excluded.hello_at,
-             last_seen_at = excluded.last_seen_at, poll_ms = excluded.poll_ms`,
+             last_seen_at = excluded.last_seen_at, poll_ms = excluded.poll_ms,
+             stopped_reported_at = NULL`,
         presence.connectorId,
         presence.hostId,
         presence.sdk,
@@ -258,7 +259,7 @@ export const connectorWrites = (q: SqliteDb) => {
       q.run(
         `INSERT INTO connector_presence (connector_id, host_id, last_seen_at, poll_ms) VALUES (?, ?, ?, ?)
            ON CONFLICT (connector_id) DO UPDATE SET last_seen_at = excluded.last_seen_at,
-             poll_ms = excluded.poll_ms,
+             poll_ms = excluded.poll_ms, stopped_reported_at = NULL,
              host_id = CASE WHEN excluded.host_id = '' THEN host_id ELSE excluded.host_id END`,
         connectorId,
         hostId,

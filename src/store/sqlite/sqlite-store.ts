@@ -16,6 +16,8 @@ import { connectorReads, connectorWrites } from "./connectors.js";
 import { credentialReads, credentialWrites } from "./credentials.js";
 import { type Connection, openConnection, SqliteDb } from "./db.js";
 import { diffReads, diffWrites } from "../diff.js";
+import { webhookReads, webhookWrites } from "../webhooks.js";
+import { SQLITE_DIALECT } from "../portable.js";
 import { stageGrantsFromFile } from "./bulk-grants.js";
 import { inventoryReads, inventoryWrites } from "./inventory.js";
 import { metricsReads } from "./metrics.js";
@@ -23,8 +25,6 @@ import { migrate } from "./migrations.js";
 import { taskReads, taskWrites } from "./provisioning.js";
 import { queueReads, queueWrites } from "./queue.js";
 import { scheduleReads, scheduleWrites } from "./schedules.js";
-
-const DIFF_DIALECT = { placeholders: (sql: string) => sql, forShare: "", forUpdate: "" };
 
 /** SQLite has one writer at a time: row locks are implied, claims need no SKIP LOCKED. */
 export const SQLITE_CAPABILITIES: StoreCapabilities = {
@@ -41,7 +41,8 @@ function sqliteReader(q: SqliteDb): StoreReader {
     ...queueReads(q),
     ...taskReads(q),
     ...inventoryReads(q),
-    ...diffReads(q, DIFF_DIALECT),
+    ...diffReads(q, SQLITE_DIALECT),
+    ...webhookReads(q, SQLITE_DIALECT),
     ...credentialReads(q),
     ...auditReads(q),
     ...metricsReads(q),
@@ -57,7 +58,8 @@ function sqliteTx(q: SqliteDb): StoreTx {
     ...queueWrites(q),
     ...taskWrites(q),
     ...inventoryWrites(q),
-    ...diffWrites(q, DIFF_DIALECT),
+    ...diffWrites(q, SQLITE_DIALECT),
+    ...webhookWrites(q, SQLITE_DIALECT),
     ...credentialWrites(q),
     ...auditWrites(q),
   };
