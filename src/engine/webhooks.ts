@@ -56,6 +56,9 @@ export class WebhookDispatcher {
     let attempted = 0;
     for (;;) {
       const now = this.runtime.clock.now();
+      // Nearly always nothing is due: look before taking the write lock.
+      const next = await this.runtime.store.nextDeliveryAt();
+      if (next === null || next > now) return attempted;
       // The lease outlasts the attempt's timeout, so no one else takes it meanwhile.
       const claimed = await this.runtime.store.transaction((tx) =>
         tx.claimDeliveries(this.id, now, now + this.timeoutMs * 3, this.concurrency),

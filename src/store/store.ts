@@ -325,6 +325,8 @@ export interface StoreReader {
     states: readonly DeliveryState[],
     page: PageQuery,
   ): Promise<Page<DeliveryRecord>>;
+  /** When the earliest pending webhook delivery is due (null: none pending). */
+  nextDeliveryAt(): Promise<number | null>;
   /** Service-mode connectors silent for longer than 3 polls and `graceMs`, not yet reported. */
   silentConnectors(now: number, graceMs: number, limit: number): Promise<SilentConnector[]>;
   /** One page of one lane of a worked-out diff, by resource type then id. */

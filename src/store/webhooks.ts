@@ -147,6 +147,14 @@ export const webhookReads = (q: PortableSql, dialect: Dialect) => {
       );
     },
 
+    /** When the earliest pending delivery is due (null: none pending). */
+    async nextDeliveryAt(): Promise<number | null> {
+      const row = await q.one(
+        sql("SELECT min(next_attempt_at) AS next FROM webhook_deliveries WHERE state = 'PENDING'"),
+      );
+      return numOrNull(row?.next);
+    },
+
     /** Service-mode connectors silent for longer than 3 polls and a grace, not yet reported. */
     async silentConnectors(
       now: number,

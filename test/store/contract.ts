@@ -1558,6 +1558,7 @@ export function storeContract(backend: string, open: () => Promise<Store>): void
         1,
         "the threshold-3 subscription only",
       );
+      assert.equal(await store.nextDeliveryAt(), now);
       // The same event twice writes its deliveries once.
       assert.equal(await store.transaction((tx) => tx.emitWebhookEvent(held, now)), 0);
 

@@ -17,7 +17,13 @@
 
 import type pg from "pg";
 import type { AppError } from "../../domain/errors.js";
-import type { Store, StoreCapabilities, StoreReader, StoreTx } from "../store.js";
+import type {
+  Store,
+  StoreCapabilities,
+  StoreReader,
+  StoreTx,
+  SyncClaim,
+} from "../store.js";
 import { WORK_CHANNEL, withWorkSignals } from "../work.js";
 import { appReads, appWrites } from "./apps.js";
 import { auditReads, auditWrites } from "./audit.js";
@@ -344,8 +350,14 @@ export const PostgresStore = {
       backend: "postgres",
       capabilities: POSTGRES_CAPABILITIES,
       transaction: (fn) => transactions.run(fn),
-      claimSync: (claim) => transactions.autocommit((tx) => tx.claimSync(claim)),
-      claimTask: (claim) => transactions.autocommit((tx) => tx.claimTask(claim)),
+      claimSync: (claim) => {
+        const stamp = restamped(claim);
+        return transactions.autocommit((tx) => tx.claimSync(stamp()));
+      },
+      claimTask: (claim) => {
+        const stamp = restamped(claim);
+        return transactions.autocommit((tx) => tx.claimTask(stamp()));
+      },
       onWork: (listener) => work.subscribe(listener),
       close: async () => {
         await work.close();
@@ -354,3 +366,18 @@ export const PostgresStore = {
     };
   },
 };
+
+/**
+ * A claim tried again on a fresh connection (autocommit retries a statement that was never sent,
+ * e.g. across a database restart) may run seconds after it was made: its times move by as much,
+ * so that the sync's startedAt and lease say when it really started, not when it was first asked.
+ */
+function restamped<T extends SyncClaim>(claim: T): () => T {
+  const made = performance.now();
+  return () => {
+    const late = Math.max(0, Math.round(performance.now() - made));
+    return late < 5
+      ? claim
+      : { ...claim, now: claim.now + late, leaseUntil: claim.leaseUntil + late };
+  };
+}
