@@ -180,6 +180,7 @@ for (const [name, open] of backends) {
         hostId: "host-7",
         lastSeenAt: new Date(t - 50_000).toISOString(),
       });
+      await deleteWebhook(faked, alice, webhook.id); // its deliveries are not for the next tests
     });
 
     it("fails deliveries of a deleted subscription, and reports a receiver that cannot be reached", async () => {

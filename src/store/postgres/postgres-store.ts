@@ -17,13 +17,7 @@
 
 import type pg from "pg";
 import type { AppError } from "../../domain/errors.js";
-import type {
-  Store,
-  StoreCapabilities,
-  StoreReader,
-  StoreTx,
-  SyncClaim,
-} from "../store.js";
+import type { Store, StoreCapabilities, StoreReader, StoreTx, SyncClaim } from "../store.js";
 import { WORK_CHANNEL, withWorkSignals } from "../work.js";
 import { appReads, appWrites } from "./apps.js";
 import { auditReads, auditWrites } from "./audit.js";
