@@ -30,3 +30,31 @@ export async function failuresInARow(reader: StoreReader, connectorId: string): 
   }
   return streak;
 }
+
+/** A sync ended ERRORED: sync.errored, and connector.failing with the streak it makes. */
+export async function emitSyncErrored(
+  tx: StoreTx,
+  runtime: Runtime,
+  now: number,
+  sync: {
+    readonly id: string;
+    readonly appId: string;
+    readonly connectorId: string;
+    readonly attempt: number;
+  },
+  error: string,
+): Promise<void> {
+  const about = { appId: sync.appId, connectorId: sync.connectorId };
+  await emitEvent(tx, runtime, now, {
+    ...about,
+    type: "sync.errored",
+    data: { syncId: sync.id, error, attempt: sync.attempt },
+  });
+  const streak = await failuresInARow(tx, sync.connectorId);
+  await emitEvent(tx, runtime, now, {
+    ...about,
+    type: "connector.failing",
+    data: { syncId: sync.id, consecutiveFailures: streak, lastError: error },
+    consecutiveFailures: streak,
+  });
+}

@@ -15,7 +15,7 @@ import type { SyncRecord } from "../domain/model.js";
 import { decideRetry, type RetryPolicy } from "../domain/retry.js";
 import type { InventoryBatch, StoreTx } from "../store/store.js";
 import { applySync, setSyncStatus } from "../commands/apply-sync.js";
-import { emitEvent, failuresInARow } from "../commands/events.js";
+import { emitEvent, emitSyncErrored } from "../commands/events.js";
 import type { ClaimedSync } from "./queue.js";
 
 const STAGE_BATCH = 2000;
@@ -155,19 +155,7 @@ export async function recordFailure(
       return { state: "QUEUED", retryAt: now + decision.delayMs, error: error.message };
     }
     await tx.finishSync(sync.id, { state: "ERRORED", finishedAt: now, error: error.message });
-    const event = { appId: connector.appId, connectorId: connector.id };
-    await emitEvent(tx, runtime, now, {
-      ...event,
-      type: "sync.errored",
-      data: { syncId: sync.id, error: error.message, attempt: sync.attempt },
-    });
-    const streak = await failuresInARow(tx, connector.id);
-    await emitEvent(tx, runtime, now, {
-      ...event,
-      type: "connector.failing",
-      data: { syncId: sync.id, consecutiveFailures: streak, lastError: error.message },
-      consecutiveFailures: streak,
-    });
+    await emitSyncErrored(tx, runtime, now, sync, error.message);
     return { state: "ERRORED", error: error.message };
   });
 }

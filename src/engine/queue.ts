@@ -5,6 +5,7 @@
 // into the statement), now RUNNING under a lease the worker must renew. A sync whose lease runs out is retried or given up
 // (domain/syncs.ts onLostLease), in one transaction per batch.
 
+import { emitSyncErrored } from "../commands/events.js";
 import type { Runtime } from "../commands/context.js";
 import { SERVICE_CATALOGS } from "../domain/catalog.js";
 import type { ConnectorRecord, SyncRecord } from "../domain/model.js";
@@ -107,8 +108,10 @@ export async function recoverLostLeases(
           finishedAt: now,
           error: message,
         });
-        if (outcome.kind === "error") result.failed++;
-        else result.coalesced++;
+        if (outcome.kind === "error") {
+          result.failed++;
+          await emitSyncErrored(tx, runtime, now, sync, message);
+        } else result.coalesced++;
       }
       // The connector is no longer running this sync: show why until the next one starts.
       if (connector) {

@@ -220,7 +220,11 @@ export const queueWrites = (q: PgDb) =>
       // the holds that command left. The connector stays locked until this transaction ends.
       const row = await q.one(
         `WITH picked AS (
-           SELECT s.id FROM sync_lifecycles s JOIN connectors c ON c.id = s.connector_id
+           -- It starts no earlier than the connector's last sync ended (its status time): a
+           -- claim made just before that end and run just after it must not read as started
+           -- while the other still ran.
+           SELECT s.id, GREATEST($1::bigint, coalesce(c.sync_status_updated_at, 0)) AS start_at
+           FROM sync_lifecycles s JOIN connectors c ON c.id = s.connector_id
            WHERE s.state IN (${START_SYNC}) AND s.run_after <= $1 AND c.deleted_at IS NULL
              AND ($4::text IS NULL OR s.connector_id = $4)
              AND NOT (c.catalog_id = ANY($5::text[]))
@@ -236,7 +240,8 @@ export const queueWrites = (q: PgDb) =>
          ),
          claimed AS (
            UPDATE sync_lifecycles u SET state = 'RUNNING', attempt = u.attempt + 1,
-             started_at = $1, lease_owner = $2, lease_expires_at = $3, updated_at = $1
+             started_at = picked.start_at, lease_owner = $2, lease_expires_at = $3,
+             updated_at = picked.start_at
            FROM picked WHERE u.id = picked.id AND u.state IN (${START_SYNC})
            RETURNING u.*
          ),
@@ -244,12 +249,12 @@ export const queueWrites = (q: PgDb) =>
            INSERT INTO sync_events (sync_id, seq, at, state, attempt, error)
            SELECT k.id,
                   coalesce((SELECT max(e.seq) FROM sync_events e WHERE e.sync_id = k.id), 0) + 1,
-                  $1::bigint, k.state, k.attempt, k.error
+                  k.started_at, k.state, k.attempt, k.error
            FROM claimed k
          ),
          started AS (
-           UPDATE connectors n SET sync_status = 'SYNC_STATUS_RUNNING', sync_started_at = $1,
-             sync_status_updated_at = $1
+           UPDATE connectors n SET sync_status = 'SYNC_STATUS_RUNNING',
+             sync_started_at = k.started_at, sync_status_updated_at = k.started_at
            FROM claimed k WHERE n.id = k.connector_id
            RETURNING n.*
          )

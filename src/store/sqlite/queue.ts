@@ -221,10 +221,14 @@ export const queueWrites = (q: SqliteDb) =>
     },
 
     async claimSync(claim: SyncClaim): Promise<ClaimedSyncRow | null> {
-      // One statement: the single writer hands each sync to one claimer.
+      // One statement: the single writer hands each sync to one claimer. It starts no earlier
+      // than the connector's last sync ended (its status time): a claim made just before that
+      // end and run just after it must not read as started while the other still ran.
+      const started = `max(?, coalesce((SELECT c.sync_status_updated_at FROM connectors c
+                                        WHERE c.id = sync_lifecycles.connector_id), 0))`;
       const row = q.one(
-        `UPDATE sync_lifecycles SET state = 'RUNNING', attempt = attempt + 1, started_at = ?,
-           lease_owner = ?, lease_expires_at = ?, updated_at = ?
+        `UPDATE sync_lifecycles SET state = 'RUNNING', attempt = attempt + 1,
+           started_at = ${started}, lease_owner = ?, lease_expires_at = ?, updated_at = ${started}
          WHERE id = (
            SELECT s.id FROM sync_lifecycles s JOIN connectors c ON c.id = s.connector_id
            WHERE s.state IN (${START_SYNC}) AND s.run_after <= ? AND c.deleted_at IS NULL
@@ -248,12 +252,13 @@ export const queueWrites = (q: SqliteDb) =>
         JSON.stringify(claim.exceptCatalogs ?? []),
       );
       if (!row) return null;
-      recordEvent(q, String(row.id), claim.now);
+      const startedAt = Number(row.started_at);
+      recordEvent(q, String(row.id), startedAt);
       const connector = q.one(
         `UPDATE connectors SET sync_status = 'SYNC_STATUS_RUNNING', sync_started_at = ?,
            sync_status_updated_at = ? WHERE id = ? RETURNING *`,
-        claim.now,
-        claim.now,
+        startedAt,
+        startedAt,
         row.connector_id,
       );
       return { sync: syncFromRow(row), connector: connectorFromRow(connector as Row) };
