@@ -44,6 +44,7 @@ import { artifactRoutes } from "./routes/artifacts.js";
 import { inventoryRoutes } from "./routes/inventory.js";
 import { provisioningRoutes } from "./routes/provisioning.js";
 import { bulkRoutes } from "./routes/bulk.js";
+import { consoleRoutes } from "./routes/console.js";
 import { webhookRoutes } from "./routes/webhooks.js";
 import { serviceRoutes } from "./routes/service.js";
 
@@ -409,6 +410,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   auditRoutes(app, options);
 
   app.get("/openapi.json", { schema: { hide: true } }, async () => app.swagger());
+  consoleRoutes(app);
 
   return app;
 }

@@ -1,0 +1,175 @@
+// Every connector across apps: status, holds, last sync, schedule; filter and search.
+
+import { useState } from "react";
+import type { Connector, SyncLifecycle } from "../../../src/client/index.js";
+import { clientFor, type Session } from "../session.js";
+import { ErrorBanner, Time, useLoad } from "../ui.js";
+
+export interface Row {
+  readonly appId: string;
+  readonly appName: string;
+  readonly connector: Connector;
+  readonly lastSync: SyncLifecycle | null;
+}
+
+/** The holds a connector reads back: paused (with its timer) and/or held by the guard. */
+export function holdsOf(connector: Connector): string[] {
+  const holds: string[] = [];
+  if (connector.canResumeSync) holds.push(connector.pausedUntil ? "PAUSED (timed)" : "PAUSED");
+  if (connector.syncDisabledCategory === "DATA_DROP") holds.push("DATA_DROP");
+  return holds;
+}
+
+export const statusOf = (connector: Connector): string =>
+  (connector.status?.status ?? "SYNC_STATUS_UNSPECIFIED").replace("SYNC_STATUS_", "");
+
+export const scheduleOf = (connector: Connector): string =>
+  connector.freshness
+    ? `data ≤ ${connector.freshness.maxAge} old`
+    : connector.connectorSyncCronSchedule?.cronSpec
+      ? `${connector.connectorSyncCronSchedule.cronSpec} (${connector.connectorSyncCronSchedule.timezone || "UTC"})`
+      : "manual";
+
+async function loadRows(session: Session): Promise<Row[]> {
+  const client = clientFor(session);
+  const rows: Row[] = [];
+  let appToken: string | undefined;
+  do {
+    const apps = await client.apps.list({ pageSize: 100, pageToken: appToken });
+    for (const app of apps.list ?? []) {
+      let token: string | undefined;
+      do {
+        const page = await client.connector.list({
+          appId: app.id ?? "",
+          pageSize: 100,
+          pageToken: token,
+        });
+        for (const view of page.list) {
+          if (!view.connector) continue;
+          rows.push({
+            appId: app.id ?? "",
+            appName: app.displayName ?? "",
+            connector: view.connector,
+            lastSync: null,
+          });
+        }
+        token = page.nextPageToken || undefined;
+      } while (token);
+    }
+    appToken = apps.nextPageToken || undefined;
+  } while (appToken);
+  // The last sync of each (one small request each, at once).
+  return Promise.all(
+    rows.map(async (row) => {
+      const history = await client.syncs.list({
+        appId: row.appId,
+        connectorId: row.connector.id ?? "",
+        pageSize: 1,
+      });
+      return { ...row, lastSync: history.list[0] ?? null };
+    }),
+  );
+}
+
+export function ConnectorsPage({ session }: { session: Session }) {
+  const rows = useLoad(() => loadRows(session), [session.token], 5000);
+  const [search, setSearch] = useState("");
+  const [status, setStatus] = useState("");
+  const wanted = (rows.data ?? []).filter((row) => {
+    const text =
+      `${row.connector.displayName ?? ""} ${row.connector.id ?? ""} ${row.appName} ${row.connector.catalogId ?? ""}`.toLowerCase();
+    return (
+      text.includes(search.trim().toLowerCase()) &&
+      (status === "" ||
+        statusOf(row.connector) === status ||
+        holdsOf(row.connector).some((h) => h.startsWith(status)))
+    );
+  });
+  return (
+    <section aria-labelledby="connectors-title">
+      <h1 id="connectors-title">Connectors</h1>
+      <div className="filters">
+        <label>
+          Search
+          <input
+            type="search"
+            value={search}
+            placeholder="name, id, app or catalog"
+            onChange={(event) => setSearch(event.target.value)}
+          />
+        </label>
+        <label>
+          Status
+          <select value={status} onChange={(event) => setStatus(event.target.value)}>
+            <option value="">all</option>
+            <option value="DONE">done</option>
+            <option value="RUNNING">running</option>
+            <option value="ERROR">error</option>
+            <option value="DISABLED">disabled</option>
+            <option value="PAUSED">paused</option>
+            <option value="DATA_DROP">held (data drop)</option>
+          </select>
+        </label>
+      </div>
+      <ErrorBanner error={rows.error} />
+      {rows.loading && !rows.data ? <p>Loading…</p> : null}
+      {rows.data && wanted.length === 0 ? <p className="muted">No connector matches.</p> : null}
+      {wanted.length > 0 ? (
+        <div className="table-wrap">
+          <table>
+            <thead>
+              <tr>
+                <th scope="col">Connector</th>
+                <th scope="col">App</th>
+                <th scope="col">Status</th>
+                <th scope="col">Holds</th>
+                <th scope="col">Last sync</th>
+                <th scope="col">Schedule</th>
+              </tr>
+            </thead>
+            <tbody>
+              {wanted.map((row) => (
+                <tr key={row.connector.id}>
+                  <td>
+                    <a href={`#/apps/${row.appId}/connectors/${row.connector.id ?? ""}`}>
+                      {row.connector.displayName || row.connector.id}
+                    </a>
+                    <div className="muted small">{row.connector.catalogId}</div>
+                  </td>
+                  <td>{row.appName}</td>
+                  <td>
+                    <span className={`badge ${statusOf(row.connector).toLowerCase()}`}>
+                      {statusOf(row.connector)}
+                    </span>
+                  </td>
+                  <td>
+                    {holdsOf(row.connector).join(", ") || <span className="muted">none</span>}
+                  </td>
+                  <td>
+                    {row.lastSync ? (
+                      <>
+                        {row.lastSync.state}{" "}
+                        <Time at={row.lastSync.finishedAt ?? row.lastSync.queuedAt} />
+                        <div className="muted small">
+                          {row.lastSync.counts?.grants ?? 0} grants,{" "}
+                          {Object.values(row.lastSync.counts?.resources ?? {}).reduce(
+                            (a, b) => a + b,
+                            0,
+                          )}{" "}
+                          resources
+                        </div>
+                      </>
+                    ) : (
+                      <span className="muted">never</span>
+                    )}
+                  </td>
+                  <td>{scheduleOf(row.connector)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+    </section>
+  );
+}

@@ -1,0 +1,212 @@
+// A held sync: what it would remove (the diff against the applied sync, by type, paged), the
+// limits that fired (the hold's summary), and ConfirmSyncValid.
+
+import { useState } from "react";
+import type { SyncDiffItem } from "../../../src/client/index.js";
+import { clientFor, may, type Session } from "../session.js";
+import { ConfirmDialog, ErrorBanner, navigate, Time, useLoad } from "../ui.js";
+
+const describe = (item: SyncDiffItem): string =>
+  item.kind === "grants"
+    ? `${item.principal?.resourceTypeId ?? ""}:${item.principal?.resourceId ?? ""} → ${item.entitlementId ?? ""}`
+    : item.kind === "resources"
+      ? `${item.resourceId ?? ""}${item.displayName && item.displayName !== item.resourceId ? ` (${item.displayName})` : ""}`
+      : `${item.id ?? ""}${item.displayName ? ` (${item.displayName})` : ""}`;
+
+export function HeldSyncPage(props: {
+  session: Session;
+  appId: string;
+  connectorId: string;
+  syncId: string;
+}) {
+  const { session, appId, connectorId, syncId } = props;
+  const client = clientFor(session);
+  const [kind, setKind] = useState<"" | "resources" | "entitlements" | "grants">("");
+  const [change, setChange] = useState<"" | "removed" | "added">("removed");
+  const [tokens, setTokens] = useState<string[]>([]); // the tokens of the pages before this one
+  const [token, setToken] = useState<string | undefined>(undefined);
+  const [confirming, setConfirming] = useState(false);
+  const sync = useLoad(
+    async () =>
+      (await client.syncs.get({ appId, connectorId, syncLifecycleId: syncId })).syncLifecycle,
+    [syncId],
+  );
+  const totals = useLoad(
+    async () =>
+      (await client.syncs.diff({ appId, connectorId, syncLifecycleId: syncId, pageSize: 1 }))
+        .totals,
+    [syncId],
+  );
+  const page = useLoad(
+    () =>
+      client.syncs.diff({
+        appId,
+        connectorId,
+        syncLifecycleId: syncId,
+        pageSize: 50,
+        pageToken: token,
+        kind: kind || undefined,
+        change: change || undefined,
+      }),
+    [syncId, kind, change, token],
+  );
+  const filter = (apply: () => void) => {
+    apply();
+    setTokens([]);
+    setToken(undefined);
+  };
+  return (
+    <section aria-labelledby="held-title">
+      <p>
+        <a href={`#/apps/${appId}/connectors/${connectorId}`}>← Connector</a>
+      </p>
+      <h1 id="held-title">Held sync {syncId}</h1>
+      <ErrorBanner error={sync.error} />
+      {sync.data ? (
+        <dl className="facts">
+          <dt>State</dt>
+          <dd>{sync.data.state}</dd>
+          <dt>Why it is held</dt>
+          <dd data-testid="held-summary">{sync.data.error}</dd>
+          <dt>Finished</dt>
+          <dd>
+            <Time at={sync.data.finishedAt} />
+          </dd>
+        </dl>
+      ) : null}
+
+      <h2>What it would change</h2>
+      <ErrorBanner error={totals.error} />
+      {totals.data ? (
+        <div className="table-wrap">
+          <table aria-label="Changes by resource type">
+            <thead>
+              <tr>
+                <th scope="col">Resource type</th>
+                <th scope="col">Resources</th>
+                <th scope="col">Entitlements</th>
+                <th scope="col">Grants</th>
+              </tr>
+            </thead>
+            <tbody>
+              {[
+                { resourceTypeId: "(all)", ...totals.data },
+                ...(totals.data.byResourceType ?? []),
+              ].map((row) => (
+                <tr key={row.resourceTypeId}>
+                  <th scope="row">{row.resourceTypeId}</th>
+                  {(["resources", "entitlements", "grants"] as const).map((k) => (
+                    <td key={k}>
+                      <span className="removed">−{row[k].removed}</span>{" "}
+                      <span className="added">+{row[k].added}</span>
+                    </td>
+                  ))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      ) : null}
+
+      <div className="filters">
+        <label>
+          Kind
+          <select
+            value={kind}
+            onChange={(event) => filter(() => setKind(event.target.value as typeof kind))}
+          >
+            <option value="">all</option>
+            <option value="resources">resources</option>
+            <option value="entitlements">entitlements</option>
+            <option value="grants">grants</option>
+          </select>
+        </label>
+        <label>
+          Change
+          <select
+            value={change}
+            onChange={(event) => filter(() => setChange(event.target.value as typeof change))}
+          >
+            <option value="">both</option>
+            <option value="removed">removed</option>
+            <option value="added">added</option>
+          </select>
+        </label>
+      </div>
+      <ErrorBanner error={page.error} />
+      <div className="table-wrap">
+        <table aria-label="Changed rows">
+          <thead>
+            <tr>
+              <th scope="col">Change</th>
+              <th scope="col">Kind</th>
+              <th scope="col">Type</th>
+              <th scope="col">Row</th>
+            </tr>
+          </thead>
+          <tbody>
+            {(page.data?.list ?? []).map((item, i) => (
+              <tr key={`${item.kind}:${item.change}:${item.id ?? item.resourceId ?? i}`}>
+                <td className={item.change}>{item.change}</td>
+                <td>{item.kind}</td>
+                <td>{item.resourceTypeId}</td>
+                <td className="mono small">{describe(item)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <div className="actions">
+        <button
+          type="button"
+          disabled={tokens.length === 0 && token === undefined}
+          onClick={() => {
+            const previous = [...tokens];
+            setToken(previous.pop());
+            setTokens(previous);
+          }}
+        >
+          Previous page
+        </button>
+        <button
+          type="button"
+          disabled={!page.data?.nextPageToken}
+          onClick={() => {
+            setTokens([...tokens, ...(token === undefined ? [] : [token])]);
+            setToken(page.data?.nextPageToken);
+          }}
+        >
+          Next page
+        </button>
+      </div>
+
+      {may(session, "connectors.control") && sync.data?.state === "ERRORED_NO_DATA" ? (
+        <div className="actions">
+          <button type="button" className="primary" onClick={() => setConfirming(true)}>
+            Confirm sync valid…
+          </button>
+        </div>
+      ) : null}
+      {confirming ? (
+        <ConfirmDialog
+          title="Confirm this sync is valid"
+          confirmLabel="Confirm and apply"
+          onClose={() => setConfirming(false)}
+          onConfirm={async () => {
+            await client.connector.confirmSyncValid({
+              appId,
+              connectorId,
+              syncLifecycleId: syncId,
+            });
+            navigate(`#/apps/${appId}/connectors/${connectorId}`);
+          }}
+        >
+          <p>
+            Its data becomes the connector's inventory, with everything listed as removed gone from
+            it. A sync runs afterwards to check.
+          </p>
+        </ConfirmDialog>
+      ) : null}
+    </section>
+  );
+}

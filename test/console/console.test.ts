@@ -1,0 +1,190 @@
+// The web console in a real browser (Debian's chromium through playwright-core) against a real
+// server: sign-in, the connectors list, a pause with a timed resume, a held sync reviewed
+// through its diff and confirmed, what a viewer is not offered, a phone-width layout. Each test
+// saves a screenshot under test-results/console/. Without /usr/bin/chromium the tests are
+// skipped, unless SYNCPLANE_REQUIRE_BROWSER=1 (CI) makes that a failure.
+
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { CONSOLE_DIR } from "../../src/api/routes/console.js";
+import { startTestServer, tempDir, type TestServer } from "../helpers/server.js";
+
+type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+const CHROMIUM = "/usr/bin/chromium";
+const required = process.env.SYNCPLANE_REQUIRE_BROWSER === "1";
+const available = existsSync(CHROMIUM);
+const skip = !available && !required ? `no ${CHROMIUM} (apt-get install chromium)` : false;
+const SHOTS = join(process.cwd(), "test-results", "console");
+const FILE = "type.googleapis.com/syncplane.v1.FileConnectorConfig";
+
+let server: TestServer;
+let browser: Browser;
+let base: string;
+let appId: string;
+let connectorId: string;
+let path: string;
+
+function users(count: number): void {
+  writeFileSync(
+    path,
+    JSON.stringify({
+      resourceTypes: [{ id: "user", displayName: "User", traits: ["USER"] }],
+      resources: Array.from({ length: count }, (_, i) => ({
+        resourceType: "user",
+        id: `u${i}`,
+        displayName: `User ${i}`,
+      })),
+      entitlements: [],
+      grants: [],
+    }),
+  );
+}
+
+async function settled(): Promise<Json> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const list = (await server.call("GET", `${base}/syncs?page_size=1`)).body.list as Json[];
+    const last = list[0];
+    if (last && !["QUEUED", "RUNNING"].includes(last.state as string)) return last;
+    assert.ok(Date.now() < deadline, "no sync ended");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+async function signedIn(role: "admin" | "viewer" = "admin", width = 1280): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width, height: 900 } });
+  page.setDefaultTimeout(15_000);
+  const creds = role === "admin" ? server.admin : await server.credential("viewer");
+  await page.goto(`${server.url}/console/`);
+  await page.getByLabel("Client id").fill(creds.clientId);
+  await page.getByLabel("Client secret").fill(creds.clientSecret);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("heading", { name: "Connectors" }).waitFor();
+  return page;
+}
+
+const shot = (page: Page, name: string) =>
+  page.screenshot({ path: join(SHOTS, `${name}.png`), fullPage: true });
+
+describe("the web console", { skip }, () => {
+  before(async () => {
+    assert.ok(available, `${CHROMIUM} is required (SYNCPLANE_REQUIRE_BROWSER=1)`);
+    assert.ok(
+      existsSync(join(CONSOLE_DIR, "index.html")),
+      "the console is not built: run npm run build",
+    );
+    mkdirSync(SHOTS, { recursive: true });
+    server = await startTestServer({ flags: { roles: "api,scheduler,worker" } });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    });
+    path = join(tempDir("syncplane-console-"), "users.json");
+    users(40);
+    const app = await server.call("POST", "/api/v1/apps", { body: { displayName: "Okta" } });
+    appId = (app.body.app as Json).id as string;
+    const created = await server.call("POST", `/api/v1/apps/${appId}/connectors/create`, {
+      body: { displayName: "Okta users", catalogId: "file", config: { "@type": FILE, path } },
+    });
+    connectorId = ((created.body.connectorView as Json).connector as Json).id as string;
+    base = `/api/v1/apps/${appId}/connectors/${connectorId}`;
+    assert.equal((await settled()).state, "SUCCEEDED");
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  it("signs in with a client id and secret, and lists the connectors", async () => {
+    const page = await signedIn();
+    const row = page.getByRole("row", { name: /Okta users/ });
+    await row.waitFor();
+    assert.match(await row.innerText(), /DONE/);
+    assert.match(await row.innerText(), /SUCCEEDED/);
+    await shot(page, "01-connectors");
+    await page.getByLabel("Search").fill("nothing like this");
+    await page.getByText("No connector matches.").waitFor();
+    // A wrong secret: the API's message, not a blank page.
+    const other = await browser.newPage();
+    await other.goto(`${server.url}/console/`);
+    await other.getByLabel("Client id").fill(server.admin.clientId);
+    await other.getByLabel("Client secret").fill("not a secret");
+    await other.getByRole("button", { name: "Sign in" }).click();
+    await other.getByRole("alert").waitFor();
+    assert.match(await other.getByRole("alert").innerText(), /secret/i);
+    await other.close();
+    await page.close();
+  });
+
+  it("pauses with a timed resume, then resumes", async () => {
+    const page = await signedIn();
+    await page.getByRole("link", { name: "Okta users" }).click();
+    await page.getByRole("button", { name: "Pause…" }).click();
+    await page.getByLabel("Note").fill("vendor maintenance");
+    await page.getByLabel(/Resume after/).fill("2h");
+    await page.getByRole("button", { name: "Pause", exact: true }).click();
+    await page.getByRole("status").waitFor();
+    await page.getByTestId("paused-until").waitFor();
+    const connector = (await server.call("GET", base)).body.connectorView as Json;
+    const until = Date.parse((connector.connector as Json).pausedUntil as string);
+    assert.ok(Math.abs(until - (Date.now() + 2 * 3_600_000)) < 60_000, "resumes in about 2 h");
+    await shot(page, "02-paused-with-timer");
+    await page.getByRole("button", { name: "Resume" }).click();
+    await page.getByRole("button", { name: "Resume" }).last().click();
+    await page.getByText("Resumed: a sync is queued.").waitFor();
+    await page.close();
+  });
+
+  it("reviews a held sync through its diff, and confirms it", async () => {
+    await settled();
+    users(5);
+    await server.call("POST", `${base}/force_sync`);
+    const held = await settled();
+    assert.equal(held.state, "ERRORED_NO_DATA");
+    const page = await signedIn();
+    await page.goto(`${server.url}/console/#/apps/${appId}/connectors/${connectorId}`);
+    await page.getByRole("link", { name: "Held: review" }).click();
+    await page.getByTestId("held-summary").waitFor();
+    assert.match(await page.getByTestId("held-summary").innerText(), /user: 40 → 5/);
+    const totals = page.getByRole("table", { name: "Changes by resource type" });
+    await totals.getByRole("row", { name: /user/ }).waitFor();
+    assert.match(await totals.getByRole("row", { name: /user/ }).innerText(), /−35/);
+    const rows = page.getByRole("table", { name: "Changed rows" }).getByRole("row");
+    await page.getByRole("cell", { name: /^u10/ }).first().waitFor();
+    assert.equal(await rows.count(), 36, "a header and 35 removed users on one page");
+    await shot(page, "03-held-sync-diff");
+    await page.getByRole("button", { name: "Confirm sync valid…" }).click();
+    await page.getByRole("button", { name: "Confirm and apply" }).click();
+    await page.getByRole("heading", { name: "Okta users" }).waitFor();
+    const sync = (await server.call("GET", `${base}/syncs/${held.id as string}`)).body
+      .syncLifecycle as Json;
+    assert.equal(sync.state, "CONFIRMED");
+    await page.close();
+  });
+
+  it("offers a viewer no controls, and fits a phone's width", async () => {
+    const page = await signedIn("viewer", 390);
+    await page.getByRole("link", { name: "Okta users" }).click();
+    await page.getByRole("heading", { name: "Sync history" }).waitFor();
+    assert.equal(await page.getByRole("group", { name: "Sync controls" }).count(), 0);
+    const overflow = (await page.evaluate(
+      "document.documentElement.scrollWidth - document.documentElement.clientWidth",
+    )) as number;
+    assert.ok(overflow <= 1, `the page is ${overflow} px wider than the screen`);
+    await shot(page, "04-viewer-phone");
+    await page.close();
+  });
+});
