@@ -5,7 +5,8 @@ import { ConnectorPage } from "./pages/Connector.js";
 import { ConnectorsPage } from "./pages/Connectors.js";
 import { HeldSyncPage } from "./pages/HeldSync.js";
 import { SignInPage } from "./pages/SignIn.js";
-import { loadSession, signOut, type Session } from "./session.js";
+import { BulkPage } from "./pages/Bulk.js";
+import { loadSession, may, signOut, type Session } from "./session.js";
 
 function useHash(): string {
   const [hash, setHash] = useState(window.location.hash);
@@ -23,6 +24,8 @@ export function App() {
   if (!session) return <SignInPage onSignedIn={setSession} />;
   const parts = hash.replace(/^#\/?/, "").split("/").map(decodeURIComponent);
   let page = <ConnectorsPage session={session} />;
+  if (parts[0] === "bulk" && may(session, "connectors.control"))
+    page = <BulkPage session={session} />;
   if (parts[0] === "apps" && parts[2] === "connectors" && parts[1] && parts[3]) {
     page =
       parts[4] === "syncs" && parts[5] ? (
@@ -39,6 +42,7 @@ export function App() {
         </a>
         <nav aria-label="Main">
           <a href="#/connectors">Connectors</a>
+          {may(session, "connectors.control") ? <a href="#/bulk">Bulk operations</a> : null}
         </nav>
         <span className="who muted small">
           {session.clientId} ({session.roles.join(", ")})

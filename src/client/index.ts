@@ -329,6 +329,21 @@ export class Syncplane {
           count: p.count,
         },
       ),
+    /** The next fire times of a cron (with its zone) or a freshness target, without setting it. */
+    previewSchedule: (
+      p: ConnectorParams & {
+        cronSpec?: string;
+        timezone?: string;
+        maxAge?: string;
+        count?: number;
+      },
+    ) =>
+      this.transport.request<ConnectorScheduleView>(
+        "GET",
+        `${connectorPath(p)}/schedule/preview`,
+        undefined,
+        { cron_spec: p.cronSpec, timezone: p.timezone, max_age: p.maxAge, count: p.count },
+      ),
     /**
      * A new client credential for a baton-service connector (its secret is in this answer only);
      * the connector's earlier credentials are revoked.

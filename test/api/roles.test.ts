@@ -89,6 +89,11 @@ const ROUTES: RouteCase[] = [
     },
   })),
   { method: "GET", path: () => `${ids.base}/schedule`, allowed: READERS },
+  {
+    method: "GET",
+    path: () => `${ids.base}/schedule/preview?cron_spec=%40daily`,
+    allowed: READERS,
+  },
   { method: "GET", path: () => `${ids.base}/syncs`, allowed: READERS },
   { method: "GET", path: () => `${ids.base}/syncs/${syncId}`, allowed: READERS },
   { method: "GET", path: () => `${ids.base}/syncs/${syncId}/download_url`, allowed: READERS },
@@ -192,6 +197,7 @@ describe("role matrix", () => {
 /** Turns a concrete test path back into the OpenAPI template it exercises. */
 function templateOf(path: string): string {
   return path
+    .replace(/\?.*$/, "")
     .replace(ids.base, "/api/v1/apps/{app_id}/connectors/{connector_id}")
     .replace(
       /\/api\/v1\/apps\/[^/]+\/connectors\/no-such-connector$/,

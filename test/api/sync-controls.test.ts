@@ -664,6 +664,40 @@ describe("UpdateConnectorSchedule", () => {
     assert.deepEqual((await server.call("GET", `${base}/schedule`)).body.nextFireTimes, []);
   });
 
+  it("previews a schedule before it is set: a cron in a zone, or a freshness target", async () => {
+    const { base } = await createAppAndConnector(server);
+    const cron = await server.call(
+      "GET",
+      `${base}/schedule/preview?cron_spec=${encodeURIComponent("30 2 * * *")}&timezone=America/New_York`,
+    );
+    assert.equal(cron.status, 200, JSON.stringify(cron.body));
+    assert.deepEqual(cron.body.cron, { cronSpec: "30 2 * * *", timezone: "America/New_York" });
+    const fires = cron.body.nextFireTimes as string[];
+    assert.equal(fires.length, 10, "ten by default");
+    for (const fire of fires) assert.match(fire, /T0[67]:30:00.000Z$/);
+    const fresh = await server.call("GET", `${base}/schedule/preview?max_age=2h&count=3`);
+    assert.equal((fresh.body.freshness as Json).maxAge, "2h");
+    assert.equal((fresh.body.nextFireTimes as string[]).length, 3);
+    // Nothing was set.
+    assert.equal((await connector(base)).freshness, undefined);
+    assertError(
+      await server.call(
+        "GET",
+        `${base}/schedule/preview?cron_spec=${encodeURIComponent("0 0 30 2 *")}`,
+      ),
+      400,
+      3,
+      /never fires/,
+    );
+    assertError(
+      await server.call("GET", `${base}/schedule/preview?cron_spec=%40daily&max_age=2h`),
+      400,
+      3,
+      /either cron_spec or max_age/,
+    );
+    assertError(await server.call("GET", `${base}/schedule/preview`), 400, 3, /give cron_spec/);
+  });
+
   it("refuses a freshness target out of bounds, malformed, or beside a cron", async () => {
     const { base } = await createAppAndConnector(server);
     const cases: [unknown, RegExp][] = [

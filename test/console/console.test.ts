@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { after, afterEach, before, describe, it } from "node:test";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { CONSOLE_DIR } from "../../src/api/routes/console.js";
 import { startTestServer, tempDir, type TestServer } from "../helpers/server.js";
@@ -22,6 +22,7 @@ const SHOTS = join(process.cwd(), "test-results", "console");
 const FILE = "type.googleapis.com/syncplane.v1.FileConnectorConfig";
 
 let server: TestServer;
+const pageErrors: string[] = [];
 let browser: Browser;
 let base: string;
 let appId: string;
@@ -58,6 +59,8 @@ async function settled(): Promise<Json> {
 async function signedIn(role: "admin" | "viewer" = "admin", width = 1280): Promise<Page> {
   const page = await browser.newPage({ viewport: { width, height: 900 } });
   page.setDefaultTimeout(15_000);
+  // A script error is a failure of the test that hit it, whatever the page still shows.
+  page.on("pageerror", (error) => pageErrors.push(`${error.name}: ${error.message}`));
   const creds = role === "admin" ? server.admin : await server.credential("viewer");
   await page.goto(`${server.url}/console/`);
   await page.getByLabel("Client id").fill(creds.clientId);
@@ -102,6 +105,10 @@ describe("the web console", { skip }, () => {
     connectorId = ((created.body.connectorView as Json).connector as Json).id as string;
     base = `/api/v1/apps/${appId}/connectors/${connectorId}`;
     assert.equal((await settled()).state, "SUCCEEDED");
+  });
+  afterEach(() => {
+    const errors = pageErrors.splice(0);
+    assert.deepEqual(errors, [], "the console raised script errors");
   });
   after(async () => {
     await browser?.close();
@@ -172,6 +179,73 @@ describe("the web console", { skip }, () => {
     const sync = (await server.call("GET", `${base}/syncs/${held.id as string}`)).body
       .syncLifecycle as Json;
     assert.equal(sync.state, "CONFIRMED");
+    await page.close();
+  });
+
+  it("edits the schedule, checking it as one types and previewing the next runs", async () => {
+    const page = await signedIn();
+    await page.goto(`${server.url}/console/#/apps/${appId}/connectors/${connectorId}`);
+    await page.getByRole("heading", { name: "Schedule" }).waitFor();
+    await page.getByLabel("on a cron schedule").check();
+    await page.getByRole("textbox", { name: "Cron" }).fill("61 * * * *");
+    await page.getByRole("alert").waitFor();
+    assert.match(await page.getByRole("alert").innerText(), /minute field "61" is out of range/);
+    await page.getByRole("textbox", { name: "Cron" }).fill("30 2 * * *");
+    await page.getByLabel("Time zone").selectOption("America/New_York");
+    const runs = page.getByRole("table", { name: "Next runs" });
+    await runs
+      .getByRole("cell", { name: /T0[67]:30:00\.000Z/ })
+      .first()
+      .waitFor();
+    assert.equal(await runs.getByRole("row").count(), 11, "a header and 10 runs");
+    await shot(page, "05-schedule-preview");
+    await page.getByRole("button", { name: "Save schedule" }).click();
+    await page.getByText("Schedule saved.").waitFor();
+    let read = ((await server.call("GET", base)).body.connectorView as Json).connector as Json;
+    assert.deepEqual(
+      [read.connectorSyncCronSchedule.cronSpec, read.connectorSyncCronSchedule.timezone],
+      ["30 2 * * *", "America/New_York"],
+    );
+    await page.getByLabel("so that the data is never older than a target").check();
+    await page.getByLabel(/Data no older than/).fill("2h");
+    await page.getByTestId("freshness-plan").waitFor();
+    await page.getByRole("button", { name: "Save schedule" }).click();
+    await page.getByText("Schedule saved.").waitFor();
+    read = ((await server.call("GET", base)).body.connectorView as Json).connector as Json;
+    assert.deepEqual(read.freshness, { maxAge: "2h" });
+    await page.close();
+  });
+
+  it("previews a bulk pause as a dry run that changes nothing, then applies it", async () => {
+    const second = await server.call("POST", `/api/v1/apps/${appId}/connectors/create`, {
+      body: { displayName: "Okta groups", catalogId: "file", config: { "@type": FILE, path } },
+    });
+    const secondId = ((second.body.connectorView as Json).connector as Json).id as string;
+    const page = await signedIn();
+    await page.getByRole("link", { name: "Bulk operations" }).click();
+    await page.getByLabel("App").selectOption({ label: "Okta" });
+    await page.getByLabel("Note").fill("identity freeze");
+    await page.getByRole("button", { name: "Preview (dry run)" }).click();
+    const dry = page.getByRole("table", { name: "Dry run results" });
+    await dry.waitFor();
+    assert.equal(await dry.getByRole("row", { name: /PAUSED/ }).count(), 2);
+    const paused = async (id: string) =>
+      (
+        (
+          (await server.call("GET", `/api/v1/apps/${appId}/connectors/${id}`)).body
+            .connectorView as Json
+        ).connector as Json
+      ).canResumeSync === true;
+    assert.equal(await paused(connectorId), false, "a dry run changes nothing");
+    assert.equal(await paused(secondId), false);
+    await shot(page, "06-bulk-dry-run");
+    await page.getByRole("button", { name: "Apply to 2 connectors" }).click();
+    await page.getByText("Applied to 2 connectors.").waitFor();
+    assert.equal(await paused(connectorId), true);
+    assert.equal(await paused(secondId), true);
+    for (const id of [connectorId, secondId]) {
+      await server.call("POST", `/api/v1/apps/${appId}/connectors/${id}/resume`);
+    }
     await page.close();
   });
 

@@ -51,7 +51,11 @@ RULES = [
         "freshness.maxAge: a duration shorter than 15m or longer than 31d; or a cron and a "
         "freshness target in one request",
         lambda code, message: code == INVALID_ARGUMENT
-        and (message.startswith("freshness.maxAge") or message.startswith("give either cron or freshness")),
+        and (
+            message.startswith("freshness.maxAge")
+            or message.startswith("give either cron")
+            or message.startswith("give cron_spec")
+        ),
     ),
     (
         "webhook url: a URL the pattern lets through but a URL parser refuses (a port out of "

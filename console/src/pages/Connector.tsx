@@ -6,6 +6,7 @@ import { useState } from "react";
 import { clientFor, may, type Session } from "../session.js";
 import { ConfirmDialog, ErrorBanner, Time, useLoad } from "../ui.js";
 import { holdsOf, scheduleOf, statusOf } from "./Connectors.js";
+import { ScheduleEditor } from "./ScheduleEditor.js";
 
 type Dialog = "pause" | "resume" | "force" | null;
 
@@ -143,6 +144,16 @@ export function ConnectorPage(props: { session: Session; appId: string; connecto
         >
           <p>Queue a sync now (one already waiting is not duplicated).</p>
         </ConfirmDialog>
+      ) : null}
+
+      {c ? (
+        <ScheduleEditor
+          session={session}
+          appId={appId}
+          connectorId={connectorId}
+          connector={c}
+          onSaved={refresh}
+        />
       ) : null}
 
       <h2>Sync history</h2>

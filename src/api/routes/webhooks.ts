@@ -80,6 +80,8 @@ export function webhookRoutes(app: FastifyInstance, ctx: ApiContext): void {
     summary: "Subscribe a URL to events; the response carries the signing secret, once",
     tags: TAGS,
     permission: "webhooks.manage",
+    // 404: the appId names no app.
+    errors: [404],
     body: { $ref: "syncplane.v1.CreateWebhookRequest#" },
     response: { $ref: "syncplane.v1.CreateWebhookResponse#" },
     handler: async (request) => {

@@ -9,8 +9,8 @@
 //   (reading only: the store's writer is not held while it sorts), then copies that table into
 //   inventory_grant_principals SLICE rows per write transaction, again as appends.
 // Each write transaction holds the store's write lock for a few tens of milliseconds, and none
-// starts while the server's writer wants the lock (a shared counter the writer raises around its
-// transactions), so the server's commands wait at most one slice.
+// starts while the server's writer is waiting for the lock (a shared counter it raises when it
+// finds the lock taken), so the server's commands wait at most one slice.
 // The worker source is plain CommonJS evaluated in the thread (as ./checkpointer.ts does): it
 // needs nothing but better-sqlite3.
 
@@ -25,8 +25,8 @@ const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
 const Database = require(workerData.driver);
 const { storePath, source, syncId, job, slice, scratchPath, turn: turnBuffer } = workerData;
-// The server's writer raises this while it wants or holds the write lock: each slice waits for
-// it to fall, so the server's commands never queue behind a run of slices.
+// The server's writer raises this when it finds the write lock taken, until its group commits:
+// each slice waits for it to fall, so the server's commands never queue behind a run of slices.
 const turn = new Int32Array(turnBuffer);
 const giveWay = () => {
   for (let waiting; (waiting = Atomics.load(turn, 0)) > 0; ) Atomics.wait(turn, 0, waiting, 100);
