@@ -169,7 +169,9 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     { parseAs: "string", bodyLimit },
     (_request, body, done) => {
       const text = String(body);
-      if (text.trim() === "") return done(null, undefined);
+      // An empty body (or JSON's own white space only: space, tab, CR, LF) reads as {}; any
+      // other character, \f or a non-breaking space included, must be JSON.
+      if (/^[ \t\r\n]*$/.test(text)) return done(null, undefined);
       let value: unknown;
       try {
         value = JSON.parse(text);

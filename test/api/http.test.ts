@@ -67,6 +67,23 @@ describe("bodies that cannot be read", () => {
     isError(response, 400, 3, /request body is not valid JSON/);
   });
 
+  it("white space JSON does not have (a form feed, a non-breaking space) is not an empty body", async () => {
+    const { base } = await createAppAndConnector(server);
+    for (const rawBody of ["\f", "\u00a0", " \f "]) {
+      const response = await server.call("POST", `${base}/pause`, {
+        rawBody,
+        headers: { "content-type": "application/json" },
+      });
+      isError(response, 400, 3, /request body is not valid JSON/);
+    }
+    // JSON's own white space is.
+    const spaces = await server.call("POST", `${base}/pause`, {
+      rawBody: " \t\r\n",
+      headers: { "content-type": "application/json" },
+    });
+    assert.equal(spaces.status, 200);
+  });
+
   it("prototype poisoning", async () => {
     const response = await server.call("POST", "/api/v1/apps", {
       rawBody: '{"displayName":"x","__proto__":{"admin":true}}',
