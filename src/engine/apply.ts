@@ -1,11 +1,12 @@
 // What happens when a connector's sync ends.
 //
-// Success: the snapshot's rows are stored under the sync's id (in batches: nothing reads them
-// until the switch), then one transaction runs the data-drop guard against the last applied
-// sync's counts and either applies the sync — the connector's applied_sync_id moves to it,
-// syncs still held for a drop are superseded and the DATA_DROP hold is cleared — or holds it in
-// ERRORED_NO_DATA with a DATA_DROP hold whose note names the worst drop.
-// Failure: retried with backoff when the connector said it may be, else ERRORED.
+// Success: the snapshot's rows are stored under the sync's id (in batches, and a c1z's grants
+// straight from its file where the store can: nothing reads them until the switch), then one
+// transaction runs the data-drop guard against the last applied sync's counts and either applies
+// the sync — the connector's applied_sync_id moves to it, syncs still held for a drop are
+// superseded, the DATA_DROP hold is cleared and a freshness target plans the next sync — or holds
+// it in ERRORED_NO_DATA with a DATA_DROP hold whose note names the worst drop (sync.held).
+// Failure: retried with backoff when the connector said it may be, else ERRORED (sync.errored).
 // Either way nothing is recorded if the worker lost its lease meanwhile (another took over).
 
 import type { Runtime } from "../commands/context.js";

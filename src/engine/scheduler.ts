@@ -5,7 +5,10 @@
 // one statement advances every schedule of the batch and one queues a SCHEDULE sync for each
 // connector that no hold blocks and that has none queued (store fireSchedules). No
 // leader election: any number of schedulers may run, the store hands each due row to one of them.
-// Each tick also resumes the connectors whose timed pause has ended (commands/resume-sync.ts).
+// Each tick also resumes the connectors whose timed pause has ended (commands/resume-sync.ts)
+// and reports service-mode connectors that stopped polling (connector.stopped_polling). A
+// freshness target's next fire is when to look again should the fired sync not be applied;
+// applying a sync plans the next one properly (commands/freshness.ts).
 // The clock is injected; tests drive tick() with a fake one.
 
 import type { Runtime } from "../commands/context.js";
