@@ -249,6 +249,37 @@ describe("the web console", { skip }, () => {
     await page.close();
   });
 
+  it("shows the provisioning queue, the audit trail, and a sync's events and log", async () => {
+    // (Grants and revokes need an entitlement this directory does not have: the queue is empty.)
+    const page = await signedIn();
+    await page.goto(`${server.url}/console/#/apps/${appId}/connectors/${connectorId}`);
+    const audit = page.getByRole("table", { name: "Audit trail" });
+    await audit
+      .getByRole("row", { name: /connector\.pause/ })
+      .first()
+      .waitFor();
+    await page.getByRole("heading", { name: "Provisioning queue" }).waitFor();
+    await page.getByText("No grant or revoke requested.").waitFor();
+    const [first] = (await server.call("GET", `${base}/syncs?page_size=50`)).body.list as Json[];
+    assert.ok(first);
+    await page.getByRole("link", { name: first.id as string }).click();
+    await page
+      .getByRole("list", { name: "Events" })
+      .getByText(/QUEUED/)
+      .first()
+      .waitFor();
+    await page
+      .getByLabel("Log")
+      .getByText(/attempt \d+ (started|ended)/)
+      .first()
+      .waitFor();
+    await page.getByRole("button", { name: "Download c1z" }).click();
+    await page.getByRole("alert").waitFor();
+    assert.match(await page.getByRole("alert").innerText(), /NOT_FOUND: .*no c1z file/);
+    await shot(page, "07-sync-events-log");
+    await page.close();
+  });
+
   it("offers a viewer no controls, and fits a phone's width", async () => {
     const page = await signedIn("viewer", 390);
     await page.getByRole("link", { name: "Okta users" }).click();

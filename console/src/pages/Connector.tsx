@@ -7,6 +7,7 @@ import { clientFor, may, type Session } from "../session.js";
 import { ConfirmDialog, ErrorBanner, Time, useLoad } from "../ui.js";
 import { holdsOf, scheduleOf, statusOf } from "./Connectors.js";
 import { ScheduleEditor } from "./ScheduleEditor.js";
+import { AuditTrail, ProvisioningQueue } from "./Activity.js";
 
 type Dialog = "pause" | "resume" | "force" | null;
 
@@ -156,6 +157,9 @@ export function ConnectorPage(props: { session: Session; appId: string; connecto
         />
       ) : null}
 
+      <ProvisioningQueue session={session} appId={appId} connectorId={connectorId} />
+      <AuditTrail session={session} connectorId={connectorId} />
+
       <h2>Sync history</h2>
       <ErrorBanner error={history.error} />
       <div className="table-wrap">
@@ -174,7 +178,11 @@ export function ConnectorPage(props: { session: Session; appId: string; connecto
           <tbody>
             {(history.data ?? []).map((sync) => (
               <tr key={sync.id}>
-                <td className="mono small">{sync.id}</td>
+                <td className="mono small">
+                  <a href={`#/apps/${appId}/connectors/${connectorId}/syncs/${sync.id}`}>
+                    {sync.id}
+                  </a>
+                </td>
                 <td>{sync.trigger}</td>
                 <td>
                   {sync.state === "ERRORED_NO_DATA" ? (

@@ -31,25 +31,36 @@ export function HeldSyncPage(props: {
       (await client.syncs.get({ appId, connectorId, syncLifecycleId: syncId })).syncLifecycle,
     [syncId],
   );
-  const totals = useLoad(
+  const held = sync.data?.state === "ERRORED_NO_DATA";
+  const log = useLoad(
     async () =>
-      (await client.syncs.diff({ appId, connectorId, syncLifecycleId: syncId, pageSize: 1 }))
-        .totals,
+      (await client.syncs.getSyncLog({ appId, connectorId, syncLifecycleId: syncId })).lines,
     [syncId],
   );
-  const page = useLoad(
-    () =>
-      client.syncs.diff({
-        appId,
-        connectorId,
-        syncLifecycleId: syncId,
-        pageSize: 50,
-        pageToken: token,
-        kind: kind || undefined,
-        change: change || undefined,
-      }),
-    [syncId, kind, change, token],
+  const totals = useLoad(
+    async () =>
+      held
+        ? (await client.syncs.diff({ appId, connectorId, syncLifecycleId: syncId, pageSize: 1 }))
+            .totals
+        : null,
+    [syncId, held],
   );
+  const page = useLoad(
+    async () =>
+      !held
+        ? null
+        : client.syncs.diff({
+            appId,
+            connectorId,
+            syncLifecycleId: syncId,
+            pageSize: 50,
+            pageToken: token,
+            kind: kind || undefined,
+            change: change || undefined,
+          }),
+    [syncId, kind, change, token, held],
+  );
+  const [downloadError, setDownloadError] = useState<unknown>(null);
   const filter = (apply: () => void) => {
     apply();
     setTokens([]);
@@ -60,127 +71,177 @@ export function HeldSyncPage(props: {
       <p>
         <a href={`#/apps/${appId}/connectors/${connectorId}`}>← Connector</a>
       </p>
-      <h1 id="held-title">Held sync {syncId}</h1>
+      <h1 id="held-title">
+        {held ? "Held sync" : "Sync"} {syncId}
+      </h1>
       <ErrorBanner error={sync.error} />
       {sync.data ? (
         <dl className="facts">
           <dt>State</dt>
           <dd>{sync.data.state}</dd>
-          <dt>Why it is held</dt>
-          <dd data-testid="held-summary">{sync.data.error}</dd>
-          <dt>Finished</dt>
+          {sync.data.error ? (
+            <>
+              <dt>{held ? "Why it is held" : "Error"}</dt>
+              <dd data-testid="held-summary">{sync.data.error}</dd>
+            </>
+          ) : null}
+          <dt>Trigger, attempt</dt>
           <dd>
-            <Time at={sync.data.finishedAt} />
+            {sync.data.trigger}, {sync.data.attempt}
+          </dd>
+          <dt>Started / finished</dt>
+          <dd>
+            <Time at={sync.data.startedAt} /> / <Time at={sync.data.finishedAt} />
           </dd>
         </dl>
       ) : null}
-
-      <h2>What it would change</h2>
-      <ErrorBanner error={totals.error} />
-      {totals.data ? (
-        <div className="table-wrap">
-          <table aria-label="Changes by resource type">
-            <thead>
-              <tr>
-                <th scope="col">Resource type</th>
-                <th scope="col">Resources</th>
-                <th scope="col">Entitlements</th>
-                <th scope="col">Grants</th>
-              </tr>
-            </thead>
-            <tbody>
-              {[
-                { resourceTypeId: "(all)", ...totals.data },
-                ...(totals.data.byResourceType ?? []),
-              ].map((row) => (
-                <tr key={row.resourceTypeId}>
-                  <th scope="row">{row.resourceTypeId}</th>
-                  {(["resources", "entitlements", "grants"] as const).map((k) => (
-                    <td key={k}>
-                      <span className="removed">−{row[k].removed}</span>{" "}
-                      <span className="added">+{row[k].added}</span>
-                    </td>
-                  ))}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
-
-      <div className="filters">
-        <label>
-          Kind
-          <select
-            value={kind}
-            onChange={(event) => filter(() => setKind(event.target.value as typeof kind))}
-          >
-            <option value="">all</option>
-            <option value="resources">resources</option>
-            <option value="entitlements">entitlements</option>
-            <option value="grants">grants</option>
-          </select>
-        </label>
-        <label>
-          Change
-          <select
-            value={change}
-            onChange={(event) => filter(() => setChange(event.target.value as typeof change))}
-          >
-            <option value="">both</option>
-            <option value="removed">removed</option>
-            <option value="added">added</option>
-          </select>
-        </label>
-      </div>
-      <ErrorBanner error={page.error} />
-      <div className="table-wrap">
-        <table aria-label="Changed rows">
-          <thead>
-            <tr>
-              <th scope="col">Change</th>
-              <th scope="col">Kind</th>
-              <th scope="col">Type</th>
-              <th scope="col">Row</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(page.data?.list ?? []).map((item, i) => (
-              <tr key={`${item.kind}:${item.change}:${item.id ?? item.resourceId ?? i}`}>
-                <td className={item.change}>{item.change}</td>
-                <td>{item.kind}</td>
-                <td>{item.resourceTypeId}</td>
-                <td className="mono small">{describe(item)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
       <div className="actions">
         <button
           type="button"
-          disabled={tokens.length === 0 && token === undefined}
           onClick={() => {
-            const previous = [...tokens];
-            setToken(previous.pop());
-            setTokens(previous);
+            setDownloadError(null);
+            client.syncs
+              .downloadResponse({ appId, connectorId, syncLifecycleId: syncId })
+              .then((response) => response.blob())
+              .then((blob) => {
+                const link = document.createElement("a");
+                link.href = URL.createObjectURL(blob);
+                link.download = `${syncId}.c1z`;
+                link.click();
+                URL.revokeObjectURL(link.href);
+              }, setDownloadError);
           }}
         >
-          Previous page
-        </button>
-        <button
-          type="button"
-          disabled={!page.data?.nextPageToken}
-          onClick={() => {
-            setTokens([...tokens, ...(token === undefined ? [] : [token])]);
-            setToken(page.data?.nextPageToken);
-          }}
-        >
-          Next page
+          Download c1z
         </button>
       </div>
+      <ErrorBanner error={downloadError} />
+      <h2>Events</h2>
+      <ol className="events" aria-label="Events">
+        {(sync.data?.events ?? []).map((event, i) => (
+          <li key={i}>
+            <Time at={event.at} /> {event.state} (attempt {event.attempt})
+            {event.error ? `: ${event.error}` : ""}
+          </li>
+        ))}
+      </ol>
+      <h2>Log</h2>
+      <ErrorBanner error={log.error} />
+      <pre className="log" aria-label="Log">
+        {(log.data ?? [])
+          .map((line) => `${line.at}  ${line.level.toUpperCase().padEnd(5)}  ${line.message}`)
+          .join("\n") || "(no log kept for this sync)"}
+      </pre>
 
-      {may(session, "connectors.control") && sync.data?.state === "ERRORED_NO_DATA" ? (
+      {held ? (
+        <>
+          <h2>What it would change</h2>
+          <ErrorBanner error={totals.error} />
+          {totals.data ? (
+            <div className="table-wrap">
+              <table aria-label="Changes by resource type">
+                <thead>
+                  <tr>
+                    <th scope="col">Resource type</th>
+                    <th scope="col">Resources</th>
+                    <th scope="col">Entitlements</th>
+                    <th scope="col">Grants</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {[
+                    { resourceTypeId: "(all)", ...totals.data },
+                    ...(totals.data.byResourceType ?? []),
+                  ].map((row) => (
+                    <tr key={row.resourceTypeId}>
+                      <th scope="row">{row.resourceTypeId}</th>
+                      {(["resources", "entitlements", "grants"] as const).map((k) => (
+                        <td key={k}>
+                          <span className="removed">−{row[k].removed}</span>{" "}
+                          <span className="added">+{row[k].added}</span>
+                        </td>
+                      ))}
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          ) : null}
+
+          <div className="filters">
+            <label>
+              Kind
+              <select
+                value={kind}
+                onChange={(event) => filter(() => setKind(event.target.value as typeof kind))}
+              >
+                <option value="">all</option>
+                <option value="resources">resources</option>
+                <option value="entitlements">entitlements</option>
+                <option value="grants">grants</option>
+              </select>
+            </label>
+            <label>
+              Change
+              <select
+                value={change}
+                onChange={(event) => filter(() => setChange(event.target.value as typeof change))}
+              >
+                <option value="">both</option>
+                <option value="removed">removed</option>
+                <option value="added">added</option>
+              </select>
+            </label>
+          </div>
+          <ErrorBanner error={page.error} />
+          <div className="table-wrap">
+            <table aria-label="Changed rows">
+              <thead>
+                <tr>
+                  <th scope="col">Change</th>
+                  <th scope="col">Kind</th>
+                  <th scope="col">Type</th>
+                  <th scope="col">Row</th>
+                </tr>
+              </thead>
+              <tbody>
+                {(page.data?.list ?? []).map((item, i) => (
+                  <tr key={`${item.kind}:${item.change}:${item.id ?? item.resourceId ?? i}`}>
+                    <td className={item.change}>{item.change}</td>
+                    <td>{item.kind}</td>
+                    <td>{item.resourceTypeId}</td>
+                    <td className="mono small">{describe(item)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+          <div className="actions">
+            <button
+              type="button"
+              disabled={tokens.length === 0 && token === undefined}
+              onClick={() => {
+                const previous = [...tokens];
+                setToken(previous.pop());
+                setTokens(previous);
+              }}
+            >
+              Previous page
+            </button>
+            <button
+              type="button"
+              disabled={!page.data?.nextPageToken}
+              onClick={() => {
+                setTokens([...tokens, ...(token === undefined ? [] : [token])]);
+                setToken(page.data?.nextPageToken);
+              }}
+            >
+              Next page
+            </button>
+          </div>
+        </>
+      ) : null}
+      {may(session, "connectors.control") && held ? (
         <div className="actions">
           <button type="button" className="primary" onClick={() => setConfirming(true)}>
             Confirm sync valid…
