@@ -121,6 +121,9 @@ describe("the web console", { skip }, () => {
     await row.waitFor();
     assert.match(await row.innerText(), /DONE/);
     assert.match(await row.innerText(), /SUCCEEDED/);
+    // The default hourly schedule's next run, and no grant or revoke waiting.
+    assert.match(await row.innerText(), /\* \* \* \* \(UTC\)/);
+    assert.match(await row.innerText(), /none\s*$/);
     await shot(page, "01-connectors");
     await page.getByLabel("Search").fill("nothing like this");
     await page.getByText("No connector matches.").waitFor();

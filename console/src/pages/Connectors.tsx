@@ -10,6 +10,8 @@ export interface Row {
   readonly appName: string;
   readonly connector: Connector;
   readonly lastSync: SyncLifecycle | null;
+  /** The next scheduled (or planned) sync; null without a schedule. */
+  readonly nextRun: string | null;
 }
 
 /** The holds a connector reads back: paused (with its timer) and/or held by the guard. */
@@ -19,6 +21,15 @@ export function holdsOf(connector: Connector): string[] {
   if (connector.syncDisabledCategory === "DATA_DROP") holds.push("DATA_DROP");
   return holds;
 }
+
+/** Open grant and revoke tasks: "2 held, 1 queued". */
+export const tasksOf = (connector: Connector): string =>
+  (["held", "queued", "running"] as const)
+    .flatMap((state) => {
+      const n = connector.provisioningTasks?.[state] ?? 0;
+      return n > 0 ? [`${n} ${state}`] : [];
+    })
+    .join(", ");
 
 export const statusOf = (connector: Connector): string =>
   (connector.status?.status ?? "SYNC_STATUS_UNSPECIFIED").replace("SYNC_STATUS_", "");
@@ -51,6 +62,7 @@ async function loadRows(session: Session): Promise<Row[]> {
             appName: app.displayName ?? "",
             connector: view.connector,
             lastSync: null,
+            nextRun: null,
           });
         }
         token = page.nextPageToken || undefined;
@@ -59,14 +71,19 @@ async function loadRows(session: Session): Promise<Row[]> {
     appToken = apps.nextPageToken || undefined;
   } while (appToken);
   // The last sync of each (one small request each, at once).
+  // The last sync and the next run of each (small requests, all at once).
   return Promise.all(
     rows.map(async (row) => {
-      const history = await client.syncs.list({
-        appId: row.appId,
-        connectorId: row.connector.id ?? "",
-        pageSize: 1,
-      });
-      return { ...row, lastSync: history.list[0] ?? null };
+      const ids = { appId: row.appId, connectorId: row.connector.id ?? "" };
+      const [history, schedule] = await Promise.all([
+        client.syncs.list({ ...ids, pageSize: 1 }),
+        client.connector.getSchedule({ ...ids, count: 1 }),
+      ]);
+      return {
+        ...row,
+        lastSync: history.list[0] ?? null,
+        nextRun: schedule.paused ? null : (schedule.nextFireTimes[0] ?? null),
+      };
     }),
   );
 }
@@ -124,7 +141,8 @@ export function ConnectorsPage({ session }: { session: Session }) {
                 <th scope="col">Status</th>
                 <th scope="col">Holds</th>
                 <th scope="col">Last sync</th>
-                <th scope="col">Schedule</th>
+                <th scope="col">Next run</th>
+                <th scope="col">Grants and revokes</th>
               </tr>
             </thead>
             <tbody>
@@ -163,7 +181,11 @@ export function ConnectorsPage({ session }: { session: Session }) {
                       <span className="muted">never</span>
                     )}
                   </td>
-                  <td>{scheduleOf(row.connector)}</td>
+                  <td>
+                    {row.nextRun ? <Time at={row.nextRun} /> : <span className="muted">none</span>}
+                    <div className="muted small">{scheduleOf(row.connector)}</div>
+                  </td>
+                  <td>{tasksOf(row.connector) || <span className="muted">none</span>}</td>
                 </tr>
               ))}
             </tbody>
