@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { newestSyncEnded } from "../helpers/wait.js";
 import { startTestServer, tempDir, type TestServer } from "../helpers/server.js";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -46,17 +47,7 @@ function inventory(path: string, users: number, groups: number): void {
   );
 }
 
-/** Waits until the connector's newest sync has ended; returns it. */
-async function settled(base: string): Promise<Json> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const list = (await server.call("GET", `${base}/syncs?page_size=1`)).body.list as Json[];
-    const last = list[0];
-    if (last && !["QUEUED", "RUNNING"].includes(last.state as string)) return last;
-    assert.ok(Date.now() < deadline, `no sync ended: ${JSON.stringify(last)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const settled = async (base: string): Promise<Json> => newestSyncEnded(server, base);
 
 describe("per-type data-drop limits", () => {
   it("are read back, shown per resource type, and used by the guard", async () => {

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { CONSOLE_DIR } from "../../src/api/routes/console.js";
+import { newestSyncEnded } from "../helpers/wait.js";
 import { startTestServer, tempDir, type TestServer } from "../helpers/server.js";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -45,16 +46,7 @@ function users(count: number): void {
   );
 }
 
-async function settled(): Promise<Json> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const list = (await server.call("GET", `${base}/syncs?page_size=1`)).body.list as Json[];
-    const last = list[0];
-    if (last && !["QUEUED", "RUNNING"].includes(last.state as string)) return last;
-    assert.ok(Date.now() < deadline, "no sync ended");
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const settled = async (): Promise<Json> => newestSyncEnded(server, base);
 
 async function signedIn(role: "admin" | "viewer" = "admin", width = 1280): Promise<Page> {
   const page = await browser.newPage({ viewport: { width, height: 900 } });

@@ -7,6 +7,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { verifyWebhook } from "../../src/auth/webhook-signing.js";
+import { newestSyncEnded } from "../helpers/wait.js";
 import { startTestServer, tempDir, type TestServer } from "../helpers/server.js";
 import { WebhookReceiver, type Received } from "../helpers/webhook-receiver.js";
 
@@ -37,16 +38,7 @@ function users(path: string, count: number): void {
   );
 }
 
-async function settled(base: string): Promise<Json> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const list = (await server.call("GET", `${base}/syncs?page_size=1`)).body.list as Json[];
-    const last = list[0];
-    if (last && !["QUEUED", "RUNNING"].includes(last.state as string)) return last;
-    assert.ok(Date.now() < deadline, `no sync ended: ${JSON.stringify(last)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+const settled = async (base: string): Promise<Json> => newestSyncEnded(server, base);
 
 /** The requests of one event type, each checked against the secret. */
 function verified(secret: string, type: string): Json[] {

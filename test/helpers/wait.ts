@@ -28,3 +28,26 @@ export async function until<T>(
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
+
+/** Something that answers API calls the way test/helpers/server.ts's TestServer does. */
+interface Caller {
+  call(method: string, path: string): Promise<{ body: Record<string, unknown> }>;
+}
+
+/** The connector's newest sync once it has ended (neither QUEUED nor RUNNING). */
+export function newestSyncEnded(
+  server: Caller,
+  connectorPath: string,
+): Promise<Record<string, unknown>> {
+  return until(
+    `the newest sync of ${connectorPath} to end`,
+    async () => {
+      const list = (await server.call("GET", `${connectorPath}/syncs?page_size=1`)).body
+        .list as Record<string, unknown>[];
+      const last = list[0];
+      return last && !["QUEUED", "RUNNING"].includes(last.state as string) ? last : null;
+    },
+    STUCK_MS,
+    50,
+  );
+}
