@@ -95,6 +95,15 @@ export function connectorJson({
             running: tasks.running || undefined,
           }
         : undefined,
+    holds: list(
+      holds.map((hold) => ({
+        kind: hold.kind,
+        createdAt: timestamp(hold.createdAt),
+        createdBy: text(hold.actor),
+        note: text(hold.note),
+        until: timestamp(hold.until),
+      })),
+    ),
     serviceConnection: presence
       ? {
           connected: isConnected(presence, Date.now()),

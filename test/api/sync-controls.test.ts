@@ -100,6 +100,38 @@ describe("new connectors", () => {
 });
 
 describe("PauseSync", () => {
+  it("lists both holds of a connector paused while held for a data drop", async () => {
+    const { base, connectorId } = await createAppAndConnector(server);
+    await addDataDropHold(connectorId);
+    const paused = await server.call("POST", `${base}/pause`, {
+      body: { note: "vendor maintenance", until: "2h" },
+    });
+    assert.equal(paused.status, 200);
+    const c = await connector(base);
+    // The C1 fields show the pause (it wins); `holds` shows both, each with who, why and when.
+    assert.equal(c.syncDisabledCategory, "PAUSED");
+    const holds = c.holds as Json[];
+    // Oldest first.
+    assert.deepEqual(
+      holds.map((hold) => hold.kind),
+      ["DATA_DROP", "PAUSED"],
+    );
+    const pause = holds.find((hold) => hold.kind === "PAUSED") as Json;
+    const drop = holds.find((hold) => hold.kind === "DATA_DROP") as Json;
+    assert.equal(pause.note, "vendor maintenance");
+    assert.equal(pause.until, c.pausedUntil);
+    assert.ok(typeof pause.createdBy === "string" && pause.createdBy.length > 0);
+    assert.equal(drop.note, "user: 100 → 1 (-99.0%)");
+    assert.equal(drop.createdBy, "system");
+    assert.equal(drop.until, undefined);
+    assert.equal((await server.call("POST", `${base}/resume`)).status, 200);
+    const after = await connector(base);
+    assert.deepEqual(
+      (after.holds as Json[]).map((hold) => hold.kind),
+      ["DATA_DROP"],
+    );
+  });
+
   it("adds a hold, cancels queued syncs and reads back as DISABLED", async () => {
     const { base } = await createAppAndConnector(server);
     const response = await server.call("POST", `${base}/pause`, {

@@ -5,7 +5,7 @@
 import { useState } from "react";
 import { clientFor, may, type Session } from "../session.js";
 import { ConfirmDialog, ErrorBanner, Time, useLoad } from "../ui.js";
-import { holdsOf, scheduleOf, statusOf } from "./Connectors.js";
+import { scheduleOf, statusOf } from "./Connectors.js";
 import { ScheduleEditor } from "./ScheduleEditor.js";
 import { AuditTrail, ProvisioningQueue } from "./Activity.js";
 
@@ -50,19 +50,32 @@ export function ConnectorPage(props: { session: Session; appId: string; connecto
             {c.status?.lastError ? <span className="muted"> {c.status.lastError}</span> : null}
           </dd>
           <dt>Holds</dt>
-          <dd>{holdsOf(c).join(", ") || "none"}</dd>
+          <dd>
+            {(c.holds ?? []).length === 0 ? (
+              "none"
+            ) : (
+              <ul className="holds" aria-label="Holds">
+                {(c.holds ?? []).map((hold) => (
+                  <li key={hold.kind}>
+                    <strong>
+                      {hold.kind === "DATA_DROP" ? "DATA_DROP (held sync)" : hold.kind}
+                    </strong>{" "}
+                    <span className="muted small">
+                      since <Time at={hold.createdAt} />
+                      {hold.createdBy ? ` by ${hold.createdBy}` : ""}
+                    </span>
+                    {hold.note ? <div>{hold.note}</div> : null}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </dd>
           {c.pausedUntil ? (
             <>
               <dt>Resumes by itself</dt>
               <dd data-testid="paused-until">
                 <Time at={c.pausedUntil} />
               </dd>
-            </>
-          ) : null}
-          {c.syncDisabledReason ? (
-            <>
-              <dt>Reason</dt>
-              <dd>{c.syncDisabledReason}</dd>
             </>
           ) : null}
           <dt>Schedule</dt>

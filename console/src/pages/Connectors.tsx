@@ -14,13 +14,11 @@ export interface Row {
   readonly nextRun: string | null;
 }
 
-/** The holds a connector reads back: paused (with its timer) and/or held by the guard. */
-export function holdsOf(connector: Connector): string[] {
-  const holds: string[] = [];
-  if (connector.canResumeSync) holds.push(connector.pausedUntil ? "PAUSED (timed)" : "PAUSED");
-  if (connector.syncDisabledCategory === "DATA_DROP") holds.push("DATA_DROP");
-  return holds;
-}
+/** Every hold on a connector (a pause and a data-drop hold may stack): "PAUSED (timed)". */
+export const holdsOf = (connector: Connector): string[] =>
+  (connector.holds ?? []).map((hold) =>
+    hold.kind === "PAUSED" && hold.until ? "PAUSED (timed)" : (hold.kind ?? "HOLD"),
+  );
 
 /** Open grant and revoke tasks: "2 held, 1 queued". */
 export const tasksOf = (connector: Connector): string =>

@@ -14,6 +14,7 @@ import {
   MAX_MAX_AGE_MS,
   MIN_MAX_AGE_MS,
 } from "../../domain/freshness.js";
+import { HOLD_KINDS } from "../../domain/holds.js";
 import { LIMITS } from "../../domain/limits.js";
 import { CRON_SPEC_PATTERN, knownTimezones } from "../../domain/schedule.js";
 import {
@@ -222,6 +223,19 @@ export const Connector = Type.Object(
         running: Type.Optional(Type.Integer()),
       }),
     ),
+    // syncplane extension: every hold on the connector (a pause and a data-drop hold may stack;
+    // the C1 fields syncDisabled* show only the one that wins).
+    holds: Type.Optional(
+      Type.Array(
+        Type.Object({
+          kind: Type.Optional(Type.Unsafe<string>({ type: "string", enum: [...HOLD_KINDS] })),
+          createdAt: Type.Optional(Timestamp),
+          createdBy: Type.Optional(Type.String()),
+          note: Type.Optional(Type.String()),
+          until: Type.Optional(Timestamp),
+        }),
+      ),
+    ),
     // syncplane extension: a baton-service connector's process, once it called in.
     serviceConnection: Type.Optional(
       Type.Object({
@@ -278,6 +292,7 @@ export interface Connector {
   } | null;
   labels?: Record<string, string> | null;
   provisioningTasks?: { queued?: number; held?: number; running?: number };
+  holds?: ConnectorHold[];
   serviceConnection?: {
     connected?: boolean;
     hostId?: string;
@@ -286,6 +301,15 @@ export interface Connector {
     helloAt?: string;
     lastSeenAt?: string;
   };
+}
+
+/** A hold as a connector reads it back: who put it there, why, and (a timed pause) until when. */
+export interface ConnectorHold {
+  kind?: (typeof HOLD_KINDS)[number];
+  createdAt?: string;
+  createdBy?: string;
+  note?: string;
+  until?: string;
 }
 
 /** Paths an update of a connector may name in its updateMask. */
@@ -313,6 +337,7 @@ export const CONNECTOR_READ_ONLY = [
   "profileAllowList",
   "profileIgnoreList",
   "provisioningTasks",
+  "holds",
   "serviceConnection",
 ];
 
@@ -346,6 +371,7 @@ export const ConnectorInput = Type.Object(
     profileAllowList: Type.Optional(Nullable(TextList("shortText"))),
     profileIgnoreList: Type.Optional(Nullable(TextList("shortText"))),
     provisioningTasks: Type.Optional(Nullable(FreeObject())),
+    holds: Type.Optional(Nullable(Type.Array(FreeObject()))),
     serviceConnection: Type.Optional(Nullable(FreeObject())),
   },
   { additionalProperties: false },
