@@ -170,6 +170,13 @@ describe("syncplane CLI", () => {
     assert.equal(dry.code, 0, dry.stderr);
     assert.match(dry.stdout, new RegExp(`${connectorId}\\s+would be PAUSED`));
     assert.match(dry.stdout, /would change, 0 failed \(dry run: nothing changed\)/);
+    const picked = await cli(
+      ["bulk", "force-sync", "--connector", connectorId, "--connector", "gone", "--dry-run"],
+      asOperator,
+    );
+    assert.equal(picked.code, 0, picked.stderr);
+    assert.match(picked.stdout, /gone\s+would be FAILED\s+connector gone not found/);
+    assert.match(picked.stdout, new RegExp(`${connectorId}\\s+would be (SYNC_QUEUED|COALESCED)`));
     const emptySelector = await cli(["bulk", "resume"], asOperator);
     assert.equal(emptySelector.code, 1);
     assert.match(

@@ -13,6 +13,7 @@ interface SelectorFlags {
   label?: string[];
   status?: string;
   holdKind?: string;
+  connector?: string[];
   dryRun?: boolean;
   note?: string;
   until?: string;
@@ -43,6 +44,7 @@ export function bulkCommand(program: Command, out: () => Output): void {
       )
       .option("--status <status>", "connectors whose status reads back so (e.g. SYNC_STATUS_ERROR)")
       .option("--hold-kind <kind>", "connectors with a hold of this kind (PAUSED or DATA_DROP)")
+      .option("--connector <id>", "this connector, by id (repeatable)", collect)
       .option("--dry-run", "say what would happen, change nothing");
     if (pauseOptions) {
       command
@@ -61,6 +63,7 @@ export function bulkCommand(program: Command, out: () => Output): void {
             status: status.startsWith("SYNC_STATUS_") ? status : `SYNC_STATUS_${status}`,
           }),
           ...(flags.holdKind !== undefined && { holdKind: flags.holdKind.toUpperCase() }),
+          ...(flags.connector && { connectorIds: flags.connector }),
         },
         ...(flags.dryRun && { dryRun: true }),
         ...(flags.note !== undefined && { note: flags.note }),

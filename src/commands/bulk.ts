@@ -55,9 +55,17 @@ export async function bulkConnectors(
   }
   // Checked once for all (each command checks it again).
   if (input.action === "pause") pauseUntil(input.until, runtime.clock.now());
-  const chosen = await selectConnectors(runtime.store, selector);
+  const { chosen, missing } = selector.connectorIds
+    ? await connectorsById(runtime.store, selector, selector.connectorIds)
+    : { chosen: await selectConnectors(runtime.store, selector), missing: [] };
   const run = input.dryRun ? { ...runtime, store: rolledBack(runtime.store) } : runtime;
-  const results: BulkResult[] = [];
+  // A named connector that is gone (deleted since the list was read) is that connector's failure.
+  const results: BulkResult[] = missing.map((connectorId) => ({
+    appId: selector.appId ?? "",
+    connectorId,
+    outcome: "FAILED",
+    error: `connector ${connectorId} not found`,
+  }));
   for (const connector of chosen) {
     const ref = { appId: connector.appId, connectorId: connector.id };
     try {
@@ -80,6 +88,27 @@ export async function bulkConnectors(
   }
   return results;
 }
+
+/**
+ * The connectors a selector naming ids chooses (the other fields must hold too), by app then id;
+ * `missing`: ids of no live connector.
+ */
+async function connectorsById(
+  store: StoreReader,
+  selector: ConnectorSelector,
+  ids: readonly string[],
+): Promise<{ chosen: ConnectorRecord[]; missing: string[] }> {
+  const found = await Promise.all(ids.map((id) => store.findConnector(id)));
+  const live = found.filter((connector) => connector !== null);
+  const holds = await store.listHoldsFor(live.map((connector) => connector.id));
+  const chosen = live
+    .filter((connector) => selects(selector, connector, holds.get(connector.id) ?? []))
+    .sort((a, b) => byKey(a.appId, b.appId) || byKey(a.id, b.id));
+  return { chosen, missing: ids.filter((_, index) => found[index] === null) };
+}
+
+/** Code-unit order, as the store lists ids. */
+const byKey = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The live connectors the selector chooses, by app then id; more than the limit is refused. */
 async function selectConnectors(

@@ -46,6 +46,16 @@ describe("bulk selectors", () => {
     refused({ holdKind: "paused" }, /selector.holdKind must be one of PAUSED, DATA_DROP/);
     refused({ appId: 5 }, /selector.appId must be a string/);
     refused({ labels: { "bad key": "x" } }, /selector.labels: key "bad key"/);
+    refused(
+      { connectorIds: [] },
+      /at least one of appId, catalogId, labels, status, holdKind, connectorIds/,
+    );
+    refused({ connectorIds: "c1" }, /selector.connectorIds must be a list of ids/);
+    refused({ connectorIds: ["c1", ""] }, /selector.connectorIds\[1\] must be a connector id/);
+    refused(
+      { connectorIds: Array.from({ length: 1001 }, (_, i) => `c${i}`) },
+      /names 1001 connectors, at most 1000/,
+    );
   });
 
   it("selects when every field holds", () => {
@@ -67,5 +77,15 @@ describe("bulk selectors", () => {
       ]),
       true,
     );
+  });
+
+  it("chooses connectors by id, each once, and with the other fields", () => {
+    const c = connector();
+    const byId = parseSelector({ connectorIds: ["c1", "c2", "c1"] });
+    assert.deepEqual(byId.connectorIds, ["c1", "c2"]);
+    assert.equal(selects(byId, c, []), true);
+    assert.equal(selects(byId, connector({ id: "c3" }), []), false);
+    // Every field must hold: an id in the list of another app is not chosen.
+    assert.equal(selects(parseSelector({ connectorIds: ["c1"], appId: "a2" }), c, []), false);
   });
 });

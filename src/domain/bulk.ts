@@ -23,6 +23,8 @@ export interface ConnectorSelector {
   readonly status?: SyncStatus;
   /** Connectors that have a hold of this kind. */
   readonly holdKind?: HoldKind;
+  /** These connectors (by id, across apps; the console's picked rows), without repeats. */
+  readonly connectorIds?: readonly string[];
 }
 
 /**
@@ -47,6 +49,7 @@ export interface RawSelector {
   readonly labels?: unknown;
   readonly status?: unknown;
   readonly holdKind?: unknown;
+  readonly connectorIds?: unknown;
 }
 
 /** The selector checked; at least one field must narrow the choice. */
@@ -77,13 +80,34 @@ export function parseSelector(raw: RawSelector | null | undefined): ConnectorSel
   if (status !== undefined) selector.status = status;
   const holdKind = oneOf<HoldKind>(raw?.holdKind, "holdKind", HOLD_KINDS);
   if (holdKind !== undefined) selector.holdKind = holdKind;
+  const connectorIds = idList(raw?.connectorIds);
+  if (connectorIds.length > 0) selector.connectorIds = connectorIds;
   if (Object.keys(selector).length === 0) {
     throw invalidArgument(
-      "selector must name at least one of appId, catalogId, labels, status, holdKind " +
-        "(an empty selector would select every connector)",
+      "selector must name at least one of appId, catalogId, labels, status, holdKind, " +
+        "connectorIds (an empty selector would select every connector)",
     );
   }
   return selector;
+}
+
+/** selector.connectorIds: non-empty strings, at most MAX_BULK_CONNECTORS; repeats count once. */
+function idList(value: unknown): string[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw invalidArgument("selector.connectorIds must be a list of ids");
+  const ids = new Set<string>();
+  for (const [index, id] of value.entries()) {
+    if (typeof id !== "string" || id === "") {
+      throw invalidArgument(`selector.connectorIds[${index}] must be a connector id`);
+    }
+    ids.add(id);
+  }
+  if (ids.size > MAX_BULK_CONNECTORS) {
+    throw invalidArgument(
+      `selector.connectorIds names ${ids.size} connectors, at most ${MAX_BULK_CONNECTORS}`,
+    );
+  }
+  return [...ids];
 }
 
 /** Whether the selector chooses this connector (with its holds). */
@@ -92,6 +116,7 @@ export function selects(
   connector: ConnectorRecord,
   holds: readonly Hold[],
 ): boolean {
+  if (selector.connectorIds && !selector.connectorIds.includes(connector.id)) return false;
   if (selector.appId !== undefined && connector.appId !== selector.appId) return false;
   if (selector.catalogId !== undefined && connector.catalogId !== selector.catalogId) return false;
   if (selector.labels && !labelsMatch(connector.labels, selector.labels)) return false;

@@ -123,6 +123,50 @@ describe("bulk operations", () => {
     assert.deepEqual(outcomes(again.body), { "hr-a": "NOT_PAUSED", "hr-b": "RESUMED" });
   });
 
+  it("acts on connectors picked by id across apps; a gone one is that connector's failure", async () => {
+    const other = await server.call("POST", "/api/v1/apps", { body: { displayName: "other" } });
+    const otherApp = (other.body.app as Json).id as string;
+    const created = await server.call("POST", `/api/v1/apps/${otherApp}/connectors/create`, {
+      body: {
+        catalogId: "file",
+        displayName: "far",
+        config: { "@type": FILE, path: "/tmp/b.json" },
+      },
+    });
+    const far = ((created.body.connectorView as Json).connector as Json).id as string;
+    const picked = [ids["it-a"] as string, far, "gone-connector", ids["it-a"] as string];
+    const dry = await bulk("pause", { selector: { connectorIds: picked }, dryRun: true });
+    assert.equal(dry.status, 200, JSON.stringify(dry.body));
+    const results = dry.body.results as Json[];
+    assert.deepEqual(
+      results.map((r) => [r.connectorId, r.outcome]),
+      [
+        ["gone-connector", "FAILED"],
+        ...[
+          [appId, ids["it-a"]],
+          [otherApp, far],
+        ]
+          .sort((a, b) => ((a[0] as string) < (b[0] as string) ? -1 : 1))
+          .map(([, id]) => [id, "PAUSED"]),
+      ],
+    );
+    assert.equal(results[0]?.error, "connector gone-connector not found");
+    assert.equal((await connector("it-a")).canResumeSync, undefined, "a dry run pauses nothing");
+
+    // With another field, every field must hold: only the one in `appId` is chosen.
+    const paused = await bulk("pause", { selector: { connectorIds: picked.slice(0, 2), appId } });
+    assert.deepEqual(outcomes(paused.body), { "it-a": "PAUSED" });
+    const resumed = await bulk("resume", { selector: { connectorIds: [ids["it-a"]] } });
+    assert.deepEqual(outcomes(resumed.body), { "it-a": "RESUMED" });
+    const tooMany = await bulk("force_sync", {
+      selector: { connectorIds: Array.from({ length: 1001 }, (_, i) => `c${i}`) },
+    });
+    assert.equal(tooMany.status, 400);
+    assert.match(tooMany.body.message as string, /connectorIds/);
+    const blank = await bulk("force_sync", { selector: { connectorIds: [] } });
+    assert.equal(blank.status, 400);
+  });
+
   it("refuses an empty selector, bad fields and timers on other actions, naming them", async () => {
     const refused = async (action: string, body: unknown, pattern: RegExp) => {
       const response = await bulk(action, body);

@@ -238,9 +238,26 @@ describe("the web console", { skip }, () => {
     await page.getByText("Applied to 2 connectors.").waitFor();
     assert.equal(await paused(connectorId), true);
     assert.equal(await paused(secondId), true);
-    for (const id of [connectorId, secondId]) {
-      await server.call("POST", `/api/v1/apps/${appId}/connectors/${id}/resume`);
-    }
+
+    // Picked one by one on the connectors page: resume both, dry run first.
+    await page.getByRole("link", { name: "Connectors", exact: true }).click();
+    await page.getByRole("checkbox", { name: "Select Okta groups" }).check();
+    const picked = page.getByRole("region", { name: /1 selected/ });
+    await picked.waitFor();
+    await page.getByLabel("Search").fill("okta");
+    await page.getByRole("checkbox", { name: "Select every connector shown" }).check();
+    const both = page.getByRole("region", { name: /2 selected/ });
+    await both.getByRole("combobox", { name: "Action" }).selectOption("resume");
+    await both.getByRole("button", { name: "Preview (dry run)" }).click();
+    const preview = both.getByRole("table", { name: "Dry run results" });
+    await preview.waitFor();
+    assert.equal(await preview.getByRole("row", { name: /RESUMED/ }).count(), 2);
+    assert.equal(await paused(connectorId), true, "a dry run changes nothing");
+    await shot(page, "08-connectors-picked-dry-run");
+    await both.getByRole("button", { name: "Apply to 2 connectors" }).click();
+    await both.getByText("Applied to 2 connectors.").waitFor();
+    assert.equal(await paused(connectorId), false);
+    assert.equal(await paused(secondId), false);
     await page.close();
   });
 
@@ -276,15 +293,20 @@ describe("the web console", { skip }, () => {
   });
 
   it("offers a viewer no controls, and fits a phone's width", async () => {
+    // Paused, so that its hold (with a long client id as who) must fit too.
+    const connectorPath = `/api/v1/apps/${appId}/connectors/${connectorId}`;
+    await server.call("POST", `${connectorPath}/pause`, { body: { note: "audit week" } });
     const page = await signedIn("viewer", 390);
     await page.getByRole("link", { name: "Okta users" }).click();
     await page.getByRole("heading", { name: "Sync history" }).waitFor();
+    await page.getByRole("list", { name: "Holds" }).getByText("audit week").waitFor();
     assert.equal(await page.getByRole("group", { name: "Sync controls" }).count(), 0);
     const overflow = (await page.evaluate(
       "document.documentElement.scrollWidth - document.documentElement.clientWidth",
     )) as number;
-    assert.ok(overflow <= 1, `the page is ${overflow} px wider than the screen`);
     await shot(page, "04-viewer-phone");
+    assert.ok(overflow <= 1, `the page is ${overflow} px wider than the screen`);
     await page.close();
+    await server.call("POST", `${connectorPath}/resume`);
   });
 });

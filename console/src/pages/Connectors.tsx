@@ -2,8 +2,9 @@
 
 import { useState } from "react";
 import type { Connector, SyncLifecycle } from "../../../src/client/index.js";
-import { clientFor, type Session } from "../session.js";
+import { clientFor, may, type Session } from "../session.js";
 import { ErrorBanner, Time, useLoad } from "../ui.js";
+import { BulkActions } from "./Bulk.js";
 
 export interface Row {
   readonly appId: string;
@@ -90,6 +91,18 @@ export function ConnectorsPage({ session }: { session: Session }) {
   const rows = useLoad(() => loadRows(session), [session.token], 5000);
   const [search, setSearch] = useState("");
   const [status, setStatus] = useState("");
+  // Picked connectors (by id) for a bulk action; kept across refreshes and filters.
+  const [picked, setPicked] = useState<ReadonlySet<string>>(new Set());
+  const controls = may(session, "connectors.control");
+  const toggle = (ids: readonly string[], on: boolean) =>
+    setPicked((previous) => {
+      const next = new Set(previous);
+      for (const id of ids) {
+        if (on) next.add(id);
+        else next.delete(id);
+      }
+      return next;
+    });
   const wanted = (rows.data ?? []).filter((row) => {
     const text =
       `${row.connector.displayName ?? ""} ${row.connector.id ?? ""} ${row.appName} ${row.connector.catalogId ?? ""}`.toLowerCase();
@@ -100,6 +113,8 @@ export function ConnectorsPage({ session }: { session: Session }) {
         holdsOf(row.connector).some((h) => h.startsWith(status)))
     );
   });
+  const shownIds = wanted.map((row) => row.connector.id ?? "");
+  const allShownPicked = shownIds.length > 0 && shownIds.every((id) => picked.has(id));
   return (
     <section aria-labelledby="connectors-title">
       <h1 id="connectors-title">Connectors</h1>
@@ -134,6 +149,16 @@ export function ConnectorsPage({ session }: { session: Session }) {
           <table>
             <thead>
               <tr>
+                {controls ? (
+                  <th scope="col" className="pick">
+                    <input
+                      type="checkbox"
+                      aria-label="Select every connector shown"
+                      checked={allShownPicked}
+                      onChange={(event) => toggle(shownIds, event.target.checked)}
+                    />
+                  </th>
+                ) : null}
                 <th scope="col">Connector</th>
                 <th scope="col">App</th>
                 <th scope="col">Status</th>
@@ -146,6 +171,16 @@ export function ConnectorsPage({ session }: { session: Session }) {
             <tbody>
               {wanted.map((row) => (
                 <tr key={row.connector.id}>
+                  {controls ? (
+                    <td className="pick">
+                      <input
+                        type="checkbox"
+                        aria-label={`Select ${row.connector.displayName || row.connector.id}`}
+                        checked={picked.has(row.connector.id ?? "")}
+                        onChange={(event) => toggle([row.connector.id ?? ""], event.target.checked)}
+                      />
+                    </td>
+                  ) : null}
                   <td>
                     <a href={`#/apps/${row.appId}/connectors/${row.connector.id ?? ""}`}>
                       {row.connector.displayName || row.connector.id}
@@ -189,6 +224,22 @@ export function ConnectorsPage({ session }: { session: Session }) {
             </tbody>
           </table>
         </div>
+      ) : null}
+      {controls && picked.size > 0 ? (
+        <section aria-labelledby="picked-title" className="picked">
+          <h2 id="picked-title">
+            {picked.size} selected{" "}
+            <button type="button" onClick={() => setPicked(new Set())}>
+              Clear selection
+            </button>
+          </h2>
+          <BulkActions
+            session={session}
+            selector={{ connectorIds: [...picked] }}
+            chosen={`${picked.size} selected connector${picked.size === 1 ? "" : "s"}`}
+            onApplied={rows.reload}
+          />
+        </section>
       ) : null}
     </section>
   );

@@ -2,6 +2,7 @@
 // selector chooses, with a dry run that changes nothing.
 
 import { Type, type Static } from "typebox";
+import { MAX_BULK_CONNECTORS } from "../../domain/bulk.js";
 import { HOLD_KINDS } from "../../domain/holds.js";
 import { SYNC_STATUSES } from "../../domain/model.js";
 import { UNTIL_PATTERN } from "../../domain/pause.js";
@@ -19,7 +20,14 @@ const OUTCOMES = [
   "FAILED",
 ] as const;
 
-const SELECTOR_FIELDS = ["appId", "catalogId", "labels", "status", "holdKind"] as const;
+const SELECTOR_FIELDS = [
+  "appId",
+  "catalogId",
+  "labels",
+  "status",
+  "holdKind",
+  "connectorIds",
+] as const;
 
 // Every field may be null (protojson: not set); at least one must be set (anyOf below), since an
 // empty selector would choose every connector.
@@ -54,6 +62,16 @@ export const ConnectorSelector = Type.Object(
         }),
       ),
     ),
+    connectorIds: Type.Optional(
+      Nullable(
+        Type.Array(Text("id", { minLength: 1 }), {
+          minItems: 1,
+          maxItems: MAX_BULK_CONNECTORS,
+          description:
+            "These connectors, by id across apps (repeats count once); an id of no connector is reported as that connector's failure.",
+        }),
+      ),
+    ),
   },
   {
     $id: "syncplane.v1.ConnectorSelector",
@@ -68,7 +86,7 @@ export const ConnectorSelector = Type.Object(
           properties: { [field]: { not: { type: "null" } } },
         })),
         "x-requirement":
-          "selector must name at least one of appId, catalogId, labels, status, holdKind (an empty selector would select every connector)",
+          "selector must name at least one of appId, catalogId, labels, status, holdKind, connectorIds (an empty selector would select every connector)",
       },
     ],
     description:
@@ -120,6 +138,7 @@ export const BulkControlRequest = Type.Object(bulkFields, {
   additionalProperties: false,
 });
 
+export type ConnectorSelector = Static<typeof ConnectorSelector>;
 export type BulkRequest = Static<typeof BulkRequest>;
 
 export const BulkResult = Type.Object(
