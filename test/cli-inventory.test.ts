@@ -7,6 +7,7 @@ import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import { progressLine } from "../src/cli/syncs.js";
 import { writeDirectory } from "./helpers/inventory.js";
 import {
   createAppAndConnector,
@@ -318,5 +319,30 @@ describe("syncplane provisioning", () => {
     const unknown = await cli(["provisioning", "revoke", "group:g1:member:user:nobody", ...at()]);
     assert.equal(unknown.code, 1);
     assert.match(unknown.stderr, /NOT_FOUND: grant "group:g1:member:user:nobody" not found/);
+  });
+});
+
+describe("syncplane syncs get, a running sync", () => {
+  it("says its phase, time against the usual, the estimate and the connector's message", () => {
+    assert.equal(
+      progressLine({
+        phase: "CONNECTOR",
+        message: "Syncing users",
+        elapsed: "33s",
+        typicalDuration: "1m",
+        estimatedFraction: 0.55,
+      }),
+      "CONNECTOR, 33s of usually 1m (~55%, estimate): Syncing users",
+    );
+    assert.equal(
+      progressLine({
+        elapsed: "2m",
+        typicalDuration: "1m",
+        estimatedFraction: 0.99,
+        overdue: true,
+      }),
+      "STARTING, 2m of usually 1m (~99%, estimate; longer than usual)",
+    );
+    assert.equal(progressLine({ phase: "STORING", elapsed: "5s" }), "STORING, 5s so far");
   });
 });

@@ -2,7 +2,7 @@
 // (and optionally refreshes itself), and time formatting.
 
 import { useCallback, useEffect, useRef, useState, type ReactNode } from "react";
-import { SyncplaneError } from "../../src/client/index.js";
+import { SyncplaneError, type SyncProgress } from "../../src/client/index.js";
 
 /** The message the API gave (or the network failure), never a blank screen. */
 export function errorText(error: unknown): string {
@@ -125,6 +125,36 @@ export function Time({ at }: { at: string | undefined | null }) {
     <time dateTime={at} title={`${date.toISOString()} (UTC)`}>
       {local}
     </time>
+  );
+}
+
+const PHASES: Record<string, string> = {
+  CONNECTOR: "the connector is reading the system",
+  STORING: "storing and checking its data",
+};
+
+/**
+ * A running sync: what it is doing, for how long, and — from the connector's recent syncs, so
+ * an estimate — about how far along it is.
+ */
+export function SyncProgressView({ progress }: { progress: SyncProgress }) {
+  const fraction = progress.estimatedFraction;
+  return (
+    <div className="sync-progress" data-testid="sync-progress">
+      {fraction !== undefined ? (
+        <progress
+          max={1}
+          value={fraction}
+          aria-label={`About ${Math.round(fraction * 100)}% done (estimate)`}
+        />
+      ) : null}
+      <div className="small">
+        {PHASES[progress.phase ?? ""] ?? "starting"} · {progress.elapsed}
+        {progress.typicalDuration ? ` of usually ${progress.typicalDuration}` : " so far"}
+        {progress.overdue ? " (longer than usual)" : ""}
+      </div>
+      {progress.message ? <div className="muted small">{progress.message}</div> : null}
+    </div>
   );
 }
 

@@ -18,7 +18,8 @@ import {
 import type { App } from "./contracts/apps.js";
 import type { AuditEvent } from "./contracts/audit.js";
 import type { Connector, ConnectorView } from "./contracts/connectors.js";
-import type { SyncLifecycle } from "./contracts/syncs.js";
+import type { SyncLifecycle, SyncProgress } from "./contracts/syncs.js";
+import { estimateProgress } from "../domain/progress.js";
 import type { ProvisioningTask } from "./contracts/provisioning.js";
 import type { Hold } from "../domain/holds.js";
 import { provisioningHolds, type ProvisioningTaskRecord } from "../domain/provisioning.js";
@@ -133,7 +134,35 @@ function countsJson(counts: SyncCounts | null): SyncLifecycle["counts"] {
   };
 }
 
-export function syncJson(sync: SyncRecord, events?: readonly SyncEvent[]): SyncLifecycle {
+/**
+ * A running sync's progress: its phase and message when the worker reported them for this
+ * attempt, and an estimate from `recentDurationsMs` (the connector's recent successful syncs).
+ */
+function progressJson(
+  sync: SyncRecord,
+  recentDurationsMs: readonly number[],
+  now: number,
+): SyncProgress | undefined {
+  if (sync.state !== "RUNNING" || sync.startedAt === null) return undefined;
+  const estimate = estimateProgress(sync.startedAt, now, recentDurationsMs);
+  const report = sync.progress?.attempt === sync.attempt ? sync.progress : null;
+  return {
+    phase: report?.phase,
+    message: report ? text(report.message) : undefined,
+    updatedAt: timestamp(report?.at),
+    elapsed: formatDuration(estimate.elapsedMs),
+    typicalDuration: estimate.typicalMs === null ? undefined : formatDuration(estimate.typicalMs),
+    estimatedFraction:
+      estimate.fraction === null ? undefined : Math.round(estimate.fraction * 100) / 100,
+    overdue: flag(estimate.overdue),
+  };
+}
+
+export function syncJson(
+  sync: SyncRecord,
+  events?: readonly SyncEvent[],
+  running?: { readonly recentDurationsMs: readonly number[]; readonly now: number },
+): SyncLifecycle {
   return {
     id: sync.id,
     connectorId: sync.connectorId,
@@ -149,6 +178,7 @@ export function syncJson(sync: SyncRecord, events?: readonly SyncEvent[]): SyncL
     error: text(sync.error),
     requestedBy: text(sync.requestedBy),
     exemptResourceTypeIds: list(sync.exemptResourceTypeIds),
+    progress: running && progressJson(sync, running.recentDurationsMs, running.now),
     events: events?.map((event) => ({
       at: timestamp(event.at) as string,
       state: event.state,

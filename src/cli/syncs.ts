@@ -6,6 +6,7 @@ import type {
   SyncDiffTotals,
   SyncLifecycle,
   SyncLogLine,
+  SyncProgress,
 } from "../client/index.js";
 import { downloadSyncTo } from "../client/node.js";
 import type { Output } from "./output.js";
@@ -20,6 +21,19 @@ const row = (sync: SyncLifecycle) => ({
   finishedAt: sync.finishedAt,
   error: sync.error,
 });
+
+/** "CONNECTOR, 33s of usually 1m (~55%, estimate): Syncing users" */
+export function progressLine(progress: SyncProgress): string {
+  const phase = progress.phase ?? "STARTING";
+  const took = progress.typicalDuration
+    ? `${progress.elapsed} of usually ${progress.typicalDuration}`
+    : `${progress.elapsed} so far`;
+  const share =
+    progress.estimatedFraction !== undefined
+      ? ` (~${Math.round(progress.estimatedFraction * 100)}%, estimate${progress.overdue ? "; longer than usual" : ""})`
+      : "";
+  return `${phase}, ${took}${share}${progress.message ? `: ${progress.message}` : ""}`;
+}
 
 export function syncsCommand(program: Command, out: () => Output): void {
   const syncs = program.command("syncs").description("a connector's sync history");
@@ -97,6 +111,7 @@ export function syncsCommand(program: Command, out: () => Output): void {
         startedAt: sync.startedAt,
         counts: sync.counts,
         requestedBy: sync.requestedBy,
+        ...(sync.progress && { progress: progressLine(sync.progress) }),
       });
     });
 

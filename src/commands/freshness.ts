@@ -15,20 +15,31 @@ export async function freshnessPlanOf(
   const applied = connector.appliedSyncId
     ? await reader.getSync(connector.id, connector.appliedSyncId)
     : null;
-  const recent = await reader.listSyncs(connector.id, {
-    states: ["SUCCEEDED", "CONFIRMED"],
-    pageSize: RECENT_SYNCS,
-    after: null,
-  });
   return planFreshness({
     connectorId: connector.id,
     maxAgeMs,
     appliedStartedAt: applied?.startedAt ?? null,
-    recentDurationsMs: recent.items.flatMap((sync) =>
-      sync.startedAt !== null && sync.finishedAt !== null ? [sync.finishedAt - sync.startedAt] : [],
-    ),
+    recentDurationsMs: await recentSyncDurations(reader, connector.id),
     now,
   });
+}
+
+/**
+ * How long the connector's latest successful syncs took (newest first, at most RECENT_SYNCS):
+ * what freshness plans and a running sync's progress estimate go by.
+ */
+export async function recentSyncDurations(
+  reader: StoreReader,
+  connectorId: string,
+): Promise<number[]> {
+  const recent = await reader.listSyncs(connectorId, {
+    states: ["SUCCEEDED", "CONFIRMED"],
+    pageSize: RECENT_SYNCS,
+    after: null,
+  });
+  return recent.items.flatMap((sync) =>
+    sync.startedAt !== null && sync.finishedAt !== null ? [sync.finishedAt - sync.startedAt] : [],
+  );
 }
 
 /** After a sync was applied: a connector under a freshness target plans its next sync from it. */

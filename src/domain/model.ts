@@ -3,6 +3,7 @@
 
 import type { DataDropPolicy } from "./data-drop.js";
 import type { Hold } from "./holds.js";
+import type { SyncProgress } from "./progress.js";
 import type { SyncState, SyncTrigger } from "./syncs.js";
 
 export interface AppRecord {
@@ -118,6 +119,8 @@ export interface SyncRecord {
   readonly leaseExpiresAt: number | null;
   /** Resource types the sync's connector marked exempt from the data-drop guard. */
   readonly exemptResourceTypeIds: readonly string[];
+  /** What the worker running it last reported (domain/progress.ts); null before any report. */
+  readonly progress: SyncProgress | null;
 }
 
 export interface ConnectorAggregate {

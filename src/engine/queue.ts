@@ -5,6 +5,7 @@
 // into the statement), now RUNNING under a lease the worker must renew. A sync whose lease runs out is retried or given up
 // (domain/syncs.ts onLostLease), in one transaction per batch.
 
+import type { SyncPhase } from "../domain/progress.js";
 import { emitSyncErrored } from "../commands/events.js";
 import type { Runtime } from "../commands/context.js";
 import { SERVICE_CATALOGS } from "../domain/catalog.js";
@@ -53,16 +54,28 @@ export async function claimNextSync(
 export const claimScope = (connectorId: string | undefined) =>
   connectorId === undefined ? { exceptCatalogs: SERVICE_CATALOGS } : { connectorId };
 
-/** Extends a claimed sync's lease; false when `owner` no longer holds it (taken back). */
+/**
+ * Extends a claimed sync's lease, recording its progress when given; false when `owner` no
+ * longer holds it (taken back).
+ */
 export function renewSyncLease(
   runtime: Runtime,
   claimed: Pick<ClaimedSync, "sync">,
   owner: string,
   leaseMs: number,
+  progress?: { readonly phase: SyncPhase; readonly message: string },
 ): Promise<boolean> {
   const now = runtime.clock.now();
+  const { id, attempt } = claimed.sync;
   return runtime.store.transaction((tx) =>
-    tx.renewLease(claimed.sync.id, owner, claimed.sync.attempt, now + leaseMs, now),
+    tx.renewLease(
+      id,
+      owner,
+      attempt,
+      now + leaseMs,
+      now,
+      progress && { attempt, phase: progress.phase, message: progress.message, at: now },
+    ),
   );
 }
 

@@ -8,6 +8,7 @@
 // owns no SQL: queue.ts and apply.ts hold the transactions. Events let logs, metrics and tests
 // follow along.
 
+import { isProgressLevel, progressMessage, type SyncPhase } from "../domain/progress.js";
 import { EventEmitter } from "node:events";
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
@@ -343,13 +344,27 @@ export class Worker extends EventEmitter<WorkerEvents> {
       () => abort(`the sync ran longer than its ${Math.round(timeoutMs / 1000)} s timeout`),
       timeoutMs,
     );
-    const heartbeat = setInterval(() => {
-      renewSyncLease(this.runtime, claimed, this.id, this.leaseMs)
+    // Progress rides on the lease renewal; a new phase or connector message is written within
+    // PROGRESS_EVERY_MS instead of waiting for the next heartbeat.
+    const progress: { phase: SyncPhase; message: string } = {
+      phase: "CONNECTOR",
+      message: "the connector started",
+    };
+    let soon: NodeJS.Timeout | undefined;
+    const beat = () => {
+      clearTimeout(soon);
+      soon = undefined;
+      renewSyncLease(this.runtime, claimed, this.id, this.leaseMs, progress)
         .then((held) => {
           if (!held) abort("the sync was taken back from this worker");
         })
         .catch((error: unknown) => this.emit("error", error));
-    }, this.heartbeatMs);
+    };
+    const reportSoon = () => {
+      if (soon === undefined && !controller.signal.aborted)
+        soon = setTimeout(beat, PROGRESS_EVERY_MS);
+    };
+    const heartbeat = setInterval(beat, this.heartbeatMs);
     let end: SyncEnd = { state: "LOST" };
     const { artifacts } = this.options;
     let log: SyncLog | null = null;
@@ -371,8 +386,13 @@ export class Worker extends EventEmitter<WorkerEvents> {
         log: (line) => {
           log?.write(line);
           this.emit("connectorLog", claimed, line);
+          if (isProgressLevel(line.level) && line.message.trim() !== "") {
+            progress.message = progressMessage(line.message);
+            reportSoon();
+          }
         },
       };
+      beat();
       const started = performance.now();
       const snapshot = await (this.options.runnerFor ?? runnerFor)(
         claimed.connector,
@@ -386,6 +406,9 @@ export class Worker extends EventEmitter<WorkerEvents> {
       note(
         `connector finished and its data was opened in ${seconds(read - started)}: ${resources} resources, ${counts.entitlements} entitlements, ${counts.grants} grants`,
       );
+      progress.phase = "STORING";
+      progress.message = `storing and checking ${resources} resources, ${counts.entitlements} entitlements, ${counts.grants} grants`;
+      beat();
       ({ end, kept } = await ingestSnapshot(this.runtime, claimed, this.id, snapshot, artifacts));
       note(`stored and checked in ${seconds(performance.now() - read)}`);
     } catch (error) {
@@ -407,6 +430,7 @@ export class Worker extends EventEmitter<WorkerEvents> {
       );
     } finally {
       clearTimeout(timeout);
+      clearTimeout(soon);
       clearInterval(heartbeat);
       const outcome =
         end.state === "QUEUED"
@@ -432,5 +456,8 @@ export class Worker extends EventEmitter<WorkerEvents> {
     this.emit("finished", claimed, end);
   }
 }
+
+/** How soon a running sync's new phase or message is written (between lease renewals). */
+const PROGRESS_EVERY_MS = 2_000;
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;

@@ -348,7 +348,10 @@ export class BatonServiceHandlers {
         );
         return false;
       }
-      return renewSyncLease(runtime, claimed, owner, this.leaseMs);
+      return renewSyncLease(runtime, claimed, owner, this.leaseMs, {
+        phase: "CONNECTOR",
+        message: "the connector is syncing (it reports in while it works)",
+      });
     }
     const task = await runtime.store.getProvisioningTask(caller.connector.id, taskId);
     if (task) {
@@ -464,11 +467,13 @@ export class BatonServiceHandlers {
   ): Promise<void> {
     const { runtime, artifacts, logger } = this.options;
     const owner = serviceOwner(claimed.connector.id);
-    const renew = setInterval(() => {
-      renewSyncLease(runtime, claimed, owner, this.leaseMs).catch((error: unknown) =>
+    const stage = { phase: "STORING" as const, message: "storing and checking the uploaded data" };
+    const renewNow = () =>
+      renewSyncLease(runtime, claimed, owner, this.leaseMs, stage).catch((error: unknown) =>
         logger.error({ err: error }, "lease renewal failed"),
       );
-    }, this.heartbeatMs);
+    void renewNow();
+    const renew = setInterval(renewNow, this.heartbeatMs);
     let end: SyncEnd = { state: "LOST" };
     let kept = false;
     try {

@@ -4,6 +4,7 @@
 // parsed (json/jsonb columns).
 
 import type { Hold, HoldKind } from "../domain/holds.js";
+import type { SyncProgress } from "../domain/progress.js";
 import type {
   AppRecord,
   AuditEvent,
@@ -129,6 +130,7 @@ export const syncFromRow = (row: Row): SyncRecord => ({
     row.lease_owner === null || row.lease_owner === undefined ? null : str(row.lease_owner),
   leaseExpiresAt: numOrNull(row.lease_expires_at),
   exemptResourceTypeIds: json(row.exempt_resource_type_ids, []),
+  progress: json<SyncProgress | null>(row.progress, null),
 });
 
 export const taskFromRow = (row: Row): ProvisioningTaskRecord => ({

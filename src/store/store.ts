@@ -30,6 +30,7 @@
 //    moves a row out of the states the domain allows, and says whether it did.
 
 import type { Hold, HoldKind } from "../domain/holds.js";
+import type { SyncProgress } from "../domain/progress.js";
 import type {
   AppRecord,
   AuditEvent,
@@ -457,13 +458,17 @@ export interface StoreTx extends StoreReader {
   claimSync(claim: SyncClaim): Promise<ClaimedSyncRow | null>;
   /** QUEUED → RUNNING under a lease for `worker`; false when the sync is no longer QUEUED. */
   startSync(id: string, worker: string, now: number, leaseUntil: number): Promise<boolean>;
-  /** Extends the lease; false when `worker` no longer holds it for `attempt` (taken back). */
+  /**
+   * Extends the lease, recording `progress` when given; false when `worker` no longer holds it
+   * for `attempt` (taken back).
+   */
   renewLease(
     id: string,
     worker: string,
     attempt: number,
     leaseUntil: number,
     now: number,
+    progress?: SyncProgress,
   ): Promise<boolean>;
   /** RUNNING → QUEUED, to start again at `runAfter` (a retry); `error` says why. */
   requeueSync(id: string, runAfter: number, error: string, now: number): Promise<boolean>;

@@ -323,6 +323,81 @@ describe("sync history filters", () => {
   });
 });
 
+describe("a running sync's progress", () => {
+  it("shows its phase, the connector's last message, and an estimate from recent syncs", async () => {
+    const { base, appId, connectorId } = await createAppAndConnector(server);
+    const now = Date.now();
+    const { store } = server.server;
+    // Two earlier successful syncs of 40 s and 80 s: the typical one takes 60 s.
+    for (const [index, seconds] of [40, 80].entries()) {
+      const id = newId();
+      const finishedAt = now - (10 - index) * 60_000;
+      await store.transaction(async (tx) => {
+        await tx.cancelQueuedSyncs(connectorId, "test setup", finishedAt);
+        await tx.insertSync({
+          id,
+          connectorId,
+          appId,
+          trigger: "SCHEDULE",
+          queuedAt: finishedAt - seconds * 1000 - 10,
+          requestedBy: "test",
+        });
+        await tx.startSync(id, "w", finishedAt - seconds * 1000, finishedAt + 60_000);
+        await tx.finishSync(id, { state: "SUCCEEDED", finishedAt });
+      });
+    }
+    const running = newId();
+    await store.transaction(async (tx) => {
+      await tx.cancelQueuedSyncs(connectorId, "test setup", now);
+      await tx.insertSync({
+        id: running,
+        connectorId,
+        appId,
+        trigger: "FORCE",
+        queuedAt: now - 31_000,
+        requestedBy: "test",
+      });
+      await tx.startSync(running, "w", now - 30_000, now + 600_000);
+    });
+    const read = async () =>
+      ((await server.call("GET", `${base}/syncs/${running}`)).body.syncLifecycle as Json)
+        .progress as Json;
+    // Before the worker reports: the estimate only.
+    let progress = await read();
+    assert.equal(progress.phase, undefined);
+    assert.equal(progress.typicalDuration, "1m");
+    assert.match(progress.elapsed as string, /^3[01]s$/);
+    assert.ok(Math.abs((progress.estimatedFraction as number) - 0.5) <= 0.02);
+    assert.equal(progress.overdue, undefined);
+    await store.transaction((tx) =>
+      tx.renewLease(running, "w", 1, now + 600_000, now, {
+        attempt: 1,
+        phase: "CONNECTOR",
+        message: "Syncing users",
+        at: now,
+      }),
+    );
+    progress = await read();
+    assert.equal(progress.phase, "CONNECTOR");
+    assert.equal(progress.message, "Syncing users");
+    assert.equal(progress.updatedAt, new Date(now).toISOString());
+    // The list shows it too; finished syncs have none.
+    const list = (await server.call("GET", `${base}/syncs`)).body.list as Json[];
+    assert.equal((list.find((sync) => sync.id === running)?.progress as Json).phase, "CONNECTOR");
+    assert.equal(list.filter((sync) => sync.progress !== undefined).length, 1);
+    // A report from an earlier attempt is not shown as this attempt's.
+    await store.transaction((tx) =>
+      tx.renewLease(running, "w", 1, now + 600_000, now, {
+        attempt: 0,
+        phase: "STORING",
+        message: "old",
+        at: now,
+      }),
+    );
+    assert.equal((await read()).phase, undefined);
+  });
+});
+
 describe("ResumeSync", () => {
   it("clears the pause and queues exactly one RESUME sync", async () => {
     const { base } = await createAppAndConnector(server);

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { after, afterEach, before, describe, it } from "node:test";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { CONSOLE_DIR } from "../../src/api/routes/console.js";
+import { newId } from "../../src/runtime.js";
 import { newestSyncEnded } from "../helpers/wait.js";
 import { startTestServer, tempDir, type TestServer } from "../helpers/server.js";
 
@@ -290,6 +291,61 @@ describe("the web console", { skip }, () => {
     assert.match(await page.getByRole("alert").innerText(), /NOT_FOUND: .*no c1z file/);
     await shot(page, "07-sync-events-log");
     await page.close();
+  });
+
+  it("shows a running sync's phase, message and estimated progress, live", async () => {
+    // A running sync is seeded as a worker would record it (the file connector ends too fast to
+    // be seen running), on a connector of its own whose earlier syncs took 60 s.
+    const created = await server.call("POST", `/api/v1/apps/${appId}/connectors/create`, {
+      body: { displayName: "Okta long", catalogId: "file", config: { "@type": FILE, path } },
+    });
+    const longId = ((created.body.connectorView as Json).connector as Json).id as string;
+    const { store } = server.server;
+    const now = Date.now();
+    const sync = async (id: string, startedAt: number, end?: number) =>
+      store.transaction(async (tx) => {
+        await tx.cancelQueuedSyncs(longId, "test setup", startedAt);
+        await tx.insertSync({
+          id,
+          connectorId: longId,
+          appId,
+          trigger: "FORCE",
+          queuedAt: startedAt - 10,
+          requestedBy: "test",
+        });
+        await tx.startSync(id, "seeded-worker", startedAt, now + 600_000);
+        if (end !== undefined) await tx.finishSync(id, { state: "SUCCEEDED", finishedAt: end });
+      });
+    await sync(newId(), now - 600_000, now - 540_000);
+    const running = newId();
+    await sync(running, now - 30_000);
+    const report = (message: string) =>
+      store.transaction((tx) =>
+        tx.renewLease(running, "seeded-worker", 1, now + 600_000, Date.now(), {
+          attempt: 1,
+          phase: "CONNECTOR",
+          message,
+          at: Date.now(),
+        }),
+      );
+    await report("Syncing users");
+    const page = await signedIn();
+    await page.goto(`${server.url}/console/#/apps/${appId}/connectors/${longId}`);
+    const row = page.getByRole("table", { name: "Sync history" }).getByRole("row", {
+      name: new RegExp(running),
+    });
+    await row.getByText("Syncing users").waitFor();
+    await row.getByText(/the connector is reading the system · 3\ds of usually 1m/).waitFor();
+    const bar = row.getByRole("progressbar", { name: /About \d+% done \(estimate\)/ });
+    assert.ok(Math.abs(Number(await bar.getAttribute("value")) - 0.5) <= 0.05);
+    // A new report shows up without a reload.
+    await report("Syncing groups");
+    await row.getByText("Syncing groups").waitFor();
+    await shot(page, "09-running-sync-progress");
+    await page.close();
+    await store.transaction((tx) =>
+      tx.finishSync(running, { state: "SUCCEEDED", finishedAt: Date.now() }),
+    );
   });
 
   it("offers a viewer no controls, and fits a phone's width", async () => {

@@ -11,8 +11,9 @@ import type { Runtime } from "../../src/commands/context.js";
 import { createConnector, updateConnector } from "../../src/commands/connectors.js";
 import { forceSync } from "../../src/commands/force-sync.js";
 import type { SyncRecord } from "../../src/domain/model.js";
-import { ConnectorError } from "../../src/connectors/runner.js";
-import { Worker } from "../../src/engine/worker.js";
+import { runnerFor } from "../../src/connectors/registry.js";
+import { ConnectorError, type SyncSnapshot } from "../../src/connectors/runner.js";
+import { Worker, type WorkerOptions } from "../../src/engine/worker.js";
 import { systemClock } from "../../src/runtime.js";
 import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import { tempDir } from "../helpers/server.js";
@@ -236,5 +237,82 @@ describe("worker shutdown", () => {
     );
     assert.ok((released?.runAfter ?? 0) > Date.now(), "after a backoff");
     worker = new Worker(runtime, { pollMs: 20, leaseMs: 5_000 }); // for afterEach
+  });
+});
+
+describe("a running sync's progress", () => {
+  it("is written as the phase changes and the connector speaks, between lease renewals", async () => {
+    // A fake around the real file connector: it says what it does, then waits to be let on; its
+    // data waits again before it is stored, so that each phase can be seen.
+    let speakGo!: () => void;
+    let connectorGo!: () => void;
+    let storeGo!: () => void;
+    const speakGate = new Promise<void>((resolve) => (speakGo = resolve));
+    const connectorGate = new Promise<void>((resolve) => (connectorGo = resolve));
+    const storeGate = new Promise<void>((resolve) => (storeGo = resolve));
+    const gatedRunner: NonNullable<WorkerOptions["runnerFor"]> = (connector, environment) => {
+      const real = runnerFor(connector, environment);
+      return {
+        ...real,
+        grant: real.grant.bind(real),
+        revoke: real.revoke.bind(real),
+        sync: async (signal) => {
+          const say = (level: string, message: string) =>
+            environment.log({ at: Date.now(), stream: "stderr", level, message });
+          // (Let go on a stop too, so that a failed assertion cannot leave the worker hanging.)
+          const stopped = new Promise<void>((resolve) =>
+            signal.addEventListener("abort", () => resolve()),
+          );
+          await Promise.race([speakGate, stopped]);
+          say("info", "Syncing users");
+          say("debug", "page 3 of users"); // chatter: not progress
+          await Promise.race([connectorGate, stopped]);
+          const snapshot = await real.sync(signal);
+          const gated: SyncSnapshot = {
+            resourceTypes: snapshot.resourceTypes,
+            counts: snapshot.counts,
+            resources: async function* () {
+              await Promise.race([storeGate, stopped]);
+              yield* snapshot.resources();
+            },
+            entitlements: () => snapshot.entitlements(),
+            grants: (order) => snapshot.grants(order),
+            release: () => snapshot.release(),
+          };
+          return gated;
+        },
+      };
+    };
+    await worker.stop(0); // the suite's worker: this test runs its own
+    // Renewals far apart: what is seen comes from the phase changes and the message path.
+    worker = new Worker(runtime, {
+      pollMs: 20,
+      leaseMs: 120_000,
+      heartbeatMs: 60_000,
+      runnerFor: gatedRunner,
+    });
+    worker.start();
+    const id = await fileConnector(inventory(7));
+    const progress = async () => (await latest(id))?.progress ?? null;
+    const started = await until("the connector phase", async () => await progress());
+    assert.deepEqual(
+      [started.phase, started.message, started.attempt],
+      ["CONNECTOR", "the connector started", 1],
+    );
+    speakGo();
+    const spoke = await until("the connector's message", async () => {
+      const seen = await progress();
+      return seen?.message === "Syncing users" ? seen : null;
+    });
+    assert.equal(spoke.phase, "CONNECTOR");
+    connectorGo();
+    const storing = await until("the storing phase", async () => {
+      const seen = await progress();
+      return seen?.phase === "STORING" ? seen : null;
+    });
+    assert.equal(storing.message, "storing and checking 8 resources, 1 entitlements, 7 grants");
+    storeGo();
+    const done = await finished(id, "SUCCEEDED");
+    assert.equal(done.progress?.phase, "STORING", "the last report stays with the sync");
   });
 });

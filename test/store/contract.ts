@@ -697,14 +697,30 @@ export function storeContract(backend: string, open: () => Promise<Store>): void
         ),
         "its connector runs a sync",
       );
+      const report = {
+        attempt: 1,
+        phase: "CONNECTOR" as const,
+        message: "Syncing users",
+        at: now + 40,
+      };
+      assert.equal(
+        await store.transaction((tx) => tx.renewLease(id, "w1", 1, now + 150, now + 40, report)),
+        true,
+      );
+      assert.deepEqual((await store.getSync(connector.id, id))?.progress, report);
+      // A renewal without progress keeps the last report; another worker's changes nothing.
       assert.equal(
         await store.transaction((tx) => tx.renewLease(id, "w1", 1, now + 200, now + 50)),
         true,
       );
+      assert.deepEqual((await store.getSync(connector.id, id))?.progress, report);
       assert.equal(
-        await store.transaction((tx) => tx.renewLease(id, "w2", 1, now + 300, now + 50)),
+        await store.transaction((tx) =>
+          tx.renewLease(id, "w2", 1, now + 300, now + 50, { ...report, message: "not mine" }),
+        ),
         false,
       );
+      assert.deepEqual((await store.getSync(connector.id, id))?.progress, report);
       assert.ok(
         !(await store.transaction((tx) => tx.expiredLeases(now + 150, 100))).some(
           (s) => s.id === id,

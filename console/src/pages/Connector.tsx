@@ -4,7 +4,7 @@
 
 import { useState } from "react";
 import { clientFor, may, type Session } from "../session.js";
-import { ConfirmDialog, ErrorBanner, Time, useLoad } from "../ui.js";
+import { ConfirmDialog, ErrorBanner, SyncProgressView, Time, useLoad } from "../ui.js";
 import { scheduleOf, statusOf } from "./Connectors.js";
 import { ScheduleEditor } from "./ScheduleEditor.js";
 import { AuditTrail, ProvisioningQueue } from "./Activity.js";
@@ -205,6 +205,7 @@ export function ConnectorPage(props: { session: Session; appId: string; connecto
                   ) : (
                     sync.state
                   )}
+                  {sync.progress ? <SyncProgressView progress={sync.progress} /> : null}
                 </td>
                 <td>
                   <Time at={sync.queuedAt} />

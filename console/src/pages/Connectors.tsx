@@ -3,7 +3,7 @@
 import { useState } from "react";
 import type { Connector, SyncLifecycle } from "../../../src/client/index.js";
 import { clientFor, may, type Session } from "../session.js";
-import { ErrorBanner, Time, useLoad } from "../ui.js";
+import { ErrorBanner, SyncProgressView, Time, useLoad } from "../ui.js";
 import { BulkActions } from "./Bulk.js";
 
 export interface Row {
@@ -209,6 +209,9 @@ export function ConnectorsPage({ session }: { session: Session }) {
                           )}{" "}
                           resources
                         </div>
+                        {row.lastSync.progress ? (
+                          <SyncProgressView progress={row.lastSync.progress} />
+                        ) : null}
                       </>
                     ) : (
                       <span className="muted">never</span>

@@ -4,7 +4,7 @@
 import { useState } from "react";
 import type { SyncDiffItem } from "../../../src/client/index.js";
 import { clientFor, may, type Session } from "../session.js";
-import { ConfirmDialog, ErrorBanner, navigate, Time, useLoad } from "../ui.js";
+import { ConfirmDialog, ErrorBanner, navigate, SyncProgressView, Time, useLoad } from "../ui.js";
 
 const describe = (item: SyncDiffItem): string =>
   item.kind === "grants"
@@ -30,12 +30,14 @@ export function HeldSyncPage(props: {
     async () =>
       (await client.syncs.get({ appId, connectorId, syncLifecycleId: syncId })).syncLifecycle,
     [syncId],
+    2000,
   );
   const held = sync.data?.state === "ERRORED_NO_DATA";
+  // The log is read again as the sync moves on (a new state, or a new report while it runs).
   const log = useLoad(
     async () =>
       (await client.syncs.getSyncLog({ appId, connectorId, syncLifecycleId: syncId })).lines,
-    [syncId],
+    [syncId, sync.data?.state, sync.data?.progress?.updatedAt],
   );
   const totals = useLoad(
     async () =>
@@ -78,7 +80,10 @@ export function HeldSyncPage(props: {
       {sync.data ? (
         <dl className="facts">
           <dt>State</dt>
-          <dd>{sync.data.state}</dd>
+          <dd>
+            {sync.data.state}
+            {sync.data.progress ? <SyncProgressView progress={sync.data.progress} /> : null}
+          </dd>
           {sync.data.error ? (
             <>
               <dt>{held ? "Why it is held" : "Error"}</dt>

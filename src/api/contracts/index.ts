@@ -58,6 +58,7 @@ export const NAMED_SCHEMAS = [
   connectors.ConnectorCredential,
   connectors.RotateCredentialResponse,
   syncs.SyncCounts,
+  syncs.SyncProgress,
   syncs.SyncLifecycle,
   syncs.ListSyncsResponse,
   syncs.GetSyncResponse,

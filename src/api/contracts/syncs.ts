@@ -1,4 +1,5 @@
 import { Type } from "typebox";
+import { SYNC_PHASES } from "../../domain/progress.js";
 import { Timestamp, ref } from "./common.js";
 
 export const SyncCounts = Type.Object(
@@ -9,6 +10,34 @@ export const SyncCounts = Type.Object(
   },
   { $id: "syncplane.v1.SyncCounts", title: "Sync Counts" },
 );
+
+export const SyncProgress = Type.Object(
+  {
+    /** CONNECTOR: the connector reads the system; STORING: its data is stored and checked. */
+    phase: Type.Optional(Type.Unsafe<string>({ type: "string", enum: [...SYNC_PHASES] })),
+    message: Type.Optional(Type.String()),
+    /** When the worker last reported. */
+    updatedAt: Type.Optional(Timestamp),
+    /** Since the sync started, e.g. "1m30s". */
+    elapsed: Type.String(),
+    /** The median of the connector's recent successful syncs (absent: none yet). */
+    typicalDuration: Type.Optional(Type.String()),
+    /** elapsed / typicalDuration, below 1 while it runs: an estimate, not a count. */
+    estimatedFraction: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    /** Running longer than the typical sync. */
+    overdue: Type.Optional(Type.Boolean()),
+  },
+  { $id: "syncplane.v1.SyncProgress", title: "Sync Progress" },
+);
+export interface SyncProgress {
+  phase?: (typeof SYNC_PHASES)[number];
+  message?: string;
+  updatedAt?: string;
+  elapsed: string;
+  typicalDuration?: string;
+  estimatedFraction?: number;
+  overdue?: boolean;
+}
 
 export const SyncLifecycle = Type.Object(
   {
@@ -27,6 +56,8 @@ export const SyncLifecycle = Type.Object(
     requestedBy: Type.Optional(Type.String()),
     /** Resource types the connector exempted from the data-drop guard in this sync. */
     exemptResourceTypeIds: Type.Optional(Type.Array(Type.String())),
+    /** A running sync only: its phase, the connector's last message, and an estimate. */
+    progress: Type.Optional(ref("syncplane.v1.SyncProgress")),
     /** Only when one lifecycle is read: every state it went through, oldest first. */
     events: Type.Optional(
       Type.Array(
@@ -56,6 +87,7 @@ export interface SyncLifecycle {
   error?: string;
   requestedBy?: string;
   exemptResourceTypeIds?: string[];
+  progress?: SyncProgress;
   events?: { at: string; state: string; attempt: number; error?: string }[];
 }
 

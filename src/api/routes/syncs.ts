@@ -2,10 +2,12 @@
 
 import type { FastifyInstance } from "fastify";
 import { requireConnector, requireSync } from "../../commands/lookups.js";
+import { recentSyncDurations } from "../../commands/freshness.js";
 import { syncDiff } from "../../commands/sync-diff.js";
 import { DIFF_CHANGES, DIFF_KINDS, type DiffItem, type DiffTotals } from "../../domain/diff.js";
 import { invalidArgument } from "../../domain/errors.js";
 import { checkLength, LIMITS } from "../../domain/limits.js";
+import type { SyncRecord } from "../../domain/model.js";
 import { parsePageRequest } from "../../domain/pagination.js";
 import {
   isSyncState,
@@ -64,6 +66,15 @@ function timeParam(name: string, value: string | undefined): number | undefined 
 
 export function syncRoutes(app: FastifyInstance, ctx: ApiContext): void {
   const { store } = ctx.runtime;
+  /** What a running sync's progress estimate needs (one read, only when one runs). */
+  const runningContext = async (syncs: readonly SyncRecord[]) => {
+    const running = syncs.find((sync) => sync.state === "RUNNING");
+    if (!running) return undefined;
+    return {
+      recentDurationsMs: await recentSyncDurations(store, running.connectorId),
+      now: ctx.runtime.clock.now(),
+    };
+  };
 
   addRoute(app, {
     method: "GET",
@@ -99,7 +110,8 @@ export function syncRoutes(app: FastifyInstance, ctx: ApiContext): void {
         ...(queuedFrom !== undefined && { queuedFrom }),
         ...(queuedBefore !== undefined && { queuedBefore }),
       });
-      return pageJson(page, (sync) => syncJson(sync));
+      const running = await runningContext(page.items);
+      return pageJson(page, (sync) => syncJson(sync, undefined, running));
     },
   });
 
@@ -120,7 +132,11 @@ export function syncRoutes(app: FastifyInstance, ctx: ApiContext): void {
       };
       await requireConnector(store, params.app_id, params.connector_id);
       const sync = await requireSync(store, params.connector_id, params.sync_lifecycle_id);
-      return { syncLifecycle: syncJson(sync, await store.listSyncEvents(sync.id)) };
+      const [events, running] = await Promise.all([
+        store.listSyncEvents(sync.id),
+        runningContext([sync]),
+      ]);
+      return { syncLifecycle: syncJson(sync, events, running) };
     },
   });
 

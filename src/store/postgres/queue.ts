@@ -2,6 +2,7 @@
 // is guarded by the domain's state machine (../transitions.ts).
 
 import type { SyncEvent, SyncRecord } from "../../domain/model.js";
+import type { SyncProgress } from "../../domain/progress.js";
 import { FINISHED_STATES, type SyncState } from "../../domain/syncs.js";
 import { page, splitKey } from "../paging.js";
 import { connectorFromRow, type Row, syncFromRow } from "../rows.js";
@@ -295,15 +296,18 @@ export const queueWrites = (q: PgDb) =>
       attempt: number,
       leaseUntil: number,
       now: number,
+      progress?: SyncProgress,
     ): Promise<boolean> {
       const renewed = await q.run(
-        `UPDATE sync_lifecycles SET lease_expires_at = $1, updated_at = $2
+        `UPDATE sync_lifecycles SET lease_expires_at = $1, updated_at = $2,
+           progress = COALESCE($6, progress)
          WHERE id = $3 AND state = 'RUNNING' AND lease_owner = $4 AND attempt = $5`,
         leaseUntil,
         now,
         id,
         worker,
         attempt,
+        progress ? JSON.stringify(progress) : null,
       );
       return renewed > 0;
     },

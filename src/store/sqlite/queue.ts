@@ -2,6 +2,7 @@
 // is guarded by the domain's state machine (../transitions.ts).
 
 import type { SyncEvent, SyncRecord } from "../../domain/model.js";
+import type { SyncProgress } from "../../domain/progress.js";
 import { FINISHED_STATES, type SyncState } from "../../domain/syncs.js";
 import { page, splitKey } from "../paging.js";
 import { connectorFromRow, type Row, syncFromRow } from "../rows.js";
@@ -286,13 +287,16 @@ export const queueWrites = (q: SqliteDb) =>
       attempt: number,
       leaseUntil: number,
       now: number,
+      progress?: SyncProgress,
     ): Promise<boolean> {
       return (
         q.run(
-          `UPDATE sync_lifecycles SET lease_expires_at = ?, updated_at = ?
+          `UPDATE sync_lifecycles SET lease_expires_at = ?, updated_at = ?,
+             progress = COALESCE(?, progress)
            WHERE id = ? AND state = 'RUNNING' AND lease_owner = ? AND attempt = ?`,
           leaseUntil,
           now,
+          progress ? JSON.stringify(progress) : null,
           id,
           worker,
           attempt,
