@@ -47,6 +47,7 @@ import type {
 } from "../api/contracts/webhooks.js";
 import type {
   GetSyncDiffResponse,
+  ListConnectorOverviewsResponse,
   GetSyncResponse,
   ListSyncsResponse,
 } from "../api/contracts/syncs.js";
@@ -281,6 +282,14 @@ export class Syncplane {
       this.transport.request<ListConnectorsResponse>(
         "GET",
         `/api/v1/apps/${enc(p.appId)}/connectors`,
+        undefined,
+        pageQuery(p),
+      ),
+    /** syncplane: every connector across apps, with its newest sync and next scheduled run. */
+    listOverviews: (p: PageParams = {}) =>
+      this.transport.request<ListConnectorOverviewsResponse>(
+        "GET",
+        "/api/v1/connectors",
         undefined,
         pageQuery(p),
       ),

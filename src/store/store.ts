@@ -256,6 +256,8 @@ export interface StoreReader {
   /** A live connector by id alone, whatever its app. */
   findConnector(id: string): Promise<ConnectorRecord | null>;
   listConnectors(appId: string, page: PageQuery): Promise<Page<ConnectorRecord>>;
+  /** Every live connector across apps, by id. */
+  listAllConnectors(page: PageQuery): Promise<Page<ConnectorRecord>>;
   listHolds(connectorId: string): Promise<Hold[]>;
   /** Holds of many connectors at once, for list pages. */
   listHoldsFor(connectorIds: readonly string[]): Promise<Map<string, Hold[]>>;
@@ -272,6 +274,8 @@ export interface StoreReader {
   listSyncs(connectorId: string, query: SyncListQuery): Promise<Page<SyncRecord>>;
   /** Every state the sync went through, oldest first (recorded by each transition). */
   listSyncEvents(syncId: string): Promise<SyncEvent[]>;
+  /** Each connector's newest sync (by queue time, as listSyncs' first), for those that have one. */
+  latestSyncsFor(connectorIds: readonly string[]): Promise<Map<string, SyncRecord>>;
   getCredentialByClientId(clientId: string): Promise<CredentialRecord | null>;
   getCredential(id: string): Promise<CredentialRecord | null>;
   listCredentials(): Promise<CredentialRecord[]>;

@@ -45,6 +45,7 @@ const ROUTES: RouteCase[] = [
   },
   { method: "DELETE", path: () => "/api/v1/apps/no-such-app", allowed: WRITERS },
   { method: "GET", path: () => `/api/v1/apps/${ids.appId}/connectors`, allowed: READERS },
+  { method: "GET", path: () => "/api/v1/connectors", allowed: READERS },
   {
     method: "POST",
     path: () => `/api/v1/apps/${ids.appId}/connectors/create`,

@@ -398,6 +398,49 @@ describe("a running sync's progress", () => {
   });
 });
 
+describe("the connector overview", () => {
+  it("lists every connector across apps with its app's name, newest sync and next run, in pages", async () => {
+    const plain = await createAppAndConnector(server);
+    const paused = await createAppAndConnector(server);
+    assert.equal((await server.call("POST", `${paused.base}/pause`)).status, 200);
+    const all: Json[] = [];
+    let token = "";
+    let pages = 0;
+    do {
+      const response = await server.call(
+        "GET",
+        `/api/v1/connectors?page_size=2${token ? `&page_token=${token}` : ""}`,
+      );
+      assert.equal(response.status, 200, JSON.stringify(response.body));
+      const list = response.body.list as Json[];
+      assert.ok(list.length <= 2);
+      all.push(...list);
+      token = (response.body.nextPageToken as string | undefined) ?? "";
+      pages++;
+    } while (token && pages < 200);
+    assert.equal(new Set(all.map((item) => item.connector.id)).size, all.length, "each once");
+    const of = (id: string) => all.find((item) => item.connector.id === id) as Json;
+    for (const { appId, connectorId, base } of [plain, paused]) {
+      const item = of(connectorId);
+      assert.equal(item.connector.appId, appId);
+      assert.equal(item.appDisplayName, "Test app");
+      const [newest] = (await server.call("GET", `${base}/syncs?page_size=1`)).body.list as Json[];
+      assert.deepEqual(item.lastSync, newest, "the newest sync, as the history shows it");
+    }
+    // The next run: the schedule's next fire; none while a hold stops the schedule.
+    const next = (await server.call("GET", `${plain.base}/schedule?count=1`)).body
+      .nextFireTimes as string[];
+    assert.equal(of(plain.connectorId).nextRunAt, next[0]);
+    assert.equal(of(paused.connectorId).nextRunAt, undefined);
+    assert.deepEqual(
+      (of(paused.connectorId).connector.holds as Json[]).map((hold) => hold.kind),
+      ["PAUSED"],
+    );
+    const bad = await server.call("GET", "/api/v1/connectors?page_token=nonsense");
+    assert.equal(bad.status, 400);
+  });
+});
+
 describe("ResumeSync", () => {
   it("clears the pause and queues exactly one RESUME sync", async () => {
     const { base } = await createAppAndConnector(server);

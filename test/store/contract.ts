@@ -798,6 +798,35 @@ export function storeContract(backend: string, open: () => Promise<Store>): void
         after = page.nextKey;
       } while (after);
       assert.deepEqual(pages, [...ids].reverse());
+      // Each connector's newest sync at once: the canceled one here, none for a connector without.
+      const quiet = await seedConnector(connector.appId);
+      const newest = await store.latestSyncsFor([connector.id, quiet.id, "no-such-connector"]);
+      assert.deepEqual([...newest.keys()], [connector.id]);
+      assert.equal(newest.get(connector.id)?.id, ids[3]);
+      assert.equal(newest.get(connector.id)?.state, "CANCELED");
+      assert.equal((await store.latestSyncsFor([])).size, 0);
+    });
+
+    it("lists every live connector across apps by id, in pages", async () => {
+      const a = await seedConnector();
+      const b = await seedConnector();
+      const gone = await seedConnector(a.appId);
+      await store.transaction((tx) => tx.deleteConnector(gone.id, now));
+      const seen: string[] = [];
+      let after: string | null = null;
+      do {
+        const page = await store.listAllConnectors({ pageSize: 2, after });
+        assert.ok(page.items.length <= 2);
+        seen.push(...page.items.map((c) => c.id));
+        after = page.nextKey;
+      } while (after);
+      assert.deepEqual(
+        seen,
+        [...seen].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)),
+      );
+      assert.ok(seen.includes(a.id) && seen.includes(b.id));
+      assert.ok(!seen.includes(gone.id));
+      assert.equal(new Set(seen).size, seen.length);
     });
 
     it("filters sync history by state, trigger and queue time, paging through the filtered rows", async () => {

@@ -61,6 +61,8 @@ export const NAMED_SCHEMAS = [
   syncs.SyncProgress,
   syncs.SyncLifecycle,
   syncs.ListSyncsResponse,
+  syncs.ConnectorOverview,
+  syncs.ListConnectorOverviewsResponse,
   syncs.GetSyncResponse,
   syncs.SyncDiffTotals,
   syncs.SyncDiffItem,

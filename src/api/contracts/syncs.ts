@@ -1,6 +1,7 @@
 import { Type } from "typebox";
 import { SYNC_PHASES } from "../../domain/progress.js";
 import { Timestamp, ref } from "./common.js";
+import type { Connector } from "./connectors.js";
 
 export const SyncCounts = Type.Object(
   {
@@ -89,6 +90,40 @@ export interface SyncLifecycle {
   exemptResourceTypeIds?: string[];
   progress?: SyncProgress;
   events?: { at: string; state: string; attempt: number; error?: string }[];
+}
+
+// syncplane extension: every connector across apps with what an overview needs, in one request.
+export const ConnectorOverview = Type.Object(
+  {
+    connector: ref("c1.api.app.v1.Connector"),
+    appDisplayName: Type.Optional(Type.String()),
+    /** The connector's newest sync (with its progress while it runs); absent: it never had one. */
+    lastSync: Type.Optional(ref("syncplane.v1.SyncLifecycle")),
+    /** When the scheduler next starts a sync; absent without a schedule or while a hold stops it. */
+    nextRunAt: Type.Optional(Timestamp),
+  },
+  { $id: "syncplane.v1.ConnectorOverview", title: "Connector Overview" },
+);
+export interface ConnectorOverview {
+  connector: Connector;
+  appDisplayName?: string;
+  lastSync?: SyncLifecycle;
+  nextRunAt?: string;
+}
+
+export const ListConnectorOverviewsResponse = Type.Object(
+  {
+    list: Type.Array(ref("syncplane.v1.ConnectorOverview")),
+    nextPageToken: Type.Optional(Type.String()),
+  },
+  {
+    $id: "syncplane.v1.ListConnectorOverviewsResponse",
+    title: "List Connector Overviews Response",
+  },
+);
+export interface ListConnectorOverviewsResponse {
+  list: ConnectorOverview[];
+  nextPageToken?: string;
 }
 
 export const ListSyncsResponse = Type.Object(

@@ -1,6 +1,8 @@
 import type { FastifyInstance } from "fastify";
 import { createConnector, deleteConnector, updateConnector } from "../../commands/connectors.js";
+import { recentSyncDurations } from "../../commands/freshness.js";
 import { loadConnectorAggregate, requireApp } from "../../commands/lookups.js";
+import { scheduleMayEnqueue } from "../../domain/holds.js";
 import { parsePageRequest } from "../../domain/pagination.js";
 import type { ConnectorPatch } from "../../store/store.js";
 import { PageQuery } from "../contracts/common.js";
@@ -14,7 +16,7 @@ import {
 } from "../contracts/connectors.js";
 import { actorOf, addRoute, pathParams, type ApiContext } from "../http.js";
 import { resolveUpdateMask } from "../update-mask.js";
-import { connectorViewJson, pageJson } from "../wire.js";
+import { connectorJson, connectorViewJson, pageJson, syncJson, timestamp } from "../wire.js";
 
 const TAGS = ["Connector"];
 type DropPolicy = { thresholdPercent: number; minRows: number } | null;
@@ -58,6 +60,71 @@ export function connectorRoutes(app: FastifyInstance, ctx: ApiContext): void {
           presence: presence.get(connector.id),
         }),
       );
+    },
+  });
+
+  addRoute(app, {
+    method: "GET",
+    url: "/api/v1/connectors",
+    operationId: "syncplane.v1.ConnectorService.ListOverviews",
+    summary:
+      "List every connector across apps, each with its app's name, newest sync and next scheduled run",
+    tags: TAGS,
+    permission: "connectors.read",
+    querystring: PageQuery,
+    response: { $ref: "syncplane.v1.ListConnectorOverviewsResponse#" },
+    handler: async (request) => {
+      const query = request.query as { page_size?: string; page_token?: string };
+      const page = await store.listAllConnectors(
+        parsePageRequest(query.page_size, query.page_token),
+      );
+      const ids = page.items.map((connector) => connector.id);
+      const appIds = [...new Set(page.items.map((connector) => connector.appId))];
+      const [holds, schedules, tasks, presence, latest, apps] = await Promise.all([
+        store.listHoldsFor(ids),
+        store.getSchedulesFor(ids),
+        store.provisioningCounts(ids),
+        store.getPresence(ids),
+        store.latestSyncsFor(ids),
+        Promise.all(appIds.map((id) => store.getApp(id))),
+      ]);
+      const appNames = new Map(
+        apps.flatMap((found) => (found ? [[found.id, found.displayName]] : [])),
+      );
+      // A running sync's estimate needs its connector's recent durations (few run at once).
+      const now = runtime.clock.now();
+      const running = new Map(
+        await Promise.all(
+          [...latest.values()]
+            .filter((sync) => sync.state === "RUNNING")
+            .map(
+              async (sync) =>
+                [
+                  sync.connectorId,
+                  { recentDurationsMs: await recentSyncDurations(store, sync.connectorId), now },
+                ] as const,
+            ),
+        ),
+      );
+      return pageJson(page, (connector) => {
+        const connectorHolds = holds.get(connector.id) ?? [];
+        const schedule = schedules.get(connector.id) ?? null;
+        const lastSync = latest.get(connector.id);
+        return {
+          connector: connectorJson({
+            connector,
+            holds: connectorHolds,
+            schedule,
+            tasks: tasks.get(connector.id),
+            presence: presence.get(connector.id),
+          }),
+          appDisplayName: appNames.get(connector.appId) || undefined,
+          lastSync: lastSync && syncJson(lastSync, undefined, running.get(connector.id)),
+          nextRunAt: scheduleMayEnqueue(connectorHolds)
+            ? timestamp(schedule?.nextFireAt)
+            : undefined,
+        };
+      });
     },
   });
 

@@ -41,6 +41,15 @@ export const connectorReads = (q: PgDb) =>
       return page(rows, query.pageSize, connectorFromRow, (row) => String(row.id));
     },
 
+    async listAllConnectors(query: PageQuery): Promise<Page<ConnectorRecord>> {
+      const rows = await q.all(
+        "SELECT * FROM connectors WHERE deleted_at IS NULL AND id > $1 ORDER BY id LIMIT $2",
+        query.after ?? "",
+        query.pageSize + 1,
+      );
+      return page(rows, query.pageSize, connectorFromRow, (row) => String(row.id));
+    },
+
     async listHolds(connectorId: string): Promise<Hold[]> {
       const rows = await q.all(
         "SELECT * FROM holds WHERE connector_id = $1 ORDER BY created_at",

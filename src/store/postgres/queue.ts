@@ -87,6 +87,21 @@ export const queueReads = (q: PgDb) =>
       }));
     },
 
+    async latestSyncsFor(connectorIds: readonly string[]): Promise<Map<string, SyncRecord>> {
+      const result = new Map<string, SyncRecord>();
+      if (connectorIds.length === 0) return result;
+      // One history-index probe per connector.
+      const rows = await q.all(
+        `SELECT s.* FROM unnest($1::text[]) AS c(id)
+         CROSS JOIN LATERAL (
+           SELECT * FROM sync_lifecycles WHERE connector_id = c.id
+           ORDER BY queued_at DESC, id DESC LIMIT 1) s`,
+        [...connectorIds],
+      );
+      for (const row of rows) result.set(String(row.connector_id), syncFromRow(row));
+      return result;
+    },
+
     async nextRunnableSync(connectorId: string, now: number): Promise<SyncRecord | null> {
       const row = await q.one(
         `SELECT s.* FROM sync_lifecycles s

@@ -40,6 +40,15 @@ export const connectorReads = (q: SqliteDb) =>
       return page(rows, query.pageSize, connectorFromRow, (row) => String(row.id));
     },
 
+    async listAllConnectors(query: PageQuery): Promise<Page<ConnectorRecord>> {
+      const rows = q.all(
+        "SELECT * FROM connectors WHERE deleted_at IS NULL AND id > ? ORDER BY id LIMIT ?",
+        query.after ?? "",
+        query.pageSize + 1,
+      );
+      return page(rows, query.pageSize, connectorFromRow, (row) => String(row.id));
+    },
+
     async listHolds(connectorId: string): Promise<Hold[]> {
       return q
         .all("SELECT * FROM holds WHERE connector_id = ? ORDER BY created_at", connectorId)

@@ -102,6 +102,21 @@ export const queueReads = (q: SqliteDb) =>
         }));
     },
 
+    async latestSyncsFor(connectorIds: readonly string[]): Promise<Map<string, SyncRecord>> {
+      const result = new Map<string, SyncRecord>();
+      if (connectorIds.length === 0) return result;
+      // One history-index probe per connector.
+      const rows = q.all(
+        `SELECT s.* FROM json_each(?) c
+         JOIN sync_lifecycles s ON s.id = (
+           SELECT id FROM sync_lifecycles WHERE connector_id = c.value
+           ORDER BY queued_at DESC, id DESC LIMIT 1)`,
+        JSON.stringify(connectorIds),
+      );
+      for (const row of rows) result.set(String(row.connector_id), syncFromRow(row));
+      return result;
+    },
+
     async nextRunnableSync(connectorId: string, now: number): Promise<SyncRecord | null> {
       const row = q.one(
         `SELECT s.* FROM sync_lifecycles s
