@@ -8,7 +8,6 @@
 // owns no SQL: queue.ts and apply.ts hold the transactions. Events let logs, metrics and tests
 // follow along.
 
-import { isProgressLevel, progressMessage, type SyncPhase } from "../domain/progress.js";
 import { EventEmitter } from "node:events";
 import { randomBytes } from "node:crypto";
 import { tmpdir } from "node:os";
@@ -23,6 +22,7 @@ import {
 } from "../connectors/baton/one-shot.js";
 import type { Artifacts, SyncLog } from "../artifacts/artifacts.js";
 import type { ConnectorRecord } from "../domain/model.js";
+import { isProgressLevel, progressMessage, type SyncPhase } from "../domain/progress.js";
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from "../domain/retry.js";
 import { recordFailure, type SyncEnd } from "./apply.js";
 import { discardInventory, ingestSnapshot, settleRun } from "./ingest.js";

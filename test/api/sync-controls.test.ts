@@ -50,8 +50,10 @@ async function seedSync(
   appId: string,
   state: SyncState,
   finishedAt: number,
+  durationMs = 500,
 ): Promise<string> {
   const id = newId();
+  const startedAt = finishedAt - durationMs;
   await server.server.store.transaction(async (tx) => {
     await tx.cancelQueuedSyncs(connectorId, "test setup", finishedAt);
     await tx.insertSync({
@@ -59,10 +61,10 @@ async function seedSync(
       connectorId,
       appId,
       trigger: "SCHEDULE",
-      queuedAt: finishedAt - 1000,
+      queuedAt: Math.min(finishedAt - 1000, startedAt - 10),
       requestedBy: "test",
     });
-    await tx.startSync(id, "test", finishedAt - 500, finishedAt + 60_000);
+    await tx.startSync(id, "test", startedAt, finishedAt + 60_000);
     await tx.finishSync(id, {
       state,
       finishedAt,
@@ -329,23 +331,8 @@ describe("a running sync's progress", () => {
     const now = Date.now();
     const { store } = server.server;
     // Two earlier successful syncs of 40 s and 80 s: the typical one takes 60 s.
-    for (const [index, seconds] of [40, 80].entries()) {
-      const id = newId();
-      const finishedAt = now - (10 - index) * 60_000;
-      await store.transaction(async (tx) => {
-        await tx.cancelQueuedSyncs(connectorId, "test setup", finishedAt);
-        await tx.insertSync({
-          id,
-          connectorId,
-          appId,
-          trigger: "SCHEDULE",
-          queuedAt: finishedAt - seconds * 1000 - 10,
-          requestedBy: "test",
-        });
-        await tx.startSync(id, "w", finishedAt - seconds * 1000, finishedAt + 60_000);
-        await tx.finishSync(id, { state: "SUCCEEDED", finishedAt });
-      });
-    }
+    await seedSync(connectorId, appId, "SUCCEEDED", now - 10 * 60_000, 40_000);
+    await seedSync(connectorId, appId, "SUCCEEDED", now - 9 * 60_000, 80_000);
     const running = newId();
     await store.transaction(async (tx) => {
       await tx.cancelQueuedSyncs(connectorId, "test setup", now);
