@@ -178,6 +178,16 @@ export function syncJson(
     error: text(sync.error),
     requestedBy: text(sync.requestedBy),
     exemptResourceTypeIds: list(sync.exemptResourceTypeIds),
+    dataDrops: list(
+      sync.dataDrops.map((drop) => ({
+        what: drop.what,
+        before: drop.before,
+        after: drop.after,
+        percent: Math.round(drop.percent * 10) / 10,
+        rule: drop.rule,
+        limits: { ...drop.limits },
+      })),
+    ),
     progress: running && progressJson(sync, running.recentDurationsMs, running.now),
     events: events?.map((event) => ({
       at: timestamp(event.at) as string,

@@ -63,10 +63,11 @@ describe("data-drop guard", () => {
       checkDataDrop(counts({ role: 6, user: 100 }), counts({ role: 0, user: 100 }), none).summary,
       "role: 6 → 0 (-100.0%)",
     );
-    assert.equal(
-      checkDataDrop(counts({ role: 6, user: 100 }), counts({ user: 100 }), none).flagged,
-      true,
-    );
+    const vanished = checkDataDrop(counts({ role: 6, user: 100 }), counts({ user: 100 }), none);
+    assert.equal(vanished.flagged, true);
+    // 6 rows is under the default's 10, so the rule that fired is "vanished", not the limits.
+    assert.equal(vanished.drops[0]?.rule, "VANISHED");
+    assert.deepEqual(vanished.drops[0]?.limits, DEFAULT_DATA_DROP_POLICY);
     assert.equal(
       checkDataDrop(counts({ role: 2, user: 100 }), counts({ user: 100 }), none).flagged,
       false,
@@ -78,6 +79,7 @@ describe("data-drop guard", () => {
     const verdict = checkDataDrop(counts({ user: 3 }, 1, 2), counts({}), none);
     assert.equal(verdict.flagged, true);
     assert.equal(verdict.summary, "all data: 6 → 0 (-100.0%)");
+    assert.equal(verdict.drops[0]?.rule, "EMPTIED");
   });
 
   it("compares entitlement and grant totals", () => {
@@ -128,6 +130,17 @@ describe("data-drop guard", () => {
       policy,
     );
     assert.equal(users.summary, "user: 100 → 90 (-10.0%)");
+    // Each drop says which rule fired and the limits that applied to it.
+    assert.deepEqual(users.drops, [
+      {
+        what: "user",
+        before: 100,
+        after: 90,
+        percent: 10,
+        rule: "THRESHOLD",
+        limits: { thresholdPercent: 5, minRows: 1 },
+      },
+    ]);
     assert.equal(
       checkDataDrop(before, counts({ user: 90, group: 100, role: 100 }, 10, 10), none).flagged,
       false,

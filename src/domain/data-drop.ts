@@ -98,12 +98,19 @@ export const DEFAULT_DATA_DROP_POLICY: DataDropPolicy = { thresholdPercent: 50, 
 export const NON_TRIVIAL = 5;
 
 export interface CountDrop {
-  /** "user" (a resource type), "entitlements" or "grants". */
+  /** "user" (a resource type), "entitlements", "grants", or "all data". */
   readonly what: string;
   readonly before: number;
   readonly after: number;
   /** Fall in percent of `before`, 0–100. */
   readonly percent: number;
+  /**
+   * Which rule fired: THRESHOLD (the fall reached `limits`), VANISHED (a count of at least
+   * NON_TRIVIAL fell to zero, whatever the limits), EMPTIED (the whole sync came back empty).
+   */
+  readonly rule: "THRESHOLD" | "VANISHED" | "EMPTIED";
+  /** The limits that applied to this count when it was checked (the type's own or the default). */
+  readonly limits: DataDropLimits;
 }
 
 export interface DataDropVerdict {
@@ -166,12 +173,22 @@ export function checkDataDrop(
     const percent = (fall / before) * 100;
     const overThreshold = percent >= limits.thresholdPercent && fall >= limits.minRows;
     const vanished = after === 0 && before >= NON_TRIVIAL;
-    if (overThreshold || vanished) drops.push({ what, before, after, percent });
+    if (overThreshold || vanished) {
+      const rule = overThreshold ? "THRESHOLD" : "VANISHED";
+      drops.push({ what, before, after, percent, rule, limits: { ...limits } });
+    }
   }
   const wasEmpty = total(baseline) === 0;
   const isEmpty = total(current) === 0;
   if (drops.length === 0 && isEmpty && !wasEmpty) {
-    drops.push({ what: "all data", before: total(baseline), after: 0, percent: 100 });
+    drops.push({
+      what: "all data",
+      before: total(baseline),
+      after: 0,
+      percent: 100,
+      rule: "EMPTIED",
+      limits: { thresholdPercent: policy.thresholdPercent, minRows: policy.minRows },
+    });
   }
   if (drops.length === 0) return NOT_FLAGGED;
   // Worst first: the steepest fall; on a tie a resource type (it names what vanished) before the

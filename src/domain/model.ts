@@ -1,7 +1,7 @@
 // The records syncplane keeps, as the domain sees them. Times are epoch milliseconds; the wire
 // layer turns them into RFC 3339 strings. Both store backends read and write exactly these shapes.
 
-import type { DataDropPolicy } from "./data-drop.js";
+import type { CountDrop, DataDropPolicy } from "./data-drop.js";
 import type { Hold } from "./holds.js";
 import type { SyncProgress } from "./progress.js";
 import type { SyncState, SyncTrigger } from "./syncs.js";
@@ -121,6 +121,8 @@ export interface SyncRecord {
   readonly exemptResourceTypeIds: readonly string[];
   /** What the worker running it last reported (domain/progress.ts); null before any report. */
   readonly progress: SyncProgress | null;
+  /** A held sync: every count that fell, with the rule and limits that fired (worst first). */
+  readonly dataDrops: readonly CountDrop[];
 }
 
 export interface ConnectorAggregate {

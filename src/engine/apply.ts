@@ -110,7 +110,12 @@ export async function recordSnapshot(
       exemptResourceTypeIds: exempt,
     };
     if (verdict?.flagged) {
-      await tx.finishSync(sync.id, { ...finish, state: "ERRORED_NO_DATA", error: verdict.summary });
+      await tx.finishSync(sync.id, {
+        ...finish,
+        state: "ERRORED_NO_DATA",
+        error: verdict.summary,
+        dataDrops: verdict.drops,
+      });
       await tx.deleteHold(connector.id, "DATA_DROP"); // a newer drop replaces the note
       await tx.insertHold(connector.id, {
         kind: "DATA_DROP",
@@ -123,7 +128,7 @@ export async function recordSnapshot(
         type: "sync.held",
         appId: connector.appId,
         connectorId: connector.id,
-        data: { syncId: sync.id, summary: verdict.summary },
+        data: { syncId: sync.id, summary: verdict.summary, drops: verdict.drops },
       });
       return { state: "ERRORED_NO_DATA", summary: verdict.summary };
     }

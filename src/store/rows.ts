@@ -3,6 +3,7 @@
 // back instead: numbers as strings (bigint, numeric, counts), flags as booleans, JSON already
 // parsed (json/jsonb columns).
 
+import type { CountDrop } from "../domain/data-drop.js";
 import type { Hold, HoldKind } from "../domain/holds.js";
 import type { SyncProgress } from "../domain/progress.js";
 import type {
@@ -131,6 +132,7 @@ export const syncFromRow = (row: Row): SyncRecord => ({
   leaseExpiresAt: numOrNull(row.lease_expires_at),
   exemptResourceTypeIds: json(row.exempt_resource_type_ids, []),
   progress: json<SyncProgress | null>(row.progress, null),
+  dataDrops: json<CountDrop[]>(row.data_drops, []),
 });
 
 export const taskFromRow = (row: Row): ProvisioningTaskRecord => ({

@@ -29,6 +29,7 @@
 // 5. State changes are guarded by the domain's state machines (transitions.ts): an UPDATE only
 //    moves a row out of the states the domain allows, and says whether it did.
 
+import type { CountDrop } from "../domain/data-drop.js";
 import type { Hold, HoldKind } from "../domain/holds.js";
 import type { SyncProgress } from "../domain/progress.js";
 import type {
@@ -118,6 +119,8 @@ export interface SyncFinish {
   readonly baselineCounts?: SyncCounts | null;
   readonly error?: string;
   readonly exemptResourceTypeIds?: readonly string[];
+  /** ERRORED_NO_DATA: what the data-drop guard found. */
+  readonly dataDrops?: readonly CountDrop[];
 }
 
 /** Rows of a sync's inventory, stored in batches under the sync's id. */

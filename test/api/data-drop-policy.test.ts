@@ -89,6 +89,17 @@ describe("per-type data-drop limits", () => {
     const held = await settled(base);
     assert.equal(held.state, "ERRORED_NO_DATA");
     assert.equal(held.error, "user: 100 → 90 (-10.0%)");
+    const firedAs = [
+      {
+        what: "user",
+        before: 100,
+        after: 90,
+        percent: 10,
+        rule: "THRESHOLD",
+        limits: { thresholdPercent: 5, minRows: 1 },
+      },
+    ];
+    assert.deepEqual(held.dataDrops, firedAs, "the limits that fired: the type's own");
 
     // Replaced through an update mask; cleared with null.
     const updated = await server.call("POST", base, {
@@ -100,6 +111,10 @@ describe("per-type data-drop limits", () => {
     assert.equal(updated.status, 200, JSON.stringify(updated.body));
     const read = (await server.call("GET", base)).body.connectorView as Json;
     assert.deepEqual((read.connector as Json).dataDropPolicy, { thresholdPercent: 40, minRows: 5 });
+    // The held sync keeps the limits that fired then, not today's.
+    const again = (await server.call("GET", `${base}/syncs/${held.id as string}`)).body
+      .syncLifecycle as Json;
+    assert.deepEqual(again.dataDrops, firedAs);
   });
 
   it("refuses limits out of range, naming the resource type", async () => {

@@ -162,6 +162,11 @@ describe("the web console", { skip }, () => {
     await page.getByRole("link", { name: "Held: review" }).click();
     await page.getByTestId("held-summary").waitFor();
     assert.match(await page.getByTestId("held-summary").innerText(), /user: 40 → 5/);
+    const fired = page.getByRole("table", { name: "Limits that fired" });
+    assert.match(
+      await fired.getByRole("row", { name: /user/ }).innerText(),
+      /user\s+40 → 5\s+−87\.5%\s+reached its limit: a fall of 50% and 10 rows/,
+    );
     const totals = page.getByRole("table", { name: "Changes by resource type" });
     await totals.getByRole("row", { name: /user/ }).waitFor();
     assert.match(await totals.getByRole("row", { name: /user/ }).innerText(), /−35/);

@@ -96,6 +96,12 @@ describe("worker with the file connector", () => {
     const held = await finished(id, "ERRORED_NO_DATA");
     assert.equal(held.error, "user: 100 → 10 (-90.0%)");
     assert.deepEqual(held.baselineCounts?.resources, { user: 100, group: 1 });
+    // Every count that fell, worst first, with the rule and the limits that fired, kept.
+    const limits = { thresholdPercent: 50, minRows: 10 };
+    assert.deepEqual(held.dataDrops, [
+      { what: "user", before: 100, after: 10, percent: 90, rule: "THRESHOLD", limits },
+      { what: "grants", before: 20, after: 10, percent: 50, rule: "THRESHOLD", limits },
+    ]);
     const connector = await store.findConnector(id);
     assert.equal(connector?.appliedSyncId, first.id, "the drop is not applied");
     assert.equal(connector?.syncStatus.status, "SYNC_STATUS_ERROR");

@@ -1,8 +1,9 @@
 // A held sync: what it would remove (the diff against the applied sync, by type, paged), the
-// limits that fired (the hold's summary), and ConfirmSyncValid.
+// limits that fired (every count that fell, with the rule and limits as they were when it was
+// checked), and ConfirmSyncValid.
 
 import { useState } from "react";
-import type { SyncDiffItem } from "../../../src/client/index.js";
+import type { DataDrop, SyncDiffItem } from "../../../src/client/index.js";
 import { clientFor, may, type Session } from "../session.js";
 import { ConfirmDialog, ErrorBanner, navigate, SyncProgressView, Time, useLoad } from "../ui.js";
 
@@ -12,6 +13,14 @@ const describe = (item: SyncDiffItem): string =>
     : item.kind === "resources"
       ? `${item.resourceId ?? ""}${item.displayName && item.displayName !== item.resourceId ? ` (${item.displayName})` : ""}`
       : `${item.id ?? ""}${item.displayName ? ` (${item.displayName})` : ""}`;
+
+/** Why a count held the sync, with the limits that applied when it was checked. */
+function dropRule(drop: DataDrop): string {
+  const limits = `limit: a fall of ${drop.limits.thresholdPercent}% and ${drop.limits.minRows} rows`;
+  if (drop.rule === "VANISHED") return `fell to none (5 rows or more always hold; ${limits})`;
+  if (drop.rule === "EMPTIED") return "the whole sync came back empty";
+  return `reached its ${limits}`;
+}
 
 export function HeldSyncPage(props: {
   session: Session;
@@ -99,6 +108,35 @@ export function HeldSyncPage(props: {
             <Time at={sync.data.startedAt} /> / <Time at={sync.data.finishedAt} />
           </dd>
         </dl>
+      ) : null}
+      {sync.data?.dataDrops?.length ? (
+        <>
+          <h2>Limits that fired</h2>
+          <div className="table-wrap">
+            <table aria-label="Limits that fired">
+              <thead>
+                <tr>
+                  <th scope="col">Count</th>
+                  <th scope="col">Before → after</th>
+                  <th scope="col">Fall</th>
+                  <th scope="col">Why it held</th>
+                </tr>
+              </thead>
+              <tbody>
+                {sync.data.dataDrops.map((drop) => (
+                  <tr key={drop.what}>
+                    <td>{drop.what}</td>
+                    <td>
+                      {drop.before} → {drop.after}
+                    </td>
+                    <td>−{drop.percent}%</td>
+                    <td>{dropRule(drop)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
       ) : null}
       <div className="actions">
         <button

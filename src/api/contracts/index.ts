@@ -59,6 +59,7 @@ export const NAMED_SCHEMAS = [
   connectors.RotateCredentialResponse,
   syncs.SyncCounts,
   syncs.SyncProgress,
+  syncs.DataDrop,
   syncs.SyncLifecycle,
   syncs.ListSyncsResponse,
   syncs.ConnectorOverview,

@@ -40,6 +40,33 @@ export interface SyncProgress {
   overdue?: boolean;
 }
 
+export const DataDrop = Type.Object(
+  {
+    /** A resource type id, "entitlements", "grants", or "all data". */
+    what: Type.String(),
+    before: Type.Integer(),
+    after: Type.Integer(),
+    /** The fall in percent of `before`. */
+    percent: Type.Number(),
+    /**
+     * THRESHOLD: the fall reached the limits; VANISHED: 5 or more rows fell to none, whatever
+     * the limits; EMPTIED: the whole sync came back empty.
+     */
+    rule: Type.Unsafe<string>({ type: "string", enum: ["THRESHOLD", "VANISHED", "EMPTIED"] }),
+    /** The limits that applied to this count when the sync was checked. */
+    limits: Type.Object({ thresholdPercent: Type.Number(), minRows: Type.Integer() }),
+  },
+  { $id: "syncplane.v1.DataDrop", title: "Data Drop" },
+);
+export interface DataDrop {
+  what: string;
+  before: number;
+  after: number;
+  percent: number;
+  rule: "THRESHOLD" | "VANISHED" | "EMPTIED";
+  limits: { thresholdPercent: number; minRows: number };
+}
+
 export const SyncLifecycle = Type.Object(
   {
     id: Type.String(),
@@ -57,6 +84,8 @@ export const SyncLifecycle = Type.Object(
     requestedBy: Type.Optional(Type.String()),
     /** Resource types the connector exempted from the data-drop guard in this sync. */
     exemptResourceTypeIds: Type.Optional(Type.Array(Type.String())),
+    /** A held sync (ERRORED_NO_DATA): every count that fell, worst first, and what fired. */
+    dataDrops: Type.Optional(Type.Array(ref("syncplane.v1.DataDrop"))),
     /** A running sync only: its phase, the connector's last message, and an estimate. */
     progress: Type.Optional(ref("syncplane.v1.SyncProgress")),
     /** Only when one lifecycle is read: every state it went through, oldest first. */
@@ -88,6 +117,7 @@ export interface SyncLifecycle {
   error?: string;
   requestedBy?: string;
   exemptResourceTypeIds?: string[];
+  dataDrops?: DataDrop[];
   progress?: SyncProgress;
   events?: { at: string; state: string; attempt: number; error?: string }[];
 }

@@ -189,7 +189,7 @@ export const queueWrites = (q: PgDb) =>
         recorded(
           `UPDATE sync_lifecycles SET state = $1, finished_at = $2, counts = $3,
              baseline_counts = $4, error = $5, exempt_resource_type_ids = $6, lease_owner = NULL,
-             lease_expires_at = NULL, updated_at = $2
+             lease_expires_at = NULL, updated_at = $2, data_drops = $9
            WHERE id = $7 AND state = ANY($8::text[])`,
           "$2",
         ),
@@ -201,6 +201,7 @@ export const queueWrites = (q: PgDb) =>
         JSON.stringify(finish.exemptResourceTypeIds ?? []),
         id,
         syncMoveFrom(["RUNNING"], finish.state),
+        finish.dataDrops?.length ? JSON.stringify(finish.dataDrops) : null,
       );
       return changed > 0;
     },

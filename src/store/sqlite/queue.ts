@@ -199,14 +199,16 @@ export const queueWrites = (q: SqliteDb) =>
     async finishSync(id: string, finish: SyncFinish): Promise<boolean> {
       const changed = q.run(
         `UPDATE sync_lifecycles SET state = ?, finished_at = ?, counts = ?, baseline_counts = ?,
-           error = ?, exempt_resource_type_ids = ?, lease_owner = NULL, lease_expires_at = NULL,
-           updated_at = ? WHERE id = ? AND state IN (SELECT value FROM json_each(?))`,
+           error = ?, exempt_resource_type_ids = ?, data_drops = ?, lease_owner = NULL,
+           lease_expires_at = NULL, updated_at = ?
+         WHERE id = ? AND state IN (SELECT value FROM json_each(?))`,
         finish.state,
         finish.finishedAt,
         finish.counts ? JSON.stringify(finish.counts) : null,
         finish.baselineCounts ? JSON.stringify(finish.baselineCounts) : null,
         finish.error ?? "",
         JSON.stringify(finish.exemptResourceTypeIds ?? []),
+        finish.dataDrops?.length ? JSON.stringify(finish.dataDrops) : null,
         finish.finishedAt,
         id,
         JSON.stringify(syncMoveFrom(["RUNNING"], finish.state)),
