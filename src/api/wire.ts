@@ -19,6 +19,7 @@ import type { App } from "./contracts/apps.js";
 import type { AuditEvent } from "./contracts/audit.js";
 import type { Connector, ConnectorView } from "./contracts/connectors.js";
 import type { SyncLifecycle, SyncProgress } from "./contracts/syncs.js";
+import { shownDrop } from "../domain/data-drop.js";
 import { estimateProgress } from "../domain/progress.js";
 import type { ProvisioningTask } from "./contracts/provisioning.js";
 import type { Hold } from "../domain/holds.js";
@@ -178,16 +179,7 @@ export function syncJson(
     error: text(sync.error),
     requestedBy: text(sync.requestedBy),
     exemptResourceTypeIds: list(sync.exemptResourceTypeIds),
-    dataDrops: list(
-      sync.dataDrops.map((drop) => ({
-        what: drop.what,
-        before: drop.before,
-        after: drop.after,
-        percent: Math.round(drop.percent * 10) / 10,
-        rule: drop.rule,
-        limits: { ...drop.limits },
-      })),
-    ),
+    dataDrops: list(sync.dataDrops.map(shownDrop)),
     progress: running && progressJson(sync, running.recentDurationsMs, running.now),
     events: events?.map((event) => ({
       at: timestamp(event.at) as string,

@@ -123,6 +123,16 @@ export interface DataDropVerdict {
 
 const NOT_FLAGGED: DataDropVerdict = { flagged: false, drops: [], summary: "" };
 
+/** A drop as it is shown (API, webhooks): the percent to one decimal, as in the summary. */
+export const shownDrop = (drop: CountDrop): CountDrop => ({
+  what: drop.what,
+  before: drop.before,
+  after: drop.after,
+  percent: Math.round(drop.percent * 10) / 10,
+  rule: drop.rule,
+  limits: { thresholdPercent: drop.limits.thresholdPercent, minRows: drop.limits.minRows },
+});
+
 export function describeDrop(drop: CountDrop): string {
   return `${drop.what}: ${drop.before} → ${drop.after} (-${drop.percent.toFixed(1)}%)`;
 }

@@ -11,7 +11,7 @@
 
 import type { Runtime } from "../commands/context.js";
 import type { ConnectorError, SyncSnapshot } from "../connectors/runner.js";
-import { checkDataDrop, DEFAULT_DATA_DROP_POLICY } from "../domain/data-drop.js";
+import { checkDataDrop, DEFAULT_DATA_DROP_POLICY, shownDrop } from "../domain/data-drop.js";
 import type { SyncRecord } from "../domain/model.js";
 import { decideRetry, type RetryPolicy } from "../domain/retry.js";
 import type { InventoryBatch, StoreTx } from "../store/store.js";
@@ -128,7 +128,7 @@ export async function recordSnapshot(
         type: "sync.held",
         appId: connector.appId,
         connectorId: connector.id,
-        data: { syncId: sync.id, summary: verdict.summary, drops: verdict.drops },
+        data: { syncId: sync.id, summary: verdict.summary, drops: verdict.drops.map(shownDrop) },
       });
       return { state: "ERRORED_NO_DATA", summary: verdict.summary };
     }

@@ -111,7 +111,9 @@ describe("webhooks", () => {
       connectorId,
       syncId: held.id,
       summary: "user: 40 → 4 (-90.0%)",
+      drops: held.dataDrops, // as the sync's lifecycle shows them
     });
+    assert.equal((held.dataDrops as Json[])[0]?.rule, "THRESHOLD");
 
     // Two failed syncs in a row: two sync.errored, one connector.failing (threshold 2).
     await server.call("POST", `${base}/confirm_sync_valid/${held.id as string}`);
