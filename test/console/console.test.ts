@@ -1,6 +1,7 @@
 // The web console in a real browser (Debian's chromium through playwright-core) against a real
 // server: sign-in, the connectors list, a pause with a timed resume, a held sync reviewed
-// through its diff and confirmed, what a viewer is not offered, a phone-width layout. Each test
+// through its diff and confirmed, keyboard-only use and named controls, what a viewer is not
+// offered, a phone-width layout. Each test
 // saves a screenshot under test-results/console/. Without /usr/bin/chromium the tests are
 // skipped, unless SYNCPLANE_REQUIRE_BROWSER=1 (CI) makes that a failure.
 
@@ -61,6 +62,43 @@ async function signedIn(role: "admin" | "viewer" = "admin", width = 1280): Promi
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("heading", { name: "Connectors" }).waitFor();
   return page;
+}
+
+/**
+ * The visible form controls and buttons that have no accessible name ("select#3"); fails when
+ * the page shows none at all (the check would then prove nothing).
+ */
+async function unlabelled(page: Page): Promise<string[]> {
+  const { seen, missing } = (await page.evaluate(`(() => {
+    const controls = [...document.querySelectorAll("input, select, textarea, button")]
+      .filter((el) => el.type !== "hidden" && el.offsetParent !== null);
+    const missing = controls.flatMap((el, index) => {
+      const named =
+        (el.labels?.length ?? 0) > 0 ||
+        Boolean(el.getAttribute("aria-label")?.trim()) ||
+        Boolean(el.getAttribute("aria-labelledby")) ||
+        (el.tagName === "BUTTON" && Boolean(el.textContent?.trim()));
+      return named ? [] : [el.tagName.toLowerCase() + "#" + index];
+    });
+    return { seen: controls.length, missing };
+  })()`)) as { seen: number; missing: string[] };
+  assert.ok(seen >= 2, `only ${seen} controls on the page`);
+  return missing;
+}
+
+/** Presses Tab until the focused element's name matches `name` (at most 60 presses). */
+async function tabTo(page: Page, name: RegExp): Promise<void> {
+  for (let i = 0; i < 60; i++) {
+    await page.keyboard.press("Tab");
+    // Its name: aria-label, else its label's text, else its own text.
+    const focused = (await page.evaluate(
+      `(() => { const el = document.activeElement;
+        if (!el) return "";
+        return el.getAttribute("aria-label") || el.labels?.[0]?.textContent || el.textContent || ""; })()`,
+    )) as string;
+    if (name.test(focused.trim())) return;
+  }
+  assert.fail(`Tab never reached ${name}`);
 }
 
 const shot = (page: Page, name: string) =>
@@ -351,6 +389,43 @@ describe("the web console", { skip }, () => {
     await store.transaction((tx) =>
       tx.finishSync(running, { state: "SUCCEEDED", finishedAt: Date.now() }),
     );
+  });
+
+  it("is usable from the keyboard alone, and every control has a name", async () => {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.setDefaultTimeout(15_000);
+    page.on("pageerror", (error) => pageErrors.push(`${error.name}: ${error.message}`));
+    await page.goto(`${server.url}/console/`);
+    await page.getByRole("heading", { name: "Sign in to syncplane" }).waitFor();
+    assert.deepEqual(await unlabelled(page), []);
+    // Sign in: Tab to the fields, type, Enter.
+    await tabTo(page, /^Client id$/);
+    await page.keyboard.type(server.admin.clientId);
+    await page.keyboard.press("Tab");
+    await page.keyboard.type(server.admin.clientSecret);
+    await page.keyboard.press("Enter");
+    await page.getByRole("heading", { name: "Connectors" }).waitFor();
+    await page.getByRole("link", { name: "Okta users" }).waitFor();
+    assert.deepEqual(await unlabelled(page), [], "the connectors page");
+    // Open a connector, open the pause dialog, leave it with Escape: nothing changes.
+    await tabTo(page, /^Okta users$/);
+    await page.keyboard.press("Enter");
+    await page.getByRole("heading", { name: "Sync history" }).waitFor();
+    assert.deepEqual(await unlabelled(page), [], "the connector page");
+    await tabTo(page, /^Pause…$/);
+    await page.keyboard.press("Enter");
+    const dialog = page.getByRole("dialog", { name: "Pause syncs" });
+    await dialog.waitFor();
+    assert.equal(
+      await page.evaluate(`Boolean(document.activeElement?.closest("dialog"))`),
+      true,
+      "focus moves into the dialog",
+    );
+    await page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "detached" });
+    const read = ((await server.call("GET", base)).body.connectorView as Json).connector as Json;
+    assert.equal(read.canResumeSync, undefined, "Escape pauses nothing");
+    await page.close();
   });
 
   it("offers a viewer no controls, and fits a phone's width", async () => {
