@@ -1,8 +1,8 @@
 // The web console in a real browser (Debian's chromium through playwright-core) against a real
 // server: sign-in, the connectors list, a pause with a timed resume, a held sync reviewed
-// through its diff and confirmed, keyboard-only use and named controls, what a viewer is not
-// offered, a phone-width layout. Each test
-// saves a screenshot under test-results/console/. Without /usr/bin/chromium the tests are
+// through its diff and confirmed, bulk by selector and by picked rows, a running sync's progress,
+// keyboard-only use and named controls, what a viewer is not offered, a phone-width layout. Each
+// test saves a screenshot under test-results/console/. Without /usr/bin/chromium the tests are
 // skipped, unless SYNCPLANE_REQUIRE_BROWSER=1 (CI) makes that a failure.
 
 import assert from "node:assert/strict";
