@@ -116,6 +116,7 @@ export async function startServer(
       logger,
       tls,
       metrics: { registry: metrics, public: config.metricsPublic },
+      corsOrigins: config.corsOrigins,
       ...(batonService
         ? {
             grpc: {

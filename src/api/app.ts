@@ -87,11 +87,16 @@ export interface ApiOptions extends ApiContext {
   readonly bodyLimit?: number;
   /** GET /metrics (metrics/metrics.ts); `public`: without a token (--metrics-public). */
   readonly metrics?: { readonly registry: Metrics; readonly public: boolean };
+  /** Web origins whose pages may call the API (--cors-origins); none: same-origin only. */
+  readonly corsOrigins?: readonly string[];
 }
 
 const SESSION_CLOSE_GRACE_MS = 5_000;
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const TOKEN_PATH = "/auth/v1/token";
+const CORS_METHODS = "GET, POST, PATCH, DELETE";
+const CORS_HEADERS = "authorization, content-type, x-request-id";
+const CORS_EXPOSED = "x-request-id, content-disposition, allow";
 
 /** One TLS HTTP/2 server (HTTP/1.1 fallback) for the API and a gRPC service, split by path. */
 function sharedPortServer(
@@ -287,9 +292,34 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     }
   });
 
+  const cors = new Set(options.corsOrigins ?? []);
   app.addHook("onRequest", async (request, reply) => {
     void reply.header("x-request-id", String(request.id));
     void reply.header("x-content-type-options", "nosniff");
+    if (cors.size > 0) {
+      // CORS (--cors-origins): an allowed origin may read the answers; a preflight is answered
+      // here, before the route and the token are looked at (a browser sends it without either).
+      void reply.header("vary", "Origin");
+      const origin = request.headers.origin;
+      const allowed = typeof origin === "string" && cors.has(origin);
+      if (allowed) {
+        void reply.header("access-control-allow-origin", origin);
+        void reply.header("access-control-expose-headers", CORS_EXPOSED);
+      }
+      if (request.method === "OPTIONS" && request.headers["access-control-request-method"]) {
+        if (!allowed) {
+          throw permissionDenied(
+            `origin ${clip(String(origin ?? "(none)"))} may not call this API from a browser (serve --cors-origins)`,
+          );
+        }
+        return reply
+          .code(204)
+          .header("access-control-allow-methods", CORS_METHODS)
+          .header("access-control-allow-headers", CORS_HEADERS)
+          .header("access-control-max-age", "600")
+          .send();
+      }
+    }
     if (closing) throw new AppError("UNAVAILABLE", "the server is shutting down; retry shortly");
     // A path the document does not have, or one it has with another method: answered here,
     // before anything (a body, a Content-Type) is read.

@@ -31,6 +31,10 @@ export function serveCommand(program: Command): void {
       "--metrics-listen <host:port>",
       "also serve GET /metrics, without a token, on this plain-HTTP address (nodes without the api role; an internal address)",
     )
+    .option(
+      "--cors-origins <list>",
+      "comma-separated web origins whose pages may call the API from a browser, e.g. https://admin.example.com (default: none; the console is same-origin)",
+    )
     .option("--roles <list>", "comma-separated roles to run: api, scheduler, worker (default all)")
     .option("--worker-concurrency <n>", "syncs one worker runs at once (default 2)")
     .option(

@@ -29,6 +29,8 @@ export interface ServeConfig extends StoreConfig {
    * without the api role, or to scrape on an internal address. Null: none.
    */
   readonly metricsListen: { readonly host: string; readonly port: number } | null;
+  /** Web origins (scheme://host[:port]) whose pages may call the API from a browser (CORS). */
+  readonly corsOrigins: readonly string[];
   readonly roles: readonly ServerRole[];
   readonly logLevel: string;
   /** Syncs one worker runs at once. */
@@ -98,6 +100,35 @@ export function parseListen(value: string): { host: string; port: number } {
     );
   }
   return { host: match[1] ?? (match[2] || "127.0.0.1"), port };
+}
+
+/**
+ * --cors-origins: a comma-separated list of exact web origins ("https://admin.example.com").
+ * No wildcard: a page of any origin holding a user's token could then act as that user.
+ */
+export function parseCorsOrigins(value: string | undefined): string[] {
+  const origins = (value ?? "")
+    .split(",")
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+  for (const origin of origins) {
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      parsed = null;
+    }
+    if (
+      !parsed ||
+      (parsed.protocol !== "https:" && parsed.protocol !== "http:") ||
+      parsed.origin !== origin
+    ) {
+      throw new ConfigError(
+        `--cors-origins: "${origin}" is not a web origin; give scheme://host[:port] with no path or trailing slash, e.g. https://admin.example.com (no wildcard)`,
+      );
+    }
+  }
+  return [...new Set(origins)];
 }
 
 export function parseServeConfig(flags: Flags, env: Flags = environment()): ServeConfig {
@@ -171,6 +202,7 @@ export function parseServeConfig(flags: Flags, env: Flags = environment()): Serv
     tlsSelfSigned,
     metricsPublic: ["true", "1"].includes(pick(flags, env, "metricsPublic") ?? ""),
     metricsListen: metricsListen === undefined ? null : parseListen(metricsListen),
+    corsOrigins: parseCorsOrigins(pick(flags, env, "corsOrigins")),
     roles: roles as ServerRole[],
     logLevel: pick(flags, env, "logLevel") ?? "info",
     workerConcurrency: concurrency,
