@@ -353,8 +353,10 @@ describe("a running sync's progress", () => {
     let progress = await read();
     assert.equal(progress.phase, undefined);
     assert.equal(progress.typicalDuration, "1m");
-    assert.match(progress.elapsed as string, /^3[01]s$/);
-    assert.ok(Math.abs((progress.estimatedFraction as number) - 0.5) <= 0.02);
+    // 30 s of a usual 60 s when seeded (read a moment later, on a busy machine some seconds).
+    assert.match(progress.elapsed as string, /^3\ds$/);
+    const fraction = progress.estimatedFraction as number;
+    assert.ok(fraction >= 0.5 && fraction <= 0.66, `estimated ${fraction}`);
     assert.equal(progress.overdue, undefined);
     await store.transaction((tx) =>
       tx.renewLease(running, "w", 1, now + 600_000, now, {

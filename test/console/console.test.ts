@@ -380,7 +380,9 @@ describe("the web console", { skip }, () => {
     await row.getByText("Syncing users").waitFor();
     await row.getByText(/the connector is reading the system · 3\ds of usually 1m/).waitFor();
     const bar = row.getByRole("progressbar", { name: /About \d+% done \(estimate\)/ });
-    assert.ok(Math.abs(Number(await bar.getAttribute("value")) - 0.5) <= 0.05);
+    // 30 s of a usual 60 s when seeded; the page may read it some seconds later (as "3Ns").
+    const fraction = Number(await bar.getAttribute("value"));
+    assert.ok(fraction >= 0.49 && fraction <= 0.67, `estimated ${fraction}`);
     // A new report shows up without a reload.
     await report("Syncing groups");
     await row.getByText("Syncing groups").waitFor();
@@ -406,11 +408,15 @@ describe("the web console", { skip }, () => {
     await page.keyboard.press("Enter");
     await page.getByRole("heading", { name: "Connectors" }).waitFor();
     await page.getByRole("link", { name: "Okta users" }).waitFor();
+    await page.getByRole("checkbox", { name: "Select every connector shown" }).waitFor();
     assert.deepEqual(await unlabelled(page), [], "the connectors page");
     // Open a connector, open the pause dialog, leave it with Escape: nothing changes.
     await tabTo(page, /^Okta users$/);
     await page.keyboard.press("Enter");
     await page.getByRole("heading", { name: "Sync history" }).waitFor();
+    // (The controls come with the connector, which may load after the history.)
+    await page.getByRole("button", { name: "Pause…" }).waitFor();
+    await page.getByRole("button", { name: "Save schedule" }).waitFor();
     assert.deepEqual(await unlabelled(page), [], "the connector page");
     await tabTo(page, /^Pause…$/);
     await page.keyboard.press("Enter");
