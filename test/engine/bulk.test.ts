@@ -2,23 +2,16 @@
 // audit event) while reporting what the real run then does.
 
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createApp } from "../../src/commands/apps.js";
 import { bulkConnectors } from "../../src/commands/bulk.js";
 import type { Runtime } from "../../src/commands/context.js";
 import { createConnector } from "../../src/commands/connectors.js";
-import { PostgresStore } from "../../src/store/postgres/postgres-store.js";
-import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import type { Store } from "../../src/store/store.js";
-import { freshDatabaseUrl } from "../helpers/postgres.js";
-import { tempDir } from "../helpers/server.js";
+import { storeBackends } from "../helpers/backends.js";
 
 const actor = { name: "ops@example", requestId: "r" };
-const backends: [string, () => Promise<Store>][] = [
-  ["sqlite", async () => SqliteStore.open(join(tempDir("syncplane-bulk-"), "s.db"))],
-  ["postgres", async () => PostgresStore.open(await freshDatabaseUrl())],
-];
+const backends = storeBackends("bulk");
 
 for (const [name, open] of backends) {
   describe(`bulk operations (${name})`, () => {

@@ -3,7 +3,6 @@
 // sync is not applied, and replaced by a cron.
 
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { applySync } from "../../src/commands/apply-sync.js";
 import { createApp } from "../../src/commands/apps.js";
@@ -11,20 +10,14 @@ import type { Runtime } from "../../src/commands/context.js";
 import { createConnector } from "../../src/commands/connectors.js";
 import { updateConnectorSchedule } from "../../src/commands/update-schedule.js";
 import { Scheduler } from "../../src/engine/scheduler.js";
-import { PostgresStore } from "../../src/store/postgres/postgres-store.js";
-import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import type { Store } from "../../src/store/store.js";
-import { freshDatabaseUrl } from "../helpers/postgres.js";
-import { tempDir } from "../helpers/server.js";
+import { storeBackends } from "../helpers/backends.js";
 
 const MIN = 60_000;
 const H = 60 * MIN;
 const alice = { name: "alice@example", requestId: "req-1" };
 
-const backends: [string, () => Promise<Store>][] = [
-  ["sqlite", async () => SqliteStore.open(join(tempDir("syncplane-freshness-"), "s.db"))],
-  ["postgres", async () => PostgresStore.open(await freshDatabaseUrl())],
-];
+const backends = storeBackends("freshness");
 
 for (const [name, open] of backends) {
   describe(`freshness targets (${name})`, () => {

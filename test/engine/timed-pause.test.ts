@@ -3,7 +3,6 @@
 // clock.
 
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { createApp } from "../../src/commands/apps.js";
 import type { Runtime } from "../../src/commands/context.js";
@@ -11,19 +10,13 @@ import { createConnector } from "../../src/commands/connectors.js";
 import { pauseSync } from "../../src/commands/pause-sync.js";
 import { resumeSync } from "../../src/commands/resume-sync.js";
 import { Scheduler } from "../../src/engine/scheduler.js";
-import { PostgresStore } from "../../src/store/postgres/postgres-store.js";
-import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import type { Store } from "../../src/store/store.js";
-import { freshDatabaseUrl } from "../helpers/postgres.js";
-import { tempDir } from "../helpers/server.js";
+import { storeBackends } from "../helpers/backends.js";
 
 const H = 3600_000;
 const alice = { name: "alice@example", requestId: "req-1" };
 
-const backends: [string, () => Promise<Store>][] = [
-  ["sqlite", async () => SqliteStore.open(join(tempDir("syncplane-timed-pause-"), "s.db"))],
-  ["postgres", async () => PostgresStore.open(await freshDatabaseUrl())],
-];
+const backends = storeBackends("timed-pause");
 
 for (const [name, open] of backends) {
   describe(`timed pause (${name})`, () => {

@@ -5,7 +5,6 @@
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { verifyWebhook } from "../../src/auth/webhook-signing.js";
 import type { Runtime } from "../../src/commands/context.js";
@@ -15,18 +14,12 @@ import { pauseSync } from "../../src/commands/pause-sync.js";
 import { createWebhook, deleteWebhook, testWebhook } from "../../src/commands/webhooks.js";
 import { Scheduler } from "../../src/engine/scheduler.js";
 import { WebhookDispatcher, type DeliveryResult } from "../../src/engine/webhooks.js";
-import { PostgresStore } from "../../src/store/postgres/postgres-store.js";
-import { SqliteStore } from "../../src/store/sqlite/sqlite-store.js";
 import type { Store } from "../../src/store/store.js";
-import { freshDatabaseUrl } from "../helpers/postgres.js";
-import { tempDir } from "../helpers/server.js";
+import { storeBackends } from "../helpers/backends.js";
 import { WebhookReceiver } from "../helpers/webhook-receiver.js";
 
 const alice = { name: "alice@example", requestId: "req-1" };
-const backends: [string, () => Promise<Store>][] = [
-  ["sqlite", async () => SqliteStore.open(join(tempDir("syncplane-webhooks-"), "s.db"))],
-  ["postgres", async () => PostgresStore.open(await freshDatabaseUrl())],
-];
+const backends = storeBackends("webhooks");
 
 for (const [name, open] of backends) {
   describe(`webhook dispatcher (${name})`, () => {
