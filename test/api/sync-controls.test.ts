@@ -711,6 +711,9 @@ describe("UpdateConnectorSchedule", () => {
     const fires = view.body.nextFireTimes as string[];
     assert.equal(fires.length, 3);
     for (const fire of fires) assert.match(fire, /T0[67]:30:00.000Z$/);
+    for (const bad of ["0", "1.5", "101", "x"]) {
+      assertError(await server.call("GET", `${base}/schedule?count=${bad}`), 400, 3, /count/);
+    }
   });
 
   it("is idempotent: the same schedule keeps its start", async () => {

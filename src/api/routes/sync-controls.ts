@@ -137,10 +137,8 @@ export function syncControlRoutes(app: FastifyInstance, ctx: ApiContext): void {
     response: { $ref: "syncplane.v1.ConnectorScheduleView#" },
     handler: async (request) => {
       const { app_id, connector_id } = request.params as Ref;
+      // (countParam's schema has checked it: a whole number from 1 to MAX_PREVIEW.)
       const count = (request.query as { count?: number }).count ?? 5;
-      if (!Number.isInteger(count) || count < 1 || count > MAX_PREVIEW) {
-        throw invalidArgument(`count must be a whole number from 1 to ${MAX_PREVIEW}`);
-      }
       const { connector, schedule, holds } = await loadConnectorAggregate(
         runtime.store,
         app_id,
