@@ -113,6 +113,35 @@ export function ConfirmDialog(props: {
   );
 }
 
+/**
+ * A labelled table that scrolls sideways on a narrow screen: `columns` are its headings, `before`
+ * an optional first heading cell (a select-all box), `children` its rows.
+ */
+export function Table(props: {
+  label: string;
+  columns: readonly string[];
+  before?: ReactNode;
+  children: ReactNode;
+}) {
+  return (
+    <div className="table-wrap">
+      <table aria-label={props.label}>
+        <thead>
+          <tr>
+            {props.before}
+            {props.columns.map((column) => (
+              <th scope="col" key={column}>
+                {column}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{props.children}</tbody>
+      </table>
+    </div>
+  );
+}
+
 /** "2026-12-07 10:00:00" in the browser's zone, with the UTC time as a tooltip. */
 export function Time({ at }: { at: string | undefined | null }) {
   if (!at) return <span className="muted">—</span>;

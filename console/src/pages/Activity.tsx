@@ -3,7 +3,7 @@
 
 import type { AuditEvent, ProvisioningTask } from "../../../src/client/index.js";
 import { clientFor, type Session } from "../session.js";
-import { ErrorBanner, Time, useLoad } from "../ui.js";
+import { ErrorBanner, Time, useLoad, Table } from "../ui.js";
 
 export function ProvisioningQueue(props: { session: Session; appId: string; connectorId: string }) {
   const { session, appId, connectorId } = props;
@@ -21,37 +21,26 @@ export function ProvisioningQueue(props: { session: Session; appId: string; conn
         <p className="muted">No grant or revoke requested.</p>
       ) : null}
       {tasks.data && tasks.data.length > 0 ? (
-        <div className="table-wrap">
-          <table aria-label="Provisioning queue">
-            <thead>
-              <tr>
-                <th scope="col">Kind</th>
-                <th scope="col">State</th>
-                <th scope="col">What</th>
-                <th scope="col">Requested</th>
-                <th scope="col">Outcome</th>
-              </tr>
-            </thead>
-            <tbody>
-              {tasks.data.map((task: ProvisioningTask) => (
-                <tr key={task.id}>
-                  <td>{task.kind}</td>
-                  <td>{task.state}</td>
-                  <td className="mono small">
-                    {task.kind === "GRANT"
-                      ? `${task.principal?.resourceTypeId ?? ""}:${task.principal?.resourceId ?? ""} → ${task.entitlementId ?? ""}`
-                      : task.grantId}
-                  </td>
-                  <td>
-                    <Time at={task.createdAt} />{" "}
-                    <span className="muted small">{task.requestedBy}</span>
-                  </td>
-                  <td>{task.error || task.result || ""}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          label="Provisioning queue"
+          columns={["Kind", "State", "What", "Requested", "Outcome"]}
+        >
+          {tasks.data.map((task: ProvisioningTask) => (
+            <tr key={task.id}>
+              <td>{task.kind}</td>
+              <td>{task.state}</td>
+              <td className="mono small">
+                {task.kind === "GRANT"
+                  ? `${task.principal?.resourceTypeId ?? ""}:${task.principal?.resourceId ?? ""} → ${task.entitlementId ?? ""}`
+                  : task.grantId}
+              </td>
+              <td>
+                <Time at={task.createdAt} /> <span className="muted small">{task.requestedBy}</span>
+              </td>
+              <td>{task.error || task.result || ""}</td>
+            </tr>
+          ))}
+        </Table>
       ) : null}
     </section>
   );
@@ -71,33 +60,22 @@ export function AuditTrail(props: { session: Session; connectorId: string }) {
     <section aria-labelledby="audit-title">
       <h2 id="audit-title">Audit trail</h2>
       <ErrorBanner error={events.error} />
-      <div className="table-wrap">
-        <table aria-label="Audit trail">
-          <thead>
-            <tr>
-              <th scope="col">When</th>
-              <th scope="col">Who</th>
-              <th scope="col">What</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(events.data ?? []).map((event: AuditEvent) => (
-              <tr key={event.id}>
-                <td>
-                  <Time at={event.at} />
-                </td>
-                <td>{event.actor}</td>
-                <td>
-                  {event.action}
-                  {event.details?.note ? (
-                    <span className="muted"> “{String(event.details.note)}”</span>
-                  ) : null}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table label="Audit trail" columns={["When", "Who", "What"]}>
+        {(events.data ?? []).map((event: AuditEvent) => (
+          <tr key={event.id}>
+            <td>
+              <Time at={event.at} />
+            </td>
+            <td>{event.actor}</td>
+            <td>
+              {event.action}
+              {event.details?.note ? (
+                <span className="muted"> “{String(event.details.note)}”</span>
+              ) : null}
+            </td>
+          </tr>
+        ))}
+      </Table>
     </section>
   );
 }

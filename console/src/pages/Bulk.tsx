@@ -5,7 +5,7 @@
 import { useState } from "react";
 import type { BulkResponse, ConnectorSelector } from "../../../src/client/index.js";
 import { clientFor, type Session } from "../session.js";
-import { ErrorBanner, useLoad } from "../ui.js";
+import { ErrorBanner, useLoad, Table } from "../ui.js";
 
 type Action = "pause" | "resume" | "forceSync";
 
@@ -106,32 +106,23 @@ export function BulkActions(props: {
               ? `Applied to ${applied.results.length} connectors.`
               : `Dry run: nothing changed. ${current?.results.length ?? 0} connectors would be affected as below.`}
           </p>
-          <div className="table-wrap">
-            <table aria-label={applied ? "Results" : "Dry run results"}>
-              <thead>
-                <tr>
-                  <th scope="col">Connector</th>
-                  <th scope="col">App</th>
-                  <th scope="col">Outcome</th>
-                  <th scope="col">Error</th>
-                </tr>
-              </thead>
-              <tbody>
-                {results.results.map((result) => (
-                  <tr key={`${result.appId}/${result.connectorId}`}>
-                    <td>
-                      <a href={`#/apps/${result.appId}/connectors/${result.connectorId}`}>
-                        {result.connectorId}
-                      </a>
-                    </td>
-                    <td className="mono small">{result.appId}</td>
-                    <td>{result.outcome}</td>
-                    <td>{result.error}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table
+            label={applied ? "Results" : "Dry run results"}
+            columns={["Connector", "App", "Outcome", "Error"]}
+          >
+            {results.results.map((result) => (
+              <tr key={`${result.appId}/${result.connectorId}`}>
+                <td>
+                  <a href={`#/apps/${result.appId}/connectors/${result.connectorId}`}>
+                    {result.connectorId}
+                  </a>
+                </td>
+                <td className="mono small">{result.appId}</td>
+                <td>{result.outcome}</td>
+                <td>{result.error}</td>
+              </tr>
+            ))}
+          </Table>
         </>
       ) : null}
     </form>

@@ -4,7 +4,7 @@
 
 import { useState } from "react";
 import { clientFor, may, type Session } from "../session.js";
-import { ConfirmDialog, ErrorBanner, SyncProgressView, Time, useLoad } from "../ui.js";
+import { ConfirmDialog, ErrorBanner, SyncProgressView, Time, useLoad, Table } from "../ui.js";
 import { scheduleOf, statusOf } from "./Connectors.js";
 import { ScheduleEditor } from "./ScheduleEditor.js";
 import { AuditTrail, ProvisioningQueue } from "./Activity.js";
@@ -175,55 +175,41 @@ export function ConnectorPage(props: { session: Session; appId: string; connecto
 
       <h2>Sync history</h2>
       <ErrorBanner error={history.error} />
-      <div className="table-wrap">
-        <table aria-label="Sync history">
-          <thead>
-            <tr>
-              <th scope="col">Sync</th>
-              <th scope="col">Trigger</th>
-              <th scope="col">State</th>
-              <th scope="col">Queued</th>
-              <th scope="col">Finished</th>
-              <th scope="col">Counts</th>
-              <th scope="col">Error</th>
-            </tr>
-          </thead>
-          <tbody>
-            {(history.data ?? []).map((sync) => (
-              <tr key={sync.id}>
-                <td className="mono small">
-                  <a href={`#/apps/${appId}/connectors/${connectorId}/syncs/${sync.id}`}>
-                    {sync.id}
-                  </a>
-                </td>
-                <td>{sync.trigger}</td>
-                <td>
-                  {sync.state === "ERRORED_NO_DATA" ? (
-                    <a href={`#/apps/${appId}/connectors/${connectorId}/syncs/${sync.id}`}>
-                      Held: review
-                    </a>
-                  ) : (
-                    sync.state
-                  )}
-                  {sync.progress ? <SyncProgressView progress={sync.progress} /> : null}
-                </td>
-                <td>
-                  <Time at={sync.queuedAt} />
-                </td>
-                <td>
-                  <Time at={sync.finishedAt} />
-                </td>
-                <td>
-                  {sync.counts
-                    ? `${Object.values(sync.counts.resources ?? {}).reduce((a, b) => a + b, 0)} resources, ${sync.counts.grants ?? 0} grants`
-                    : ""}
-                </td>
-                <td>{sync.error}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table
+        label="Sync history"
+        columns={["Sync", "Trigger", "State", "Queued", "Finished", "Counts", "Error"]}
+      >
+        {(history.data ?? []).map((sync) => (
+          <tr key={sync.id}>
+            <td className="mono small">
+              <a href={`#/apps/${appId}/connectors/${connectorId}/syncs/${sync.id}`}>{sync.id}</a>
+            </td>
+            <td>{sync.trigger}</td>
+            <td>
+              {sync.state === "ERRORED_NO_DATA" ? (
+                <a href={`#/apps/${appId}/connectors/${connectorId}/syncs/${sync.id}`}>
+                  Held: review
+                </a>
+              ) : (
+                sync.state
+              )}
+              {sync.progress ? <SyncProgressView progress={sync.progress} /> : null}
+            </td>
+            <td>
+              <Time at={sync.queuedAt} />
+            </td>
+            <td>
+              <Time at={sync.finishedAt} />
+            </td>
+            <td>
+              {sync.counts
+                ? `${Object.values(sync.counts.resources ?? {}).reduce((a, b) => a + b, 0)} resources, ${sync.counts.grants ?? 0} grants`
+                : ""}
+            </td>
+            <td>{sync.error}</td>
+          </tr>
+        ))}
+      </Table>
     </section>
   );
 }

@@ -3,7 +3,7 @@
 import { useState } from "react";
 import type { Connector, SyncLifecycle } from "../../../src/client/index.js";
 import { clientFor, may, type Session } from "../session.js";
-import { ErrorBanner, SyncProgressView, Time, useLoad } from "../ui.js";
+import { ErrorBanner, SyncProgressView, Time, useLoad, Table } from "../ui.js";
 import { BulkActions } from "./Bulk.js";
 
 export interface Row {
@@ -120,88 +120,84 @@ export function ConnectorsPage({ session }: { session: Session }) {
       {rows.loading && !rows.data ? <p>Loading…</p> : null}
       {rows.data && wanted.length === 0 ? <p className="muted">No connector matches.</p> : null}
       {wanted.length > 0 ? (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                {controls ? (
-                  <th scope="col" className="pick">
-                    <input
-                      type="checkbox"
-                      aria-label="Select every connector shown"
-                      checked={allShownPicked}
-                      onChange={(event) => toggle(shownIds, event.target.checked)}
-                    />
-                  </th>
-                ) : null}
-                <th scope="col">Connector</th>
-                <th scope="col">App</th>
-                <th scope="col">Status</th>
-                <th scope="col">Holds</th>
-                <th scope="col">Last sync</th>
-                <th scope="col">Next run</th>
-                <th scope="col">Grants and revokes</th>
-              </tr>
-            </thead>
-            <tbody>
-              {wanted.map((row) => (
-                <tr key={row.connector.id}>
-                  {controls ? (
-                    <td className="pick">
-                      <input
-                        type="checkbox"
-                        aria-label={`Select ${row.connector.displayName || row.connector.id}`}
-                        checked={picked.has(row.connector.id ?? "")}
-                        onChange={(event) => toggle([row.connector.id ?? ""], event.target.checked)}
-                      />
-                    </td>
-                  ) : null}
-                  <td>
-                    <a href={`#/apps/${row.appId}/connectors/${row.connector.id ?? ""}`}>
-                      {row.connector.displayName || row.connector.id}
-                    </a>
-                    <div className="muted small">{row.connector.catalogId}</div>
-                  </td>
-                  <td>{row.appName}</td>
-                  <td>
-                    <span className={`badge ${statusOf(row.connector).toLowerCase()}`}>
-                      {statusOf(row.connector)}
-                    </span>
-                  </td>
-                  <td>
-                    {holdsOf(row.connector).join(", ") || <span className="muted">none</span>}
-                  </td>
-                  <td>
-                    {row.lastSync ? (
-                      <>
-                        {row.lastSync.state}{" "}
-                        <Time at={row.lastSync.finishedAt ?? row.lastSync.queuedAt} />
-                        <div className="muted small">
-                          {row.lastSync.counts?.grants ?? 0} grants,{" "}
-                          {Object.values(row.lastSync.counts?.resources ?? {}).reduce(
-                            (a, b) => a + b,
-                            0,
-                          )}{" "}
-                          resources
-                        </div>
-                        {row.lastSync.progress ? (
-                          <SyncProgressView progress={row.lastSync.progress} />
-                        ) : null}
-                      </>
-                    ) : (
-                      <span className="muted">never</span>
-                    )}
-                  </td>
-                  <td>
-                    {row.nextRun ? <Time at={row.nextRun} /> : <span className="muted">none</span>}
-                    <div className="muted small">{scheduleOf(row.connector)}</div>
-                  </td>
-                  <td>{tasksOf(row.connector) || <span className="muted">none</span>}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          label="Connectors"
+          columns={[
+            "Connector",
+            "App",
+            "Status",
+            "Holds",
+            "Last sync",
+            "Next run",
+            "Grants and revokes",
+          ]}
+          before={
+            controls ? (
+              <th scope="col" className="pick">
+                <input
+                  type="checkbox"
+                  aria-label="Select every connector shown"
+                  checked={allShownPicked}
+                  onChange={(event) => toggle(shownIds, event.target.checked)}
+                />
+              </th>
+            ) : null
+          }
+        >
+          {wanted.map((row) => (
+            <tr key={row.connector.id}>
+              {controls ? (
+                <td className="pick">
+                  <input
+                    type="checkbox"
+                    aria-label={`Select ${row.connector.displayName || row.connector.id}`}
+                    checked={picked.has(row.connector.id ?? "")}
+                    onChange={(event) => toggle([row.connector.id ?? ""], event.target.checked)}
+                  />
+                </td>
+              ) : null}
+              <td>
+                <a href={`#/apps/${row.appId}/connectors/${row.connector.id ?? ""}`}>
+                  {row.connector.displayName || row.connector.id}
+                </a>
+                <div className="muted small">{row.connector.catalogId}</div>
+              </td>
+              <td>{row.appName}</td>
+              <td>
+                <span className={`badge ${statusOf(row.connector).toLowerCase()}`}>
+                  {statusOf(row.connector)}
+                </span>
+              </td>
+              <td>{holdsOf(row.connector).join(", ") || <span className="muted">none</span>}</td>
+              <td>
+                {row.lastSync ? (
+                  <>
+                    {row.lastSync.state}{" "}
+                    <Time at={row.lastSync.finishedAt ?? row.lastSync.queuedAt} />
+                    <div className="muted small">
+                      {row.lastSync.counts?.grants ?? 0} grants,{" "}
+                      {Object.values(row.lastSync.counts?.resources ?? {}).reduce(
+                        (a, b) => a + b,
+                        0,
+                      )}{" "}
+                      resources
+                    </div>
+                    {row.lastSync.progress ? (
+                      <SyncProgressView progress={row.lastSync.progress} />
+                    ) : null}
+                  </>
+                ) : (
+                  <span className="muted">never</span>
+                )}
+              </td>
+              <td>
+                {row.nextRun ? <Time at={row.nextRun} /> : <span className="muted">none</span>}
+                <div className="muted small">{scheduleOf(row.connector)}</div>
+              </td>
+              <td>{tasksOf(row.connector) || <span className="muted">none</span>}</td>
+            </tr>
+          ))}
+        </Table>
       ) : null}
       {controls && picked.size > 0 ? (
         <section aria-labelledby="picked-title" className="picked">

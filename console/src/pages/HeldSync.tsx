@@ -5,7 +5,15 @@
 import { useState } from "react";
 import type { DataDrop, SyncDiffItem } from "../../../src/client/index.js";
 import { clientFor, may, type Session } from "../session.js";
-import { ConfirmDialog, ErrorBanner, navigate, SyncProgressView, Time, useLoad } from "../ui.js";
+import {
+  ConfirmDialog,
+  ErrorBanner,
+  navigate,
+  SyncProgressView,
+  Time,
+  useLoad,
+  Table,
+} from "../ui.js";
 
 const describe = (item: SyncDiffItem): string =>
   item.kind === "grants"
@@ -112,30 +120,21 @@ export function HeldSyncPage(props: {
       {sync.data?.dataDrops?.length ? (
         <>
           <h2>Limits that fired</h2>
-          <div className="table-wrap">
-            <table aria-label="Limits that fired">
-              <thead>
-                <tr>
-                  <th scope="col">Count</th>
-                  <th scope="col">Before → after</th>
-                  <th scope="col">Fall</th>
-                  <th scope="col">Why it held</th>
-                </tr>
-              </thead>
-              <tbody>
-                {sync.data.dataDrops.map((drop) => (
-                  <tr key={drop.what}>
-                    <td>{drop.what}</td>
-                    <td>
-                      {drop.before} → {drop.after}
-                    </td>
-                    <td>−{drop.percent}%</td>
-                    <td>{dropRule(drop)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table
+            label="Limits that fired"
+            columns={["Count", "Before → after", "Fall", "Why it held"]}
+          >
+            {sync.data.dataDrops.map((drop) => (
+              <tr key={drop.what}>
+                <td>{drop.what}</td>
+                <td>
+                  {drop.before} → {drop.after}
+                </td>
+                <td>−{drop.percent}%</td>
+                <td>{dropRule(drop)}</td>
+              </tr>
+            ))}
+          </Table>
         </>
       ) : null}
       <div className="actions">
@@ -181,34 +180,25 @@ export function HeldSyncPage(props: {
           <h2>What it would change</h2>
           <ErrorBanner error={totals.error} />
           {totals.data ? (
-            <div className="table-wrap">
-              <table aria-label="Changes by resource type">
-                <thead>
-                  <tr>
-                    <th scope="col">Resource type</th>
-                    <th scope="col">Resources</th>
-                    <th scope="col">Entitlements</th>
-                    <th scope="col">Grants</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {[
-                    { resourceTypeId: "(all)", ...totals.data },
-                    ...(totals.data.byResourceType ?? []),
-                  ].map((row) => (
-                    <tr key={row.resourceTypeId}>
-                      <th scope="row">{row.resourceTypeId}</th>
-                      {(["resources", "entitlements", "grants"] as const).map((k) => (
-                        <td key={k}>
-                          <span className="removed">−{row[k].removed}</span>{" "}
-                          <span className="added">+{row[k].added}</span>
-                        </td>
-                      ))}
-                    </tr>
+            <Table
+              label="Changes by resource type"
+              columns={["Resource type", "Resources", "Entitlements", "Grants"]}
+            >
+              {[
+                { resourceTypeId: "(all)", ...totals.data },
+                ...(totals.data.byResourceType ?? []),
+              ].map((row) => (
+                <tr key={row.resourceTypeId}>
+                  <th scope="row">{row.resourceTypeId}</th>
+                  {(["resources", "entitlements", "grants"] as const).map((k) => (
+                    <td key={k}>
+                      <span className="removed">−{row[k].removed}</span>{" "}
+                      <span className="added">+{row[k].added}</span>
+                    </td>
                   ))}
-                </tbody>
-              </table>
-            </div>
+                </tr>
+              ))}
+            </Table>
           ) : null}
 
           <div className="filters">
@@ -237,28 +227,16 @@ export function HeldSyncPage(props: {
             </label>
           </div>
           <ErrorBanner error={page.error} />
-          <div className="table-wrap">
-            <table aria-label="Changed rows">
-              <thead>
-                <tr>
-                  <th scope="col">Change</th>
-                  <th scope="col">Kind</th>
-                  <th scope="col">Type</th>
-                  <th scope="col">Row</th>
-                </tr>
-              </thead>
-              <tbody>
-                {(page.data?.list ?? []).map((item, i) => (
-                  <tr key={`${item.kind}:${item.change}:${item.id ?? item.resourceId ?? i}`}>
-                    <td className={item.change}>{item.change}</td>
-                    <td>{item.kind}</td>
-                    <td>{item.resourceTypeId}</td>
-                    <td className="mono small">{describe(item)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table label="Changed rows" columns={["Change", "Kind", "Type", "Row"]}>
+            {(page.data?.list ?? []).map((item, i) => (
+              <tr key={`${item.kind}:${item.change}:${item.id ?? item.resourceId ?? i}`}>
+                <td className={item.change}>{item.change}</td>
+                <td>{item.kind}</td>
+                <td>{item.resourceTypeId}</td>
+                <td className="mono small">{describe(item)}</td>
+              </tr>
+            ))}
+          </Table>
           <div className="actions">
             <button
               type="button"

@@ -5,7 +5,7 @@
 import { useEffect, useMemo, useState } from "react";
 import type { Connector, ConnectorScheduleView } from "../../../src/client/index.js";
 import { clientFor, may, type Session } from "../session.js";
-import { errorText } from "../ui.js";
+import { errorText, Table } from "../ui.js";
 
 type Mode = "cron" | "freshness" | "manual";
 
@@ -146,24 +146,14 @@ export function ScheduleEditor(props: {
         </p>
       ) : null}
       {preview && preview.nextFireTimes.length > 0 ? (
-        <div className="table-wrap">
-          <table aria-label="Next runs">
-            <thead>
-              <tr>
-                <th scope="col">Local time</th>
-                <th scope="col">UTC</th>
-              </tr>
-            </thead>
-            <tbody>
-              {preview.nextFireTimes.map((fire) => (
-                <tr key={fire}>
-                  <td>{local.format(new Date(fire))}</td>
-                  <td className="mono small">{fire}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table label="Next runs" columns={["Local time", "UTC"]}>
+          {preview.nextFireTimes.map((fire) => (
+            <tr key={fire}>
+              <td>{local.format(new Date(fire))}</td>
+              <td className="mono small">{fire}</td>
+            </tr>
+          ))}
+        </Table>
       ) : null}
       {may(session, "connectors.control") ? (
         <div className="actions">
