@@ -32,6 +32,36 @@ const USER_AGENT = "syncplane-webhooks/1";
 /** Kept of a receiver's error answer, for the delivery's lastError. */
 const ERROR_BODY_CHARS = 200;
 
+/**
+ * The first `maxBytes` of a response body as text; the rest is never read (a receiver may answer
+ * with anything, of any size), and the body is released either way.
+ */
+async function bodyStart(response: Response, maxBytes: number): Promise<string> {
+  const reader = response.body?.getReader();
+  if (!reader) return "";
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < maxBytes) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } catch {
+    // a body cut short still says what it said
+  } finally {
+    void reader.cancel().catch(() => undefined);
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes.subarray(0, maxBytes));
+}
+
 export class WebhookDispatcher {
   readonly id: string;
   private running = false;
@@ -98,8 +128,10 @@ export class WebhookDispatcher {
           signal: AbortSignal.timeout(this.timeoutMs),
         });
         status = response.status;
-        const text = await response.text().catch(() => "");
-        if (status < 200 || status >= 300) {
+        // Only the start of a refusal is kept; a success's body is released unread.
+        const delivered = status >= 200 && status < 300;
+        const text = await bodyStart(response, delivered ? 0 : ERROR_BODY_CHARS * 4);
+        if (!delivered) {
           error = `HTTP ${status}${text ? `: ${text.slice(0, ERROR_BODY_CHARS)}` : ""}`;
         }
       } catch (failure) {

@@ -202,5 +202,23 @@ for (const [name, open] of backends) {
       assert.equal(refused?.state, "FAILED");
       assert.match(refused?.lastError ?? "", /^cannot reach the receiver: ECONNREFUSED/);
     });
+
+    it("keeps only the start of a refusal's body, however long the receiver's answer", async () => {
+      const { webhook } = await createWebhook(runtime, alice, {
+        url: receiver.url,
+        eventTypes: ["sync.held"],
+      });
+      await testWebhook(runtime, alice, webhook.id);
+      receiver.answers.push(500);
+      receiver.refusal = "x".repeat(8 * 1024 * 1024);
+      try {
+        assert.equal(await dispatcher([null]).tick(), 1);
+      } finally {
+        receiver.refusal = "not now";
+      }
+      const [failed] = await deliveries(webhook.id);
+      assert.equal(failed?.state, "FAILED");
+      assert.equal(failed?.lastError, `HTTP 500: ${"x".repeat(200)}`);
+    });
   });
 }

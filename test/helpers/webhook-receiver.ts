@@ -16,6 +16,8 @@ export class WebhookReceiver {
   readonly answers: number[] = [];
   /** Milliseconds to wait before answering (a slow receiver). */
   delayMs = 0;
+  /** The body of a refusal (status ≥ 300). */
+  refusal = "not now";
   private server: Server | null = null;
   url = "";
 
@@ -31,7 +33,7 @@ export class WebhookReceiver {
         });
         const status = this.answers.shift() ?? 200;
         setTimeout(
-          () => response.writeHead(status).end(status >= 300 ? "not now" : ""),
+          () => response.writeHead(status).end(status >= 300 ? this.refusal : ""),
           this.delayMs,
         );
       });
